@@ -1,0 +1,61 @@
+// Backend selection: one call picks the backend; the default is the fastest available.
+import type { Backend, DType } from './backend.ts';
+import { ReferenceBackend } from './reference/index.ts';
+import { engine } from '../tensor.ts';
+
+export type BackendName = 'reference' | 'wasm' | 'webgpu';
+
+type Factory = () => Promise<Backend>;
+const factories = new Map<BackendName, Factory>();
+const instances = new Map<string, Backend>();
+
+/** Backends register a factory (the WASM and WebGPU modules call this when imported). */
+export function registerBackend(name: BackendName, factory: Factory): void {
+  factories.set(name, factory);
+}
+
+registerBackend('reference', async () => new ReferenceBackend('float32'));
+
+/** Create (once) and return a backend without making it current. */
+export async function getBackend(name: BackendName): Promise<Backend> {
+  const have = instances.get(name);
+  if (have) return have;
+  const f = factories.get(name);
+  if (!f) throw new Error(`backend '${name}' is not available here (known: ${[...factories.keys()].join(', ')})`);
+  const b = await f();
+  instances.set(name, b);
+  return b;
+}
+
+/** Make a backend current: by name, or an instance (e.g. new ReferenceBackend('float64')). */
+export async function setBackend(b: BackendName | Backend): Promise<Backend> {
+  const backend = typeof b === 'string' ? await getBackend(b) : b;
+  engine.setBackend(backend);
+  return backend;
+}
+
+/** Try the backends from fastest to slowest and make the first that starts current. */
+export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm', 'reference']): Promise<Backend> {
+  const errors: string[] = [];
+  for (const name of order) {
+    if (!factories.has(name)) continue;
+    try {
+      return await setBackend(name);
+    } catch (e) {
+      errors.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no backend could start:\n${errors.join('\n')}`);
+}
+
+export function availableBackends(): BackendName[] {
+  return [...factories.keys()];
+}
+
+/** A float64 reference backend, for finite-difference gradient checks. */
+export function float64Backend(): Backend {
+  return new ReferenceBackend('float64' as DType);
+}
+
+// A usable default so that `import` then `tensor(...)` works synchronously.
+if (!engine.hasBackend()) engine.setBackend(new ReferenceBackend('float32'));
