@@ -15,6 +15,9 @@ export function registerBackend(name: BackendName, factory: Factory): void {
 }
 
 registerBackend('reference', async () => new ReferenceBackend('float32'));
+// Loaded lazily so that a platform without WASM threads or WebGPU never imports their code.
+registerBackend('wasm', async () => (await import('./wasm/index.ts')).createWasmBackend());
+registerBackend('webgpu', async () => (await import('./webgpu/index.ts')).createWebGPUBackend());
 
 /** Create (once) and return a backend without making it current. */
 export async function getBackend(name: BackendName): Promise<Backend> {

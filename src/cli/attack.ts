@@ -1,0 +1,4 @@
+// Placeholder: this command is being built.
+export async function run(_args: string[]): Promise<void> {
+  throw new Error("'attack' is not implemented yet");
+}
