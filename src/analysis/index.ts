@@ -1,0 +1,5 @@
+// Analyses of adversarial perturbations and saliency maps (see docs/analysis-experiments.md).
+export * from './fourier.ts';
+export * from './stats.ts';
+export * from './saliency.ts';
+export * from './dynamics.ts';
