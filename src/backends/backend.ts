@@ -53,6 +53,8 @@ export interface Backend {
   readonly dtype: DType;
   /** True when readSync is available (CPU backends). */
   readonly syncRead: boolean;
+  /** True for a software emulation of a device (e.g. WebGPU on SwiftShader/llvmpipe): correct but slow, so never picked by default. */
+  readonly isSoftware?: boolean;
 
   // ---- memory ----
   fromArray(data: ArrayLike<number>): Buffer;

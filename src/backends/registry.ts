@@ -37,13 +37,19 @@ export async function setBackend(b: BackendName | Backend): Promise<Backend> {
   return backend;
 }
 
-/** Try the backends from fastest to slowest and make the first that starts current. */
+/**
+ * Try the backends from fastest to slowest and make the first that starts
+ * current. A software-emulated device (WebGPU on a CPU rasteriser) is skipped:
+ * the WASM backend is faster there.
+ */
 export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm', 'reference']): Promise<Backend> {
   const errors: string[] = [];
   for (const name of order) {
     if (!factories.has(name)) continue;
     try {
-      return await setBackend(name);
+      const b = await getBackend(name);
+      if (b.isSoftware && name !== order[order.length - 1]) { errors.push(`${name}: software adapter, skipped`); continue; }
+      return await setBackend(b);
     } catch (e) {
       errors.push(`${name}: ${(e as Error).message}`);
     }
