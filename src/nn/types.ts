@@ -19,4 +19,8 @@ export interface Classifier {
   parameters(): Map<string, Tensor>;
   /** Training mode (batch norm statistics); default false. */
   setTraining(on: boolean): void;
+  /** Non-trainable state saved in checkpoints (batch-norm running statistics), by name. Optional. */
+  buffers?(): Map<string, Tensor>;
+  /** Free every parameter and buffer. Optional. */
+  dispose?(): void;
 }
