@@ -1,0 +1,143 @@
+// The per-example trust-region subproblems of the Brendel-Bethge attack, in
+// float64 on the host. With dx = x0 - x, box [L, U] = [lo - x, hi - x] for
+// the step delta, boundary normal b and the wanted change c of the logit
+// difference (b . delta = c):
+//   L2:   min ||delta - dx||_2    s.t. b.delta = c, L <= delta <= U, ||delta||_2 <= r
+//   Linf: min ||delta - dx||_inf  s.t. b.delta = c, L <= delta <= U, ||delta||_inf <= r
+// When the linearised boundary cannot be reached inside the trust region and
+// the box, the step goes as far towards it as they allow.
+
+/** b . clip(a + t b, L, U): non-decreasing in t. */
+function hyperDot(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, t: number): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) {
+    let v = a[j] + t * b[j];
+    if (v < L[j]) v = L[j]; else if (v > U[j]) v = U[j];
+    s += b[j] * v;
+  }
+  return s;
+}
+
+/** t with b . clip(a + t b, L, U) = c (assumes c is reachable inside the box); bisection. */
+function solveT(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number): number {
+  let lo = -1, hi = 1;
+  while (hyperDot(a, b, L, U, lo) > c && lo > -1e30) lo *= 2;
+  while (hyperDot(a, b, L, U, hi) < c && hi < 1e30) hi *= 2;
+  for (let it = 0; it < 100; it++) {
+    const m = 0.5 * (lo + hi);
+    if (m === lo || m === hi) break;
+    if (hyperDot(a, b, L, U, m) < c) lo = m; else hi = m;
+  }
+  return 0.5 * (lo + hi);
+}
+
+function clipInto(a: Float64Array, b: Float64Array, t: number, L: Float64Array, U: Float64Array, out: Float64Array): void {
+  for (let j = 0; j < a.length; j++) {
+    let v = a[j] + t * b[j];
+    if (v < L[j]) v = L[j]; else if (v > U[j]) v = U[j];
+    out[j] = v;
+  }
+}
+
+const norm2 = (v: Float64Array): number => { let s = 0; for (let j = 0; j < v.length; j++) s += v[j] * v[j]; return Math.sqrt(s); };
+
+/** Largest value of sign(c) * b.delta over the box (the reachable change of the logit difference). */
+function reachable(b: Float64Array, L: Float64Array, U: Float64Array, c: number): number {
+  let s = 0;
+  for (let j = 0; j < b.length; j++) s += c >= 0 ? Math.max(b[j] * L[j], b[j] * U[j]) : Math.min(b[j] * L[j], b[j] * U[j]);
+  return s;
+}
+
+/** Step of L2 length <= r along clip(sign(c) tau b) maximising progress towards b.delta = c. */
+function towardsL2(b: Float64Array, L: Float64Array, U: Float64Array, c: number, r: number, out: Float64Array): void {
+  const z = new Float64Array(b.length);
+  const dir = new Float64Array(b.length);
+  const s = c >= 0 ? 1 : -1;
+  for (let j = 0; j < b.length; j++) dir[j] = s * b[j];
+  // ||clip(tau dir)|| is non-decreasing in tau: find the largest tau with norm <= r
+  let lo = 0, hi = 1;
+  const nrm = (t: number): number => { clipInto(z, dir, t, L, U, out); return norm2(out); };
+  while (nrm(hi) < r && hi < 1e30) { lo = hi; hi *= 2; }
+  if (hi >= 1e30) { clipInto(z, dir, hi, L, U, out); return; }
+  for (let it = 0; it < 100; it++) {
+    const m = 0.5 * (lo + hi);
+    if (m === lo || m === hi) break;
+    if (nrm(m) <= r) lo = m; else hi = m;
+  }
+  clipInto(z, dir, lo, L, U, out);
+}
+
+/** L2 subproblem; writes the step into out. */
+export function solveL2(dx: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number, r: number, out: Float64Array): void {
+  const D = dx.length;
+  if (Math.abs(reachable(b, L, U, c)) < Math.abs(c)) { towardsL2(b, L, U, c, r, out); return; }
+  const a = new Float64Array(D);
+  const at = (mu: number): number => {
+    for (let j = 0; j < D; j++) a[j] = dx[j] / (1 + mu);
+    clipInto(a, b, solveT(a, b, L, U, c), L, U, out);
+    return norm2(out);
+  };
+  if (at(0) <= r) return;
+  // mu -> infinity: the smallest step reaching the plane; if even that is too long, go towards it
+  const zero = new Float64Array(D);
+  clipInto(zero, b, solveT(zero, b, L, U, c), L, U, out);
+  if (norm2(out) > r) { towardsL2(b, L, U, c, r, out); return; }
+  // ||delta(mu)|| is non-increasing in mu: bisection on log(mu)
+  let lo = 0, hi = 1;
+  while (at(hi) > r && hi < 1e12) { lo = hi; hi *= 4; }
+  for (let it = 0; it < 60; it++) {
+    const m = lo === 0 ? hi / 2 : Math.sqrt(lo * hi);
+    if (at(m) > r) lo = m; else hi = m;
+    if (hi - lo <= 1e-10 * hi) break;
+  }
+  at(hi);
+}
+
+/** Linf subproblem (trust region ||delta||_inf <= r); writes the step into out. */
+export function solveLinf(dx: Float64Array, b: Float64Array, L0: Float64Array, U0: Float64Array, c: number, r: number, out: Float64Array): void {
+  const D = dx.length;
+  const L = new Float64Array(D), U = new Float64Array(D);
+  for (let j = 0; j < D; j++) { L[j] = Math.max(L0[j], -r); U[j] = Math.min(U0[j], r); }
+  const s = c >= 0 ? 1 : -1;
+  if (Math.abs(reachable(b, L, U, c)) < Math.abs(c)) {
+    // unreachable: the corner of the region furthest towards the plane
+    for (let j = 0; j < D; j++) out[j] = s * b[j] > 0 ? U[j] : s * b[j] < 0 ? L[j] : Math.min(U[j], Math.max(L[j], dx[j]));
+    return;
+  }
+  // box_eps = [max(L, dx - eps), min(U, dx + eps)]; feasible iff c lies in [min, max] of b.delta over it
+  let epsMin = 0, epsMax = 0;
+  for (let j = 0; j < D; j++) {
+    epsMin = Math.max(epsMin, L[j] - dx[j], dx[j] - U[j]);
+    epsMax = Math.max(epsMax, Math.abs(dx[j] - L[j]), Math.abs(U[j] - dx[j]));
+  }
+  const lo = new Float64Array(D), hi = new Float64Array(D);
+  const boxAt = (eps: number): void => {
+    for (let j = 0; j < D; j++) { lo[j] = Math.max(L[j], dx[j] - eps); hi[j] = Math.min(U[j], dx[j] + eps); if (lo[j] > hi[j]) lo[j] = hi[j] = dx[j] < L[j] ? L[j] : U[j]; }
+  };
+  const feasible = (eps: number): boolean => {
+    boxAt(eps);
+    let mn = 0, mx = 0;
+    for (let j = 0; j < D; j++) { mn += Math.min(b[j] * lo[j], b[j] * hi[j]); mx += Math.max(b[j] * lo[j], b[j] * hi[j]); }
+    return mn <= c && c <= mx;
+  };
+  let a = epsMin, z = Math.max(epsMax, epsMin);
+  if (!feasible(a)) {
+    for (let it = 0; it < 100; it++) {
+      const m = 0.5 * (a + z);
+      if (m === a || m === z) break;
+      if (feasible(m)) z = m; else a = m;
+    }
+  } else z = a;
+  boxAt(z);
+  // inside box_eps: start at the point closest to dx, move linearly towards the extreme corner
+  let h0 = 0, h1 = 0;
+  const ext = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    out[j] = Math.min(hi[j], Math.max(lo[j], dx[j]));
+    h0 += b[j] * out[j];
+  }
+  const up = c > h0;
+  for (let j = 0; j < D; j++) { ext[j] = b[j] === 0 ? out[j] : (b[j] > 0) === up ? hi[j] : lo[j]; h1 += b[j] * ext[j]; }
+  const theta = h1 !== h0 ? Math.min(1, Math.max(0, (c - h0) / (h1 - h0))) : 0;
+  for (let j = 0; j < D; j++) out[j] += theta * (ext[j] - out[j]);
+}
