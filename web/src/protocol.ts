@@ -1,0 +1,40 @@
+// Messages between the page (main.ts) and the engine worker (worker.ts).
+// Requests carry an id and get exactly one reply {id, ok, result | error};
+// training streams 'progress' events without an id.
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'reference';
+
+export interface Img { c: number; h: number; w: number; data: Float32Array }
+export interface Map2 { h: number; w: number; data: Float64Array; label: string }
+
+export type Request =
+  | { op: 'init'; prefer: BackendChoice }
+  | { op: 'loadData'; source: 'synthetic'; n: number; seed: number }
+  | { op: 'loadData'; source: 'files'; n: number; files: { name: string; bytes: Uint8Array }[] }
+  | { op: 'train'; spec: string; lr: number; momentum: number; batch: number; steps: number; checkpointEvery: number; seed: number }
+  | { op: 'pause' } | { op: 'resume' } | { op: 'stop' }
+  | { op: 'saveCheckpoint' }
+  | { op: 'loadCheckpoint'; bytes: Uint8Array }
+  | { op: 'attack'; attack: string; eps: number; steps: number; batch: number }
+  | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number }
+  | { op: 'minNormCurve'; attack: string; steps: number }
+  | { op: 'graph'; n: number };
+
+export interface InitResult { backend: string; tried: { name: string; error?: string }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
+export interface DataInfo { name: string; n: number; shape: number[]; classes: number[] }
+export interface ProgressEvent { event: 'progress'; step: number; loss: number; acc: number; testLoss?: number; testAcc?: number; checkpoints: number }
+export interface TrainDone { event: 'trainDone'; reason: 'finished' | 'stopped' | 'error'; error?: string; steps: number; checkpoints: { step: number }[] }
+export interface AttackResult {
+  n: number; success: number; correct: number; meanLinf: number; meanL2: number;
+  images: { x: Img; xadv: Img; delta: Img; beta: Img }[];
+  spectra: { x: Map2; xadv: Map2; delta: Map2; beta: Map2 }[];
+  average: { x: Map2; xadv: Map2; delta: Map2; beta: Map2 };
+  radial: { k: number[]; delta: number[]; beta: number[]; x: number[] }[];
+  radialAvg: { k: number[]; delta: number[]; beta: number[]; x: number[] };
+  angular: { deg: number[]; delta: number[]; beta: number[]; x: number[] }[];
+  angularAvg: { deg: number[]; delta: number[]; beta: number[]; x: number[] };
+}
+export interface DynamicsResult {
+  step: number; betaSpec: Map2; deltaSpec: Map2; reluChange: number[]; roughness: number[]; reluUnits: number;
+}
+export interface GraphNodeView { id: number; op: string; shape: number[]; name?: string; inputs: number[]; gradNorm: number | null; attrs?: Record<string, unknown> }
