@@ -1,5 +1,530 @@
-// Placeholder until the WASM backend lands: it reports itself unavailable.
-import type { Backend } from '../backend.ts';
-export async function createWasmBackend(): Promise<Backend> {
-  throw new Error('the wasm backend is not built yet');
+// The WASM backend: AssemblyScript f32x4 kernels (engine/*.ts) over one
+// WebAssembly linear memory, with a size-class allocator that reuses freed
+// blocks, and the heavy kernels (matmul, conv, FFT batches) split across
+// worker threads that share the memory. float32 only.
+import type {
+  Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
+} from '../backend.ts';
+import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { twiddles } from '../../fft/host.ts';
+import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
+import { CTRL_BYTES, Pool, spawnWebWorker, type WorkerHandle, type WorkerSpawner } from './threads.ts';
+
+export interface WasmBackendOptions {
+  /** Threads for the heavy kernels (1 = no workers). Default: min(2, cores), or IFRLAB_WASM_THREADS. */
+  threads?: number;
+}
+
+const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, step: 7, square: 8, reciprocal: 9, sin: 10, cos: 11 };
+const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, gt: 7, ge: 8, lt: 9, le: 10, eq: 11, ne: 12 };
+const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+
+const PAGE = 65536;
+const MAX_PAGES = 32768; // 2 GiB, as declared in asconfig.json
+const PARAMS = 32768; // i32 shape/stride block for layout and broadcasting kernels
+const CTRL = 40960; // worker control blocks
+const HEAP = 65536; // first allocatable byte
+
+class WasmBuffer implements Buffer {
+  disposed = false;
+  constructor(readonly ptr: number, readonly size: number, readonly cls: number) {}
+}
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Size classes: 16-byte steps up to 256 B, then quarter powers of two (<= 25% slack). */
+function sizeClass(bytes: number): number {
+  if (bytes <= 256) return Math.max(16, (bytes + 15) & ~15);
+  const p = 2 ** Math.floor(Math.log2(bytes));
+  const step = p / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+type Exports = Record<string, (...a: number[]) => number>;
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly dtype: DType = 'float32';
+  readonly syncRead = true;
+  private f32!: Float32Array;
+  private i32!: Int32Array;
+  private top = HEAP;
+  private readonly free = new Map<number, number[]>();
+  private live = 0;
+  private liveBytes = 0;
+  private readonly scratch: { ptr: number; bytes: number }[] = [];
+  private readonly twiddleTables = new Map<number, number>();
+
+  constructor(
+    private readonly mem: WebAssembly.Memory,
+    private readonly ex: Exports,
+    private readonly pool: Pool | null,
+  ) {
+    this.refresh();
+  }
+
+  /** Number of threads the heavy kernels use. */
+  get threads(): number { return this.pool ? this.pool.threads : 1; }
+
+  private refresh(): void {
+    if (!this.f32 || this.f32.buffer !== this.mem.buffer || this.f32.byteLength !== this.mem.buffer.byteLength) {
+      this.f32 = new Float32Array(this.mem.buffer);
+      this.i32 = new Int32Array(this.mem.buffer);
+    }
+  }
+
+  // ---- allocator ----
+  private rawAlloc(cls: number): number {
+    const list = this.free.get(cls);
+    if (list && list.length) return list.pop()!;
+    const ptr = this.top;
+    const end = ptr + cls;
+    const have = this.mem.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: out of memory (need ${end} bytes, limit ${MAX_PAGES * PAGE})`);
+      this.mem.grow(Math.max(pages, Math.min(MAX_PAGES - have / PAGE, Math.ceil(have / PAGE / 4))));
+    }
+    this.top = end;
+    this.refresh();
+    return ptr;
+  }
+  private rawFree(ptr: number, cls: number): void {
+    let list = this.free.get(cls);
+    if (!list) { list = []; this.free.set(cls, list); }
+    list.push(ptr);
+  }
+  private alloc(n: number): WasmBuffer {
+    const cls = sizeClass(n * 4);
+    const b = new WasmBuffer(this.rawAlloc(cls), n, cls);
+    this.live++;
+    this.liveBytes += n * 4;
+    return b;
+  }
+  private ptr(b: Buffer): number {
+    const w = b as WasmBuffer;
+    if (!(w instanceof WasmBuffer)) throw new Error('wasm backend: buffer belongs to another backend');
+    if (w.disposed) throw new Error('wasm backend: buffer used after dispose');
+    return w.ptr;
+  }
+  /** Per-thread scratch of at least `bytes`, kept between calls. */
+  private scratchFor(t: number, bytes: number): number {
+    const s = this.scratch[t];
+    if (s && s.bytes >= bytes) return s.ptr;
+    if (s) this.rawFree(s.ptr, s.bytes);
+    const cls = sizeClass(bytes + 64);
+    const ptr = this.rawAlloc(cls);
+    this.scratch[t] = { ptr, bytes: cls };
+    return ptr;
+  }
+  private temp(bytes: number): number { return this.rawAlloc(sizeClass(bytes)); }
+  private freeTemp(ptr: number, bytes: number): void { this.rawFree(ptr, sizeClass(bytes)); }
+
+  private twiddle(n: number): number {
+    let p = this.twiddleTables.get(n);
+    if (p === undefined) {
+      p = this.rawAlloc(sizeClass(n * 8));
+      const { cos, sin } = twiddles(n);
+      this.refresh();
+      for (let k = 0; k < n; k++) { this.f32[p / 4 + 2 * k] = cos[k]; this.f32[p / 4 + 2 * k + 1] = sin[k]; }
+      this.twiddleTables.set(n, p);
+    }
+    return p;
+  }
+
+  /** Split [0, total) into `parts` ranges aligned to `align`. */
+  private static split(total: number, parts: number, align = 1): [number, number][] {
+    const out: [number, number][] = [];
+    let start = 0;
+    for (let t = 0; t < parts; t++) {
+      let end = t === parts - 1 ? total : Math.min(total, Math.round((total * (t + 1)) / parts / align) * align);
+      if (end < start) end = start;
+      out.push([start, end]);
+      start = end;
+    }
+    return out.filter(([a, b]) => b > a);
+  }
+  private par(name: string, parts: number[][]): void {
+    this.refresh();
+    if (parts.length === 0) return;
+    if (this.pool && parts.length > 1) this.pool.run(name, parts);
+    else for (const p of parts) this.ex[name](...p);
+    this.refresh();
+  }
+  private threadsFor(work: number): number {
+    return work >= 1 << 16 ? this.threads : 1;
+  }
+
+  // ---- memory ----
+  fromArray(data: ArrayLike<number>): Buffer {
+    const b = this.alloc(data.length);
+    this.f32.set(data, b.ptr / 4);
+    return b;
+  }
+  fill(size: number, value: number): Buffer {
+    const b = this.alloc(size);
+    this.f32.fill(value, b.ptr / 4, b.ptr / 4 + size);
+    return b;
+  }
+  read(buf: Buffer): Promise<Float32Array> { return Promise.resolve(this.readSync(buf)); }
+  readSync(buf: Buffer): Float32Array {
+    const p = this.ptr(buf) / 4;
+    this.refresh();
+    return this.f32.slice(p, p + buf.size);
+  }
+  dispose(buf: Buffer): void {
+    const w = buf as WasmBuffer;
+    if (w.disposed) return;
+    w.disposed = true;
+    this.live--;
+    this.liveBytes -= w.size * 4;
+    this.rawFree(w.ptr, w.cls);
+  }
+  memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
+  /** Bytes of linear memory in use (heap top), for checking that training loops do not grow memory. */
+  heapBytes(): number { return this.top; }
+  sync(): Promise<void> { return Promise.resolve(); }
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: Buffer): Buffer {
+    const out = this.alloc(x.size);
+    this.ex.unary(UNARY[op], this.ptr(x), out.ptr, x.size);
+    return out;
+  }
+
+  /** Write i32 arrays into the parameter block; returns its address. */
+  private params(...arrays: readonly (readonly number[])[]): number {
+    this.refresh();
+    let o = PARAMS / 4;
+    for (const a of arrays) for (const v of a) this.i32[o++] = v;
+    return PARAMS;
+  }
+
+  binary(op: BinaryOp, a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
+    const out = this.alloc(sizeOf(outShape));
+    if (out.size === 0) return out;
+    const r = outShape.length === 0;
+    const shape = r ? [1] : outShape, sa = r ? [0] : aStrides, sb = r ? [0] : bStrides;
+    const prm = this.params(shape, sa, sb);
+    this.ex.binary(BINARY[op], this.ptr(a), this.ptr(b), out.ptr, shape.length, prm);
+    return out;
+  }
+
+  binaryScalar(op: BinaryOp, x: Buffer, s: number, scalarFirst: boolean): Buffer {
+    const out = this.alloc(x.size);
+    this.ex.binaryScalar(BINARY[op], this.ptr(x), out.ptr, x.size, s, scalarFirst ? 1 : 0);
+    return out;
+  }
+
+  where(cond: Buffer, cStrides: readonly number[], a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
+    const out = this.alloc(sizeOf(outShape));
+    if (out.size === 0) return out;
+    const r = outShape.length === 0;
+    const prm = r ? this.params([1], [0], [0], [0]) : this.params(outShape, cStrides, aStrides, bStrides);
+    this.ex.where(this.ptr(cond), this.ptr(a), this.ptr(b), out.ptr, r ? 1 : outShape.length, prm);
+    return out;
+  }
+
+  // ---- reductions and layout ----
+  reduceLast(op: ReduceOp, x: Buffer, outer: number, n: number): Buffer {
+    const out = this.alloc(outer);
+    this.ex.reduceLast(REDUCE[op], this.ptr(x), out.ptr, outer, n);
+    return out;
+  }
+
+  private gather(x: Buffer, offset: number, shape: readonly number[], strides: readonly number[]): Buffer {
+    const out = this.alloc(sizeOf(shape));
+    if (out.size === 0) return out;
+    const r = shape.length === 0;
+    const prm = this.params(r ? [1] : shape, r ? [0] : strides);
+    this.ex.gather(this.ptr(x), offset, out.ptr, r ? 1 : shape.length, prm);
+    return out;
+  }
+
+  transpose(x: Buffer, shape: readonly number[], perm: readonly number[]): Buffer {
+    const st = stridesOf(shape);
+    return this.gather(x, 0, perm.map((p) => shape[p]), perm.map((p) => st[p]));
+  }
+
+  slice(x: Buffer, shape: readonly number[], begin: readonly number[], size: readonly number[]): Buffer {
+    const st = stridesOf(shape);
+    let off = 0;
+    for (let d = 0; d < shape.length; d++) off += begin[d] * st[d];
+    return this.gather(x, off, size, st);
+  }
+
+  pad(x: Buffer, shape: readonly number[], before: readonly number[], after: readonly number[], mode: PadMode): Buffer {
+    // Rare: plain loops over the memory view, one output row at a time.
+    const outShape = shape.map((s, d) => s + before[d] + after[d]);
+    const out = this.alloc(sizeOf(outShape));
+    if (out.size === 0) return out;
+    const src = this.ptr(x) / 4, dst = out.ptr / 4, f = this.f32;
+    const rank = shape.length;
+    if (rank === 0) { f[dst] = f[src]; return out; }
+    const st = stridesOf(shape), inner = outShape[rank - 1], outer = out.size / inner;
+    const idx = new Array<number>(rank).fill(0);
+    const mod = (a: number, n: number) => ((a % n) + n) % n;
+    for (let o = 0; o < outer; o++) {
+      let base = 0, zero = false;
+      for (let d = 0; d < rank - 1; d++) {
+        let i = idx[d] - before[d];
+        if (i < 0 || i >= shape[d]) { if (mode === 'zero' || shape[d] === 0) { zero = true; break; } i = mod(i, shape[d]); }
+        base += i * st[d];
+      }
+      const row = dst + o * inner, n = shape[rank - 1];
+      for (let j = 0; j < inner; j++) {
+        let i = j - before[rank - 1];
+        if (zero) { f[row + j] = 0; continue; }
+        if (i < 0 || i >= n) { if (mode === 'zero' || n === 0) { f[row + j] = 0; continue; } i = mod(i, n); }
+        f[row + j] = f[src + base + i];
+      }
+      for (let d = rank - 2; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+    }
+    return out;
+  }
+
+  concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
+    const outer = sizeOf(shapes[0].slice(0, axis));
+    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
+    const total = inners.reduce((p, q) => p + q, 0);
+    const out = this.alloc(outer * total);
+    const f = this.f32, dst = out.ptr / 4;
+    let off = 0;
+    xs.forEach((x, i) => {
+      const src = this.ptr(x) / 4, w = inners[i];
+      if (w > 0) for (let o = 0; o < outer; o++) f.copyWithin(dst + o * total + off, src + o * w, src + o * w + w);
+      off += w;
+    });
+    return out;
+  }
+
+  // ---- linear algebra ----
+  matmul(a: Buffer, b: Buffer, p: MatmulParams): Buffer {
+    const { batch, m, k, n } = p;
+    const out = this.alloc(batch * m * n);
+    if (out.size === 0) return out;
+    const pa = this.ptr(a), pb = this.ptr(b);
+    const sA = p.batchA === 1 ? 0 : m * k, sB = p.batchB === 1 ? 0 : k * n;
+    const T = this.threadsFor(batch * m * n * Math.max(k, 1));
+    const gs = this.ex.gemmScratchBytes();
+    const tA = p.transA ? 1 : 0, tB = p.transB ? 1 : 0;
+    const parts: number[][] = [];
+    const mk = (t: number, b0: number, b1: number, i0: number, i1: number, j0: number, j1: number) =>
+      [pa, pb, out.ptr, m, n, k, tA, tB, sA, sB, b0, b1, i0, i1, j0, j1, this.scratchFor(t, gs)];
+    if (T > 1 && batch >= T) {
+      WasmBackend.split(batch, T).forEach(([b0, b1], t) => parts.push(mk(t, b0, b1, 0, m, 0, n)));
+    } else if (T > 1 && n >= m && n >= 16) {
+      WasmBackend.split(n, T, 8).forEach(([j0, j1], t) => parts.push(mk(t, 0, batch, 0, m, j0, j1)));
+    } else if (T > 1 && m >= 8) {
+      WasmBackend.split(m, T, 4).forEach(([i0, i1], t) => parts.push(mk(t, 0, batch, i0, i1, 0, n)));
+    } else {
+      parts.push(mk(0, 0, batch, 0, m, 0, n));
+    }
+    this.par('sgemm', parts);
+    return out;
+  }
+
+  // ---- convolutions ----
+  private convArgs(p: ConvParams): number[] {
+    return [p.C, p.H, p.W, p.O, p.kh, p.kw, p.stride, p.padTop, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo];
+  }
+  private convPerImage(kernel: string, a: number, b: number, out: number, p: ConvParams, scratchBytes: number): void {
+    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
+    const args = this.convArgs(p);
+    this.par(kernel, WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, scratchBytes)]));
+  }
+
+  conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
+    const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
+    if (out.size === 0) return out;
+    this.convPerImage('conv2dFwd', this.ptr(x), this.ptr(w), out.ptr, p, this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+    return out;
+  }
+  conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
+    const out = this.alloc(p.N * p.C * p.H * p.W);
+    if (out.size === 0) return out;
+    if (p.O === 0 || p.Ho * p.Wo === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + out.size); return out; }
+    this.convPerImage('conv2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p, this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+    return out;
+  }
+  conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
+    const size = p.O * p.C * p.kh * p.kw;
+    const out = this.alloc(size);
+    if (size === 0) return out;
+    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
+    const ranges = WasmBackend.split(p.N, T);
+    const sb = this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo), args = this.convArgs(p);
+    const partial = ranges.map((_, t) => (t === 0 ? out.ptr : this.temp(size * 4)));
+    if (ranges.length === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + size); return out; }
+    this.par('conv2dGradFilter', ranges.map(([n0, n1], t) => [this.ptr(x), this.ptr(g), partial[t], ...args, n0, n1, this.scratchFor(t, sb)]));
+    for (let t = 1; t < partial.length; t++) { this.ex.addInto(out.ptr, partial[t], size); this.freeTemp(partial[t], size * 4); }
+    return out;
+  }
+
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
+    const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
+    if (out.size === 0) return out;
+    this.convPerImage('local2dFwd', this.ptr(x), this.ptr(w), out.ptr, p, p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64);
+    return out;
+  }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
+    const out = this.alloc(p.N * p.C * p.H * p.W);
+    if (out.size === 0) return out;
+    this.convPerImage('local2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p, p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64);
+    return out;
+  }
+  local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
+    const out = this.alloc(p.O * p.C * p.Ho * p.Wo * p.kh * p.kw);
+    if (out.size === 0) return out;
+    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
+    const sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64, args = this.convArgs(p);
+    this.par('local2dGradFilter', WasmBackend.split(p.O, T).map(([o0, o1], t) =>
+      [this.ptr(x), this.ptr(g), out.ptr, p.N, ...args, o0, o1, this.scratchFor(t, sb)]));
+    return out;
+  }
+
+  // ---- FFT ----
+  private fftInto(src: number, dst: number, batch: number, n: number, inverse: boolean): void {
+    const tw = this.twiddle(n);
+    const T = this.threadsFor(batch * n * Math.log2(n + 1) * 4);
+    const sb = this.ex.fftScratchBytes(n, Math.ceil(batch / T));
+    this.par('fft1', WasmBackend.split(batch, T).map(([b0, b1], t) => [src, dst, n, tw, inverse ? 1 : 0, b0, b1, this.scratchFor(t, sb)]));
+  }
+  private fft2Into(src: number, dst: number, batch: number, h: number, w: number, inverse: boolean): void {
+    const twh = this.twiddle(h), tww = this.twiddle(w);
+    const T = this.threadsFor(batch * h * w * 16);
+    const sb = this.ex.fft2ScratchBytes(h, w);
+    this.par('fft2', WasmBackend.split(batch, T).map(([b0, b1], t) => [src, dst, h, w, twh, tww, inverse ? 1 : 0, b0, b1, this.scratchFor(t, sb)]));
+  }
+
+  fft(x: Buffer, batch: number, n: number, inverse: boolean): Buffer {
+    const out = this.alloc(batch * n * 2);
+    if (out.size === 0) return out;
+    this.fftInto(this.ptr(x), out.ptr, batch, n, inverse);
+    return out;
+  }
+  fft2(x: Buffer, batch: number, h: number, w: number, inverse: boolean): Buffer {
+    const out = this.alloc(batch * h * w * 2);
+    if (out.size === 0) return out;
+    this.fft2Into(this.ptr(x), out.ptr, batch, h, w, inverse);
+    return out;
+  }
+
+  // Full-width circular convolutions via float32 FFTs (see the reference backend for the algebra).
+  private spectra(x: number, planes: number, H: number, W: number): number {
+    const count = planes * H * W;
+    const z = this.temp(count * 8);
+    this.ex.realToComplex(x, z, 0, count);
+    this.fft2Into(z, z, planes, H, W, false);
+    return z;
+  }
+  private circProduct(P: number, Q: number, nA: number, nB: number, nS: number, pa: number, ps: number, qb: number, qs: number,
+    conjQ: boolean, H: number, W: number): number {
+    const HW = H * W, Z = this.temp(nA * nB * HW * 8);
+    const T = this.threadsFor(nA * nB * nS * HW * 8);
+    this.par('spectralProduct', WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HW, conjQ ? 1 : 0, a0, a1]));
+    this.fft2Into(Z, Z, nA * nB, H, W, true);
+    return Z;
+  }
+  private circFinish(Z: number, count: number, out: number): void {
+    this.ex.complexToReal(Z, out, 0, count);
+    this.freeTemp(Z, count * 8);
+  }
+
+  circConv2d(x: Buffer, w: Buffer, p: CircConvParams): Buffer {
+    const HW = p.H * p.W, out = this.alloc(p.N * p.O * HW);
+    if (out.size === 0) return out;
+    const X = this.spectra(this.ptr(x), p.N * p.C, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
+    const Z = this.circProduct(X, Wf, p.N, p.O, p.C, p.C, 1, p.C, 1, true, p.H, p.W);
+    this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
+    this.circFinish(Z, out.size, out.ptr);
+    return out;
+  }
+  circConv2dGradInput(g: Buffer, w: Buffer, p: CircConvParams): Buffer {
+    const HW = p.H * p.W, out = this.alloc(p.N * p.C * HW);
+    if (out.size === 0) return out;
+    const G = this.spectra(this.ptr(g), p.N * p.O, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
+    const Z = this.circProduct(G, Wf, p.N, p.C, p.O, p.O, 1, 1, p.C, false, p.H, p.W);
+    this.freeTemp(G, p.N * p.O * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
+    this.circFinish(Z, out.size, out.ptr);
+    return out;
+  }
+  circConv2dGradFilter(x: Buffer, g: Buffer, p: CircConvParams): Buffer {
+    const HW = p.H * p.W;
+    if (p.O * p.C * HW === 0) return this.alloc(p.O * p.C * HW);
+    const X = this.spectra(this.ptr(x), p.N * p.C, p.H, p.W), G = this.spectra(this.ptr(g), p.N * p.O, p.H, p.W);
+    const Z = this.circProduct(X, G, p.C, p.O, p.N, 1, p.C, 1, p.O, true, p.H, p.W);
+    this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(G, p.N * p.O * HW * 8);
+    const t = this.alloc(p.C * p.O * HW);
+    this.circFinish(Z, t.size, t.ptr);
+    const out = this.transpose(t, [p.C, p.O, HW], [1, 0, 2]);
+    this.dispose(t);
+    return out;
+  }
+
+  // ---- fused ----
+  logSoftmax(x: Buffer, outer: number, n: number): Buffer {
+    const out = this.alloc(x.size);
+    if (out.size > 0) this.ex.logSoftmax(this.ptr(x), out.ptr, outer, n);
+    return out;
+  }
+  sgdStep(p: Buffer, g: Buffer, v: Buffer, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void {
+    this.ex.sgdStep(this.ptr(p), this.ptr(g), this.ptr(v), p.size, lr, momentum, weightDecay, nesterov ? 1 : 0);
+  }
+
+  /** Stop the worker threads; do not use the backend afterwards. */
+  terminate(): void { this.pool?.terminate(); }
+}
+
+const isNode = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
+  && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+
+function defaultThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.IFRLAB_WASM_THREADS;
+  if (env && Number(env) >= 1) return Math.floor(Number(env));
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(2, hc));
+}
+
+let singleModule: WebAssembly.Module | null = null;
+let sharedModule: WebAssembly.Module | null = null;
+
+/** Create a WASM backend; threads > 1 needs shared memory (Node, Deno, cross-origin-isolated browsers). */
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: WebAssembly is not available');
+  let threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+  const canShare = typeof SharedArrayBuffer !== 'undefined'
+    && (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined');
+  if (!canShare) threads = 1;
+  if (threads > 1) {
+    try {
+      return await createThreaded(threads);
+    } catch (e) {
+      if (opts.threads !== undefined && opts.threads > 1) throw e;
+      // fall back to one thread
+    }
+  }
+  singleModule ??= await WebAssembly.compile(decodeBase64(ENGINE_SINGLE_BASE64) as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+  const inst = await WebAssembly.instantiate(singleModule, { env: { memory } });
+  return new WasmBackend(memory, inst.exports as unknown as Exports, null);
+}
+
+async function createThreaded(threads: number): Promise<WasmBackend> {
+  sharedModule ??= await WebAssembly.compile(decodeBase64(ENGINE_SHARED_BASE64) as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared: true });
+  const inst = await WebAssembly.instantiate(sharedModule, { env: { memory } });
+  const ex = inst.exports as unknown as Exports;
+  const names = Object.keys(ex).filter((k) => typeof ex[k] === 'function');
+  const spawn: WorkerSpawner = isNode() ? (await import('./platform-node.ts')).spawnNodeWorker : spawnWebWorker;
+  const ctrls: number[] = [];
+  for (let w = 0; w < threads - 1; w++) ctrls.push(CTRL + w * CTRL_BYTES);
+  if (CTRL + ctrls.length * CTRL_BYTES > HEAP) throw new Error('wasm backend: too many threads');
+  const handles: WorkerHandle[] = await Promise.all(ctrls.map((c) => spawn(sharedModule!, memory, c, names)));
+  return new WasmBackend(memory, ex, new Pool(memory, ex, ctrls, names, handles));
 }
