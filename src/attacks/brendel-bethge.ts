@@ -37,6 +37,13 @@ export interface BrendelBethgeOptions {
   startPool?: Tensor;
   /** Explicit starting points (must be adversarial), [N * D] in the inputs' layout. */
   startingPoints?: Float32Array;
+  /**
+   * Independent runs from different starting points (restart r draws its
+   * candidates with seed + r); the closest adversarial over all runs is kept.
+   * Default 1. Boundary following finds a local minimum; on a multi-class model
+   * more starts reach more facets.
+   */
+  restarts?: number;
 }
 
 /**
@@ -118,6 +125,25 @@ function midPoints(x0: Float32Array, x1: Float32Array, e: Float64Array, n: numbe
 }
 
 export async function brendelBethge(a: AttackInputs, o: BrendelBethgeOptions): Promise<AttackResult> {
+  const restarts = o.restarts ?? 1;
+  if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`bb-${o.norm}: restarts must be a positive integer, got ${restarts}`);
+  let best: AttackResult | null = null;
+  for (let r = 0; r < restarts; r++) {
+    const res = await brendelBethgeOnce({ ...a, seed: (a.seed ?? 0) + r }, o);
+    if (!best) { best = res; continue; }
+    const d = best.shape.slice(1).reduce((p, q) => p * q, 1);
+    const nb = o.norm === 'l2' ? best.norms.l2 : best.norms.linf, nr = o.norm === 'l2' ? res.norms.l2 : res.norms.linf;
+    const adv = Float32Array.from(best.adversarial);
+    for (let i = 0; i < res.shape[0]; i++) {
+      if (res.isAdversarial[i] && (!best.isAdversarial[i] || nr[i] < nb[i])) adv.set(res.adversarial.subarray(i * d, (i + 1) * d), i * d);
+    }
+    const x0 = await a.x.data();
+    best = await finishResult(`bb-${o.norm}`, a, x0, adv, { cleanPred: best.cleanPred });
+  }
+  return best!;
+}
+
+async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Promise<AttackResult> {
   const name = `bb-${o.norm}`;
   const { n, d } = checkInputs(name, a);
   const [blo, bhi] = boundsOf(a.bounds);

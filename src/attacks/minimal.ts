@@ -26,8 +26,9 @@ export interface MinimalNormOptions {
 
 /**
  * Per example i: lo = 0, hi = +inf. Round r runs the attack on the examples
- * still searching with eps_i = initEps * growth^k (no success yet) or
- * (lo+hi)/2 (bracketed); a success sets hi = eps_i and keeps the adversarial
+ * still searching with eps_i = initEps, then lo * growth while no success
+ * (hi = inf) or hi / growth while no failure (lo = 0), at most maxExpand + 1
+ * such rounds, then (lo+hi)/2 for bisectSteps rounds; a success sets hi = eps_i and keeps the adversarial
  * if its norm is the smallest so far, a failure sets lo = eps_i. Inputs that
  * already meet the criterion (e.g. misclassified) get delta = 0. Returns the
  * best adversarial per example (x itself where none was found) and
@@ -53,9 +54,10 @@ export async function minimalNormSearch(a: AttackInputs, attack: FixedBudgetAtta
     const idx: number[] = [], eps: number[] = [];
     for (let i = 0; i < n; i++) {
       if (done[i]) continue;
-      if (hi[i] === Infinity) {
+      if (hi[i] === Infinity || lo[i] === 0) {
+        // not bracketed yet: grow from initEps until a success, or shrink until a failure
         if (expands[i] > maxExpand) { done[i] = 1; continue; }
-        eps.push(o.initEps * growth ** expands[i]);
+        eps.push(hi[i] === Infinity ? (lo[i] === 0 ? o.initEps : lo[i] * growth) : hi[i] / growth);
       } else {
         if (bisects[i] >= bisect) { done[i] = 1; continue; }
         eps.push(0.5 * (lo[i] + hi[i]));
@@ -74,7 +76,7 @@ export async function minimalNormSearch(a: AttackInputs, attack: FixedBudgetAtta
     const nr = normOf(r.norms, o.norm);
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k];
-      if (hi[i] === Infinity) expands[i]++; else bisects[i]++;
+      if (hi[i] === Infinity || lo[i] === 0) expands[i]++; else bisects[i]++;
       if (r.isAdversarial[k]) {
         hi[i] = eps[k];
         if (nr[k] < bestNorm[i]) { bestNorm[i] = nr[k]; best.set(r.adversarial.subarray(k * d, (k + 1) * d), i * d); }
