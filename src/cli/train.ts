@@ -1,4 +1,101 @@
-// Placeholder: this command is being built.
-export async function run(_args: string[]): Promise<void> {
-  throw new Error("'train' is not implemented yet");
+// ifrlab train --model SPEC --data NAME --out DIR [options]
+import { parseFlags, helpText, type FlagSpec } from './args.ts';
+import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
+import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../train/trainer.ts';
+import { parseSpec, formatSpec } from '../nn/models.ts';
+import { steganography, type StegoVariant } from '../data/steganography.ts';
+
+const spec = {
+  model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
+  data: { type: 'string', default: 'synthetic', help: 'data set: synthetic, synthetic-28, cifar10, cifar100, mnist, fashion-mnist (options: synthetic:train=N,test=M,seed=S)' },
+  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository)' },
+  out: { type: 'string', required: true, help: 'output directory (log.json, checkpoints/, best.*)' },
+  epochs: { type: 'number', default: 40, help: 'epochs' },
+  batch: { type: 'number', default: 128, help: 'batch size' },
+  lr: { type: 'number', help: 'peak learning rate (default: 0.002 for fwc and linear bwc, else 0.01, as paper Table 7)' },
+  momentum: { type: 'number', default: 0.9, help: 'SGD momentum' },
+  'weight-decay': { type: 'number', default: 0, help: 'L2 weight decay (the paper uses none)' },
+  nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
+  schedule: { type: 'string', default: 'step', help: 'learning-rate schedule: step (x0.3 every 4 epochs, the code), linear-reset (the text), constant; step:F:N, linear-reset:P:M' },
+  seed: { type: 'number', default: 0, help: 'seed for initialisation and shuffling' },
+  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  'checkpoint-every-batches': { type: 'number', default: 0, help: 'also checkpoint every N batches (0: epoch ends only)' },
+  resume: { type: 'boolean', default: false, help: 'continue from the last checkpoint in --out' },
+  'limit-train': { type: 'number', help: 'use only the first N training examples' },
+  'limit-test': { type: 'number', help: 'use only the first N test examples' },
+  'eval-batch': { type: 'number', default: 500, help: 'evaluation batch size' },
+  normalize: { type: 'boolean', default: false, help: 'per-channel normalisation with the training mean/std (the paper uses none)' },
+  'stego-eps': { type: 'number', help: 'steganography: add class patterns of strength eps to the spectrum (paper 4.2.2)' },
+  'stego-rho': { type: 'number', default: 0.2, help: 'steganography: Bernoulli density of the pattern' },
+  'stego-seed': { type: 'number', default: 0, help: 'steganography: pattern seed' },
+  'stego-variant': { type: 'string', default: 'authors', help: "steganography: 'authors' (real part, no clip) or 'hermitian'" },
+  'stego-clip': { type: 'boolean', default: false, help: 'steganography: clip images to [0, 1]' },
+  'stop-after-batches': { type: 'number', help: '(testing) stop as if interrupted after N batches' },
+  quiet: { type: 'boolean', default: false, help: 'no progress bar' },
+} satisfies FlagSpec;
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '--:--';
+  s = Math.round(s);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export function progressLine(p: Progress): string {
+  const w = 20, filled = Math.round((w * p.batch) / p.batches);
+  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(1)}% ${p.examplesPerSecond.toFixed(0)} ex/s ETA ${fmtTime(p.etaSeconds)}`;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const f = parseFlags('train', spec, argv);
+  if (f.help) { console.log(helpText('train', spec)); return; }
+  const { loadDatasetFromDisk } = await import('../platform/data.ts');
+  const { dirSink, readTrainLog, checkpointPath } = await import('../platform/train-sink.ts');
+  const { loadCheckpoint } = await import('../io/checkpoint.ts');
+  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const modelSpec = formatSpec(parseSpec(f.model));
+  const cfg: TrainConfig = {
+    model: modelSpec, data: f.data, seed: f.seed, epochs: f.epochs, batchSize: f.batch,
+    lr: f.lr ?? defaultLearningRate(modelSpec), momentum: f.momentum, weightDecay: f['weight-decay'], nesterov: f.nesterov,
+    schedule: f.schedule, checkpointEveryBatches: f['checkpoint-every-batches'], normalize: f.normalize,
+    limitTrain: f['limit-train'], limitTest: f['limit-test'], evalBatchSize: f['eval-batch'], stopAfterBatches: f['stop-after-batches'],
+  };
+  if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new Error(`train: --batch must be a positive integer, got ${cfg.batchSize}`);
+  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new Error(`train: --epochs must be a positive integer, got ${cfg.epochs}`);
+  const err = (s: string): void => { process.stderr.write(s); };
+  err(`train: ${modelSpec} on ${cfg.data}, backend ${backend.name}, ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (${cfg.schedule}), seed ${cfg.seed} -> ${f.out}\n`);
+  let ds = await loadDatasetFromDisk(cfg.data, f['data-dir']);
+  if (f['stego-eps'] !== undefined) {
+    const variant = f['stego-variant'] as StegoVariant;
+    if (variant !== 'authors' && variant !== 'hermitian') throw new Error(`train: --stego-variant must be 'authors' or 'hermitian', got '${variant}'`);
+    ds = steganography(ds, { eps: f['stego-eps'], rho: f['stego-rho'], seed: f['stego-seed'], variant, clip: f['stego-clip'] });
+    cfg.data = ds.name;
+  }
+  let resume;
+  if (f.resume) {
+    const log = await readTrainLog(f.out);
+    if (!log || !log.lastCheckpoint) throw new Error(`train --resume: no log.json with a checkpoint in ${f.out}`);
+    if (log.status === 'done' && log.config.epochs >= cfg.epochs) { err(`train --resume: the run in ${f.out} is already complete (${log.config.epochs} epochs)\n`); return; }
+    if (log.config.model !== cfg.model) throw new Error(`train --resume: ${f.out} holds a ${log.config.model} run, not ${cfg.model}`);
+    resume = await loadCheckpoint(checkpointPath(f.out, log.lastCheckpoint), { optimizer: true });
+  }
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  const progress = f.quiet ? undefined : (p: Progress): void => {
+    const t = Date.now();
+    if (t - last < (tty ? 250 : 15000) && p.batch !== p.batches) return;
+    last = t;
+    err(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`);
+  };
+  try {
+    const { log } = await train(ds, cfg, dirSink(f.out), {
+      backend: backend.name, resume, progress,
+      log: (line) => err(`${tty && !f.quiet ? '\r\x1b[K' : ''}${line}\n`),
+    });
+    if (log.status === 'done') err(`done: best test accuracy ${(100 * (log.bestTestAccuracy ?? 0)).toFixed(2)}% at epoch ${log.best?.epoch}; ${log.wallSeconds.toFixed(0)} s; log ${f.out}/log.json\n`);
+    else err(`stopped (${log.status}); continue with --resume\n`);
+  } catch (e) {
+    if (e instanceof TrainingDiverged) { err(`\n${e.message}\n`); process.exitCode = 1; return; }
+    throw e;
+  }
 }

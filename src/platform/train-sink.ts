@@ -1,0 +1,29 @@
+// Writes a training run to a directory (Node and Deno):
+//   DIR/log.json                      the TrainLog (rewritten after every checkpoint)
+//   DIR/checkpoints/NAME.safetensors  weights (+ NAME.json sidecar; NAME.optim.safetensors for the newest)
+//   DIR/best.safetensors, best.json   a copy of the best epoch so far
+import { join } from 'node:path';
+import { saveCheckpoint } from '../io/checkpoint.ts';
+import type { TrainLog, TrainSink } from '../train/trainer.ts';
+import { copyFile, readText, removeFile, writeBytes, fileExists } from './fs.ts';
+
+export function dirSink(dir: string): TrainSink {
+  const ck = (name: string): string => join(dir, 'checkpoints', name);
+  return {
+    async saveCheckpoint(name, model, meta, velocity) { await saveCheckpoint(`${ck(name)}.safetensors`, model, meta, velocity); },
+    async dropOptimizerState(name) { await removeFile(`${ck(name)}.optim.safetensors`); },
+    async markBest(name) {
+      await copyFile(`${ck(name)}.safetensors`, join(dir, 'best.safetensors'));
+      await copyFile(`${ck(name)}.json`, join(dir, 'best.json'));
+    },
+    async writeLog(log) { await writeBytes(join(dir, 'log.json'), JSON.stringify(log, null, 2)); },
+  };
+}
+
+export async function readTrainLog(dir: string): Promise<TrainLog | null> {
+  const p = join(dir, 'log.json');
+  if (!fileExists(p)) return null;
+  return JSON.parse(await readText(p)) as TrainLog;
+}
+
+export const checkpointPath = (dir: string, name: string): string => join(dir, 'checkpoints', `${name}.safetensors`);
