@@ -128,7 +128,8 @@ export function meets(p: number, i: number, labels: ArrayLike<number>, targets?:
 export type LossName = 'ce' | 'margin';
 
 /**
- * The loss an attack ascends, summed over the batch (so each example's gradient
+ * The loss an attack ascends (the caller disposes both returned tensors: the
+ * gradient escapes enclosing tidy() scopes because backward() keep()s it), summed over the batch (so each example's gradient
  * is its own): untargeted 'ce' = CE(z, y); targeted 'ce' = -CE(z, t);
  * untargeted 'margin' = max_{k!=y} z_k - z_y; targeted 'margin' = z_t - max_{k!=t} z_k
  * (the competing class is picked on the host from the current logits and held fixed).

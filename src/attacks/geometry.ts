@@ -23,17 +23,16 @@ export function uniformL2Ball(n: number, d: number, seed: number, stream: number
 
 /**
  * n points uniform in the unit L1 ball of R^d (Foolbox `uniform_l1_n_balls`):
- * the first d spacings of d+1 sorted uniforms (uniform in the simplex
- * {x >= 0, sum x <= 1}), each with a random sign. Returns [n * d].
+ * the spacings v_1, v_2 - v_1, ..., v_d - v_(d-1) of d sorted uniforms
+ * (uniform in the simplex {x >= 0, sum x <= 1}), each with a random sign.
+ * Returns [n * d].
  */
 export function uniformL1Ball(n: number, d: number, seed: number, stream: number): Float64Array {
-  const u = uniformArray(n * (d + 1), seed, stream);
+  const u = uniformArray(n * d, seed, stream);
   const sgn = uniformArray(n * d, seed, stream + 1);
   const out = new Float64Array(n * d);
-  const v = new Float64Array(d + 1);
   for (let i = 0; i < n; i++) {
-    v.set(u.subarray(i * (d + 1), (i + 1) * (d + 1)));
-    v.sort();
+    const v = u.slice(i * d, (i + 1) * d).sort();
     let prev = 0;
     for (let j = 0; j < d; j++) {
       out[i * d + j] = (v[j] - prev) * (sgn[i * d + j] < 0.5 ? -1 : 1);

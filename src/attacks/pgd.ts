@@ -115,6 +115,8 @@ export async function pgd(a: AttackInputs, o: PGDOptions): Promise<AttackResult>
       const next = tidy(() => {
         const { grad } = lossAndGrad(a.model, cur, a.labels, a.targets, loss, logitsHost);
         const moved = add(cur, mul(stepT, stepDirection(grad, norm)));
+        // backward() keep()s the gradients it returns, so they escape tidy scopes: free explicitly
+        grad.dispose();
         if (exactL1) return moved;
         const delta = projectDelta(sub(moved, a.x), norm, epsT);
         return clamp(add(a.x, delta), bounds[0], bounds[1]);
