@@ -1,0 +1,75 @@
+// Batched matmul out[b] = op(A[b]) @ op(B[b]) with 32x32 output tiles per
+// 8x8 workgroup, 4x4 register blocking per invocation and 16-deep shared
+// K tiles. {{TA}} / {{TB}} (true/false) select the transpose case at pipeline
+// creation, so all four cases compile to branch-free loads.
+
+const TA: bool = {{TA}};
+const TB: bool = {{TB}};
+const TILE: u32 = 32u;
+const KT: u32 = 16u;
+
+struct Params { m: u32, k: u32, n: u32, strideA: u32, strideB: u32, batchOff: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+
+var<workgroup> As: array<array<f32, 32>, 16>;
+var<workgroup> Bs: array<array<f32, 32>, 16>;
+
+fn loadA(off: u32, i: u32, q: u32) -> f32 {
+  if (i >= P.m || q >= P.k) { return 0.0; }
+  if (TA) { return A[off + q * P.m + i]; }
+  return A[off + i * P.k + q];
+}
+fn loadB(off: u32, q: u32, j: u32) -> f32 {
+  if (q >= P.k || j >= P.n) { return 0.0; }
+  if (TB) { return B[off + j * P.k + q]; }
+  return B[off + q * P.n + j];
+}
+
+//// kernel: matmul
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.z + P.batchOff;
+  let offA = b * P.strideA;
+  let offB = b * P.strideB;
+  let row0 = wid.y * TILE;
+  let col0 = wid.x * TILE;
+  let tx = lid3.x;
+  let ty = lid3.y;
+  var acc: array<f32, 16>;
+  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  let nt = (P.k + KT - 1u) / KT;
+  for (var t = 0u; t < nt; t++) {
+    let q0 = t * KT;
+    for (var l = 0u; l < 8u; l++) {
+      let e = lid + l * 64u;
+      let kk = e / TILE;
+      let r = e % TILE;
+      As[kk][r] = loadA(offA, row0 + r, q0 + kk);
+      Bs[kk][r] = loadB(offB, q0 + kk, col0 + r);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < KT; kk++) {
+      let a = vec4<f32>(As[kk][ty * 4u], As[kk][ty * 4u + 1u], As[kk][ty * 4u + 2u], As[kk][ty * 4u + 3u]);
+      let bv = vec4<f32>(Bs[kk][tx * 4u], Bs[kk][tx * 4u + 1u], Bs[kk][tx * 4u + 2u], Bs[kk][tx * 4u + 3u]);
+      for (var i = 0u; i < 4u; i++) {
+        acc[i * 4u] += a[i] * bv.x;
+        acc[i * 4u + 1u] += a[i] * bv.y;
+        acc[i * 4u + 2u] += a[i] * bv.z;
+        acc[i * 4u + 3u] += a[i] * bv.w;
+      }
+    }
+    workgroupBarrier();
+  }
+  let offY = b * P.m * P.n;
+  for (var i = 0u; i < 4u; i++) {
+    let r = row0 + ty * 4u + i;
+    if (r >= P.m) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let c = col0 + tx * 4u + j;
+      if (c < P.n) { Y[offY + r * P.n + c] = acc[i * 4u + j]; }
+    }
+  }
+}
