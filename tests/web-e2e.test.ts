@@ -35,7 +35,8 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
     let f = join(dir, p);
     if (existsSync(f) && statSync(f).isDirectory()) f = join(f, 'index.html');
     if (!f.startsWith(dir) || !existsSync(f)) { res.writeHead(404); res.end('not found'); return; }
-    res.writeHead(200, { 'content-type': MIME[extname(f)] ?? 'application/octet-stream' });
+    // cross-origin isolated, as web/vite.config.ts serves it, so WASM threads may share memory
+    res.writeHead(200, { 'content-type': MIME[extname(f)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
     res.end(readFileSync(f));
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => {

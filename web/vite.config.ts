@@ -1,15 +1,42 @@
 // Vite config for the web lab. `npm run web:dev` serves it; `npm run web:build`
 // writes static files to web/dist (git-ignored). The app imports the library
 // straight from ../src (TypeScript with explicit .ts extensions).
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const STUB = '\0ifrlab-platform-stub';
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/**
+ * src/platform/* is the Node/Deno file-system layer; library modules import it
+ * lazily (`await import('../platform/fs.ts')`) only for path-based
+ * save/load. In the browser those imports resolve to a stub that throws a
+ * clear error, so the bundle never pulls in node:fs.
+ */
+function platformStub(): Plugin {
+  return {
+    name: 'ifrlab-platform-stub',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
+      return null;
+    },
+    load(id) {
+      if (id !== STUB) return null;
+      return `const fail = (name) => () => { throw new Error('src/platform/' + name + ' (files on disk) is not available in the browser; use the byte-level functions'); };
+export default new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? fail(k) : undefined) });`;
+    },
+  };
+}
 
 export default defineConfig({
   root: here,
   base: './',
-  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
-  worker: { format: 'es' },
+  plugins: [platformStub()],
+  // cross-origin isolation, so the WASM backend may use SharedArrayBuffer threads
+  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] }, headers: ISOLATION },
+  preview: { headers: ISOLATION },
+  worker: { format: 'es', plugins: () => [platformStub()] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
 });

@@ -1,63 +1,72 @@
-// Parsers for data-set files a user drops into the page: CIFAR-10 binary
-// batches and MNIST / Fashion-MNIST IDX files (optionally gzipped). Pure
-// functions over bytes; the worker calls them.
+// Data sets for the web lab: the built-in synthetic set (src/data/synthetic.ts)
+// and CIFAR-10 / MNIST-format files a user drops in or serves, parsed with
+// the library's readers (src/data/formats.ts). This file only recognises
+// which dropped file is which and splits train / test.
+import { syntheticDataset } from '../../src/data/synthetic.ts';
+import { gunzip, isGzip, parseCifar, parseIdxImages, parseIdxLabels } from '../../src/data/formats.ts';
+import { limitSplit, makeSplit, type Dataset, type Split } from '../../src/data/dataset.ts';
 
-export interface ImageSet { x: Float32Array; y: Uint8Array; shape: [number, number, number]; name: string }
-
-export async function gunzipIfNeeded(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/** The synthetic set with n images: 80% train, 20% test. */
+export function synthetic(n: number, seed: number): Dataset {
+  const test = Math.max(1, Math.round(n * 0.2));
+  return syntheticDataset({ train: Math.max(1, n - test), test, seed }, `synthetic:train=${n - test},test=${test},seed=${seed}`);
 }
 
-/** CIFAR-10 binary: records of 1 label byte + 3072 pixel bytes (R, G, B planes of 32x32). */
-export function parseCifar10(bytes: Uint8Array, limit = Infinity): ImageSet {
-  const rec = 3073;
-  if (bytes.length % rec !== 0) throw new Error(`CIFAR-10: ${bytes.length} bytes is not a whole number of 3073-byte records`);
-  const n = Math.min(limit, bytes.length / rec);
-  const x = new Float32Array(n * 3072), y = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = bytes[i * rec];
-    if (y[i] > 9) throw new Error(`CIFAR-10: record ${i} has label ${y[i]}`);
-    for (let p = 0; p < 3072; p++) x[i * 3072 + p] = bytes[i * rec + 1 + p] / 255;
-  }
-  return { x, y, shape: [3, 32, 32], name: 'CIFAR-10' };
-}
-
-/** One IDX file: magic 0x0000 0x08 rank, big-endian sizes, then unsigned bytes. */
-export function parseIdx(bytes: Uint8Array): { dims: number[]; data: Uint8Array } {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4 || dv.getUint16(0) !== 0 || bytes[2] !== 0x08) throw new Error('IDX: not an unsigned-byte IDX file (bad magic)');
-  const rank = bytes[3];
-  const dims = Array.from({ length: rank }, (_, i) => dv.getUint32(4 + 4 * i));
-  const off = 4 + 4 * rank, size = dims.reduce((a, b) => a * b, 1);
-  if (bytes.length < off + size) throw new Error(`IDX: ${bytes.length - off} data bytes, dims ${dims.join('x')} need ${size}`);
-  return { dims, data: bytes.subarray(off, off + size) };
-}
-
-export function mnistFromIdx(images: Uint8Array, labels: Uint8Array, limit = Infinity): ImageSet {
-  const im = parseIdx(images), lb = parseIdx(labels);
-  if (im.dims.length !== 3 || lb.dims.length !== 1) throw new Error(`MNIST: images dims ${im.dims.join('x')} / labels dims ${lb.dims.join('x')}`);
-  if (im.dims[0] !== lb.dims[0]) throw new Error(`MNIST: ${im.dims[0]} images but ${lb.dims[0]} labels`);
-  const [N, H, W] = im.dims, n = Math.min(N, limit);
-  const x = new Float32Array(n * H * W);
-  for (let i = 0; i < n * H * W; i++) x[i] = im.data[i] / 255;
-  return { x, y: lb.data.slice(0, n), shape: [1, H, W], name: 'MNIST-format' };
-}
-
-/** Recognise a set of dropped files: CIFAR-10 *.bin batches, or an MNIST images + labels pair. */
-export async function parseDroppedFiles(files: { name: string; bytes: Uint8Array }[], limit: number): Promise<ImageSet> {
-  const raw = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await gunzipIfNeeded(f.bytes) })));
-  const idx = raw.filter((f) => f.bytes.length >= 4 && f.bytes[0] === 0 && f.bytes[1] === 0 && f.bytes[2] === 8);
-  if (idx.length >= 2) {
-    const imgs = idx.find((f) => f.bytes[3] === 3), labs = idx.find((f) => f.bytes[3] === 1);
-    if (!imgs || !labs) throw new Error('MNIST: need one images file (rank 3) and one labels file (rank 1)');
-    return mnistFromIdx(imgs.bytes, labs.bytes, limit);
-  }
-  const bins = raw.filter((f) => f.bytes.length % 3073 === 0 && f.bytes.length > 0);
-  if (!bins.length) throw new Error(`no CIFAR-10 batch (*.bin, multiple of 3073 bytes) or MNIST IDX pair among: ${files.map((f) => f.name).join(', ')}`);
-  const total = new Uint8Array(bins.reduce((a, f) => a + f.bytes.length, 0));
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
-  for (const f of bins) { total.set(f.bytes, o); o += f.bytes.length; }
-  return parseCifar10(total, limit);
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** Split one set 80/20 (train first). */
+function split80(x: Uint8Array, y: Uint8Array, shape: [number, number, number], n: number): { train: Split; test: Split } {
+  const d = shape[0] * shape[1] * shape[2];
+  const total = Math.min(n, y.length), nTr = Math.max(1, Math.floor(total * 0.8));
+  return {
+    train: makeSplit(x.subarray(0, nTr * d), y.subarray(0, nTr), shape),
+    test: makeSplit(x.subarray(nTr * d, total * d), y.subarray(nTr, total), shape),
+  };
+}
+
+/**
+ * Recognise dropped files: CIFAR-10 binary batches (a file named test_batch*
+ * becomes the test split, else the last 20% are held out), or MNIST-format IDX
+ * files (images + labels; a 't10k' pair becomes the test split). At most n
+ * images are kept in all.
+ */
+export async function fromFiles(files: { name: string; bytes: Uint8Array }[], n: number): Promise<Dataset> {
+  const raw = await Promise.all(files.map(async (f) => ({ name: f.name.split('/').pop()!, bytes: isGzip(f.bytes) ? await gunzip(f.bytes, f.name) : f.bytes })));
+  const isIdx = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 8;
+  const idx = raw.filter((f) => isIdx(f.bytes));
+  if (idx.length) {
+    const imgs = idx.filter((f) => f.bytes[3] === 3), labs = idx.filter((f) => f.bytes[3] === 1);
+    const pick = (arr: typeof idx, test: boolean) => arr.find((f) => /t10k|test/i.test(f.name) === test);
+    const trI = pick(imgs, false) ?? imgs[0], trL = pick(labs, false) ?? labs[0];
+    if (!trI || !trL) throw new Error(`MNIST: need an images file (IDX rank 3) and a labels file (rank 1); got ${idx.map((f) => f.name).join(', ')}`);
+    const a = parseIdxImages(trI.bytes, trI.name), la = parseIdxLabels(trL.bytes, trL.name);
+    if (a.count !== la.length) throw new Error(`${trI.name}: ${a.count} images but ${trL.name} has ${la.length} labels`);
+    const teI = pick(imgs, true), teL = pick(labs, true);
+    let train: Split, test: Split;
+    if (teI && teL && teI !== trI) {
+      const b = parseIdxImages(teI.bytes, teI.name), lb = parseIdxLabels(teL.bytes, teL.name);
+      const nTe = Math.max(1, Math.round(n * 0.2));
+      train = limitSplit(makeSplit(a.images, la, a.shape), n - nTe, a.shape);
+      test = limitSplit(makeSplit(b.images, lb, b.shape), nTe, b.shape);
+    } else ({ train, test } = split80(a.images, la, a.shape, n));
+    return { name: `MNIST-format (${[trI, trL, teI, teL].filter(Boolean).map((f) => f!.name).join(', ')})`, shape: a.shape, numClasses: 10, train, test };
+  }
+  const bins = raw.filter((f) => f.bytes.length > 0 && f.bytes.length % 3073 === 0);
+  if (!bins.length) throw new Error(`no CIFAR-10 batch (*.bin, a multiple of 3073 bytes) or MNIST IDX file among: ${files.map((f) => f.name).join(', ')}`);
+  const parsed = bins.map((f) => ({ name: f.name, ...parseCifar(f.bytes, 'cifar10', f.name) }));
+  const testFile = parsed.find((p) => /test/i.test(p.name));
+  const trainFiles = parsed.filter((p) => p !== testFile);
+  const shape: [number, number, number] = [3, 32, 32];
+  let train: Split, test: Split;
+  if (testFile && trainFiles.length) {
+    const nTe = Math.max(1, Math.round(n * 0.2));
+    train = limitSplit(makeSplit(concat(trainFiles.map((p) => p.images)), concat(trainFiles.map((p) => p.labels)), shape), n - nTe, shape);
+    test = limitSplit(makeSplit(testFile.images, testFile.labels, shape), nTe, shape);
+  } else ({ train, test } = split80(concat(parsed.map((p) => p.images)), concat(parsed.map((p) => p.labels)), shape, n));
+  return { name: `CIFAR-10 (${parsed.map((p) => p.name).join(', ')})`, shape, numClasses: 10, train, test };
 }

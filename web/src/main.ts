@@ -41,7 +41,7 @@ function call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
 const lab = {
   backend: '', init: null as InitResult | null, data: null as DataInfo | null,
   loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number },
-  errors: [] as string[], graphNodes: 0, dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number },
+  errors: [] as string[], graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number },
 };
 (window as unknown as { __ifrlab: typeof lab }).__ifrlab = lab;
 function fail(where: string, e: unknown, out?: HTMLElement): void {
@@ -86,8 +86,18 @@ const ready = (async () => {
   $('spec-list').innerHTML = r.specs.map((s) => `<option value="${s}"></option>`).join('');
   $('attack-kind').innerHTML = r.attacks.map((a) => `<option value="${a}">${a}</option>`).join('');
   document.body.dataset.backend = r.backend;
+  const soft = r.tried.find((t) => t.name === r.backend)?.software;
+  if (soft) $('backend-why').textContent = `(software adapter) ${$('backend-why').textContent}`;
+  $<HTMLSelectElement>('backend-pick').value = params.get('backend') ?? 'auto';
   return r;
 })().catch((e) => { fail('backend', e, $('backend-name')); throw e; });
+
+$<HTMLSelectElement>('backend-pick').addEventListener('change', (e) => {
+  const v = (e.target as HTMLSelectElement).value;
+  const u = new URL(location.href);
+  if (v === 'auto') u.searchParams.delete('backend'); else u.searchParams.set('backend', v);
+  location.href = u.toString();
+});
 
 // ---------------------------------------------------------------- data
 const source = $<HTMLSelectElement>('data-source');
@@ -131,7 +141,7 @@ async function loadData(): Promise<DataInfo> {
     info = await call<DataInfo>({ op: 'loadData', source: 'files', n, files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
   }
   lab.data = info;
-  $('data-info').textContent = `${info.name}: ${info.n} images of [${info.shape.join('×')}], 80% train / 20% held out; per class ${info.classes.join(' ')}`;
+  $('data-info').textContent = `${info.name}: ${info.train} training + ${info.test} held-out images of [${info.shape.join('×')}]; training images per class ${info.classes.join(' ')}`;
   return info;
 }
 $('data-load').addEventListener('click', () => loadData().catch((e) => fail('data', e, $('data-info'))));
@@ -168,7 +178,7 @@ btnStart.addEventListener('click', async () => {
     checkpointSteps = done.checkpoints.map((c) => c.step);
     updateSlider();
     if (done.reason === 'error') fail('train', new Error(done.error), $('train-status'));
-    else $('train-status').textContent += ` — ${done.reason} after ${done.steps} steps (${done.checkpoints.length} checkpoints)`;
+    else $('train-status').textContent += ` — ${done.reason} after ${done.steps} steps (${done.parameters.toLocaleString('en')} parameters, ${done.checkpoints.length} checkpoints)`;
     btnSave.disabled = false;
   } catch (e) { fail('train', e, $('train-status')); }
   btnStart.disabled = false; btnPause.disabled = true; btnStop.disabled = true;
@@ -182,24 +192,25 @@ btnPause.addEventListener('click', async () => {
 btnStop.addEventListener('click', () => void call({ op: 'stop' }));
 btnSave.addEventListener('click', async () => {
   try {
-    const bytes = await call<Uint8Array>({ op: 'saveCheckpoint' });
+    const { bytes, name } = await call<{ bytes: Uint8Array; name: string }>({ op: 'saveCheckpoint' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-    a.download = `${$<HTMLInputElement>('model-spec').value.trim()}-step${checkpointSteps.at(-1) ?? 0}.safetensors`;
+    a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   } catch (e) { fail('save', e, $('train-status')); }
 });
 $<HTMLInputElement>('ckpt-load').addEventListener('change', async (e) => {
-  const f = (e.target as HTMLInputElement).files?.[0];
-  if (!f) return;
+  const fs = [...((e.target as HTMLInputElement).files ?? [])];
+  if (!fs.length) return;
   try {
     if (!lab.data) await loadData();
-    const r = await call<{ spec: string; tensors: number }>({ op: 'loadCheckpoint', bytes: new Uint8Array(await f.arrayBuffer()) });
+    const files = await Promise.all(fs.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const r = await call<{ spec: string; tensors: number; step: number }>({ op: 'loadCheckpoint', files });
     $<HTMLInputElement>('model-spec').value = r.spec;
-    $('train-status').textContent = `loaded ${f.name}: ${r.spec}, ${r.tensors} tensors`;
+    $('train-status').textContent = `loaded ${fs.map((f) => f.name).join(' + ')}: ${r.spec}, ${r.tensors} tensors, step ${r.step}`;
     btnSave.disabled = false;
-    checkpointSteps = [0]; updateSlider();
+    checkpointSteps = [r.step]; updateSlider();
   } catch (err) { fail('load checkpoint', err, $('train-status')); }
 });
 
@@ -207,7 +218,7 @@ $<HTMLInputElement>('ckpt-load').addEventListener('change', async (e) => {
 const radialChart = new LineChart($('chart-radial'), { title: 'Radial energy', x: 'radial frequency k_r (cycles / image)', y: 'Σ|F|² (a.u., log)', logY: true, series: [{ label: 'δ', color: '#c53b24' }, { label: 'β', color: '#2457c5' }, { label: 'x', color: '#888', dash: [4, 4] }] });
 const angularChart = new LineChart($('chart-angular'), { title: 'Angular energy', x: 'frequency angle φ (degrees)', y: 'Σ|F|² (a.u., log)', logY: true, series: [{ label: 'δ', color: '#c53b24' }, { label: 'β', color: '#2457c5' }, { label: 'x', color: '#888', dash: [4, 4] }] });
 let lastAttack: AttackResult | null = null;
-const SPEC_NOTE = 'log10 |F(k)|, grey channel, DC centred; axes k_x →, k_y ↓ (cycles / image)';
+const SPEC_NOTE = 'ln |F(k)| of the grey image (unitary DFT), DC centred; axes k_x →, k_y ↓ in cycles / image';
 function drawAttack(): void {
   const r = lastAttack;
   if (!r) return;
@@ -221,10 +232,8 @@ function drawAttack(): void {
     imageMap('perturbation δ', 'attack-img-delta', im.delta, true, 'channel mean of δ (pixel units)'),
     imageMap('saliency β = ∂max logit/∂x', 'attack-img-beta', im.beta, true, 'channel mean of β (logit / pixel unit)'),
   );
-  const all = [sp.x, sp.xadv, sp.delta, sp.beta].flatMap((m) => [...m.data]);
-  void all;
   specs.replaceChildren(
-    scalarMap(`spectrum of x${avg ? ' (batch mean)' : ''}`, 'attack-spec-x', sp.x, SPEC_NOTE),
+    scalarMap(`spectrum of x${avg ? ' (mean of ln over batch)' : ''}`, 'attack-spec-x', sp.x, SPEC_NOTE),
     scalarMap('spectrum of x + δ', 'attack-spec-xadv', sp.xadv, SPEC_NOTE),
     scalarMap('spectrum of δ', 'attack-spec-delta', sp.delta, SPEC_NOTE),
     scalarMap('spectrum of β', 'attack-spec-beta', sp.beta, SPEC_NOTE),
@@ -245,7 +254,7 @@ $('attack-run').addEventListener('click', async () => {
     drawAttack();
     const nonBlank = nonBlankPixels($<HTMLCanvasElement>('attack-spec-delta'));
     lab.attack = { n: r.n, success: r.success, correct: r.correct, nonBlank };
-    info.textContent = `${r.n} held-out images, ${r.correct} classified correctly, attack succeeded on ${r.success} of them; mean ‖δ‖∞ ${r.meanLinf.toFixed(4)}, mean ‖δ‖₂ ${r.meanL2.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s on ${lab.backend})`;
+    info.textContent = `${r.attack}: ${r.n} held-out images, ${r.correct} classified correctly, attack succeeded on ${r.success} of them; mean ‖δ‖∞ ${r.meanLinf.toFixed(4)}, mean ‖δ‖₂ ${r.meanL2.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s on ${lab.backend})`;
   } catch (e) { fail('attack', e, info); }
 });
 $('attack-index').addEventListener('input', drawAttack);
@@ -253,7 +262,7 @@ $('attack-avg').addEventListener('change', drawAttack);
 
 // ---------------------------------------------------------------- dynamics
 const slider = $<HTMLInputElement>('dyn-slider');
-const minNormChart = new LineChart($('chart-minnorm'), { title: 'Minimal adversarial norm', x: 'training step', y: 'median min ‖δ‖∞ (pixel units)', series: [{ label: 'median', color: '#2457c5', points: true }] });
+const minNormChart = new LineChart($('chart-minnorm'), { title: 'Minimal adversarial norm', x: 'training step', y: 'median min ‖δ‖ (pixel units)', series: [{ label: 'median', color: '#2457c5', points: true }] });
 const reluChart = new LineChart($('chart-relu'), { title: 'ReLU state changes', x: 'fraction of ReLU units changed', y: 'images (count)', bars: true, series: [{ label: 'images', color: '#2a9d4b' }] });
 const roughChart = new LineChart($('chart-rough'), { title: 'Roughness of the logits', x: 'roughness (logit units)', y: 'images (count)', bars: true, series: [{ label: 'images', color: '#8a3fc5' }] });
 function updateSlider(): void {
@@ -285,9 +294,10 @@ async function drawDynamics(): Promise<void> {
 $('dyn-all').addEventListener('click', async () => {
   try {
     $('dyn-info').textContent = 'bisecting the budget at every checkpoint…';
-    const r = await call<{ steps: number[]; median: number[]; n: number[] }>({ op: 'minNormCurve', attack: $<HTMLSelectElement>('attack-kind').value === 'pgd-l2' ? 'pgd-linf' : $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', steps: num('attack-steps') });
+    const r = await call<{ steps: number[]; median: number[]; n: number[]; norm: string }>({ op: 'minNormCurve', attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', steps: num('attack-steps') });
+    lab.minNorm = r.median;
     minNormChart.set(r.steps, [r.median.map((v) => (Number.isFinite(v) ? v : null))]);
-    $('dyn-info').textContent = `minimal norms over ${r.steps.length} checkpoints (images found per checkpoint: ${r.n.join(' ')})`;
+    $('dyn-info').textContent = `minimal ${r.norm} norms over ${r.steps.length} checkpoints (images with an adversarial found, per checkpoint: ${r.n.join(' ')})`;
   } catch (e) { fail('min-norm', e, $('dyn-info')); }
 });
 

@@ -14,18 +14,18 @@ export type Request =
   | { op: 'train'; spec: string; lr: number; momentum: number; batch: number; steps: number; checkpointEvery: number; seed: number }
   | { op: 'pause' } | { op: 'resume' } | { op: 'stop' }
   | { op: 'saveCheckpoint' }
-  | { op: 'loadCheckpoint'; bytes: Uint8Array }
+  | { op: 'loadCheckpoint'; files: { name: string; bytes: Uint8Array }[] }
   | { op: 'attack'; attack: string; eps: number; steps: number; batch: number }
   | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number }
   | { op: 'minNormCurve'; attack: string; steps: number }
   | { op: 'graph'; n: number };
 
-export interface InitResult { backend: string; tried: { name: string; error?: string }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
-export interface DataInfo { name: string; n: number; shape: number[]; classes: number[] }
+export interface InitResult { backend: string; tried: { name: string; error?: string; software?: boolean }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
+export interface DataInfo { name: string; n: number; train: number; test: number; shape: number[]; classes: number[] }
 export interface ProgressEvent { event: 'progress'; step: number; loss: number; acc: number; testLoss?: number; testAcc?: number; checkpoints: number }
-export interface TrainDone { event: 'trainDone'; reason: 'finished' | 'stopped' | 'error'; error?: string; steps: number; checkpoints: { step: number }[] }
+export interface TrainDone { event: 'trainDone'; reason: 'finished' | 'stopped' | 'error'; error?: string; steps: number; parameters: number; checkpoints: { step: number }[] }
 export interface AttackResult {
-  n: number; success: number; correct: number; meanLinf: number; meanL2: number;
+  attack: string; label: string; n: number; success: number; correct: number; meanLinf: number; meanL2: number;
   images: { x: Img; xadv: Img; delta: Img; beta: Img }[];
   spectra: { x: Map2; xadv: Map2; delta: Map2; beta: Map2 }[];
   average: { x: Map2; xadv: Map2; delta: Map2; beta: Map2 };
