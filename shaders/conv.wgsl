@@ -59,13 +59,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let HW = P.H * P.W;
   let K = P.kh * P.kw;
   var acc = 0.0;
-  for (var c = 0u; c < P.C; c++) {
-    let xb = (n * P.C + c) * HW;
-    let wb = (o * P.C + c) * K;
-    for (var u = 0u; u < P.kh; u++) {
-      for (var v = 0u; v < P.kw; v++) {
-        let t = tap(i, j, u, v);
-        if (t >= 0) { acc += Wt[wb + u * P.kw + v] * X[xb + u32(t)]; }
+  let xb = n * P.C * HW;
+  let wb = o * P.C * K;
+  for (var u = 0u; u < P.kh; u++) {
+    for (var v = 0u; v < P.kw; v++) {
+      let t = tap(i, j, u, v);
+      if (t < 0) { continue; }
+      var xi = xb + u32(t);
+      var wi = wb + u * P.kw + v;
+      for (var c = 0u; c < P.C; c++) {
+        acc += Wt[wi] * X[xi];
+        xi += HW;
+        wi += K;
       }
     }
   }
@@ -131,12 +136,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let o = e / (P.kw * P.kh * P.C);
     let HoWo = P.Ho * P.Wo;
     let HW = P.H * P.W;
-    let total = P.N * HoWo;
-    for (var r = lid; r < total; r += 64u) {
-      let n = r / HoWo;
-      let ij = r % HoWo;
+    // invocation lid takes output positions lid, lid + 64, ...; the tap is fixed per position
+    for (var ij = lid; ij < HoWo; ij += 64u) {
       let t = tap(ij / P.Wo, ij % P.Wo, u, v);
-      if (t >= 0) { acc += G[(n * P.O + o) * HoWo + ij] * X[(n * P.C + c) * HW + u32(t)]; }
+      if (t < 0) { continue; }
+      var gi = o * HoWo + ij;
+      var xi = c * HW + u32(t);
+      for (var n = 0u; n < P.N; n++) {
+        acc += G[gi] * X[xi];
+        gi += P.O * HoWo;
+        xi += P.C * HW;
+      }
     }
   }
   red[lid] = acc;
@@ -163,13 +173,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let HW = P.H * P.W;
   let K = P.kh * P.kw;
   var acc = 0.0;
-  for (var c = 0u; c < P.C; c++) {
-    let xb = (n * P.C + c) * HW;
-    let wb = (((o * P.C + c) * P.Ho + i) * P.Wo + j) * K;
-    for (var u = 0u; u < P.kh; u++) {
-      for (var v = 0u; v < P.kw; v++) {
-        let t = tap(i, j, u, v);
-        if (t >= 0) { acc += Wt[wb + u * P.kw + v] * X[xb + u32(t)]; }
+  let xb = n * P.C * HW;
+  let wb = ((o * P.C * P.Ho + i) * P.Wo + j) * K;
+  let wcs = P.Ho * P.Wo * K;
+  for (var u = 0u; u < P.kh; u++) {
+    for (var v = 0u; v < P.kw; v++) {
+      let t = tap(i, j, u, v);
+      if (t < 0) { continue; }
+      var xi = xb + u32(t);
+      var wi = wb + u * P.kw + v;
+      for (var c = 0u; c < P.C; c++) {
+        acc += Wt[wi] * X[xi];
+        xi += HW;
+        wi += wcs;
       }
     }
   }
