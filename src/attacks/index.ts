@@ -6,3 +6,4 @@ export * from './brendel-bethge.ts';
 export * from './minimal.ts';
 export { projectL1Box, uniformL1Ball, uniformL2Ball, uniformLinfBall } from './geometry.ts';
 export { solveL2, solveLinf } from './bb-solvers.ts';
+export * from './named.ts';
