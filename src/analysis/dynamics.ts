@@ -1,10 +1,10 @@
 // Learning-dynamics observables along the straight path x -> x + delta:
 // the fraction of ReLU units that change state, the roughness of the logit
-// curve, the random-direction control, and minimal adversarial norms.
+// curve. (The random-direction control and the minimal-norm search are in
+// src/attacks/minimal.ts: randomDirections, minimalNormSearch.)
 import { noGrad, tidy, type Tensor } from '../tensor.ts';
 import { tensor } from '../ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
-import { normalArray } from '../core/random.ts';
 
 export interface PathOptions {
   /** Number of points t_i = i / (points - 1), i = 0..points-1 (default 100; includes both ends). */
@@ -77,25 +77,6 @@ export async function pathObservables(model: Classifier, x: Tensor, delta: Tenso
   return out;
 }
 
-/**
- * The random control of the paper: for every example, r_n ~ N(0, I) (Philox,
- * seed, stream n) rescaled so that ||r_n||_2 = ||delta_n||_2. Returns host data
- * shaped like delta.
- */
-export function randomDirectionLike(delta: ArrayLike<number>, n: number, seed: number): Float64Array {
-  const per = delta.length / n;
-  if (!Number.isInteger(per)) throw new Error(`randomDirectionLike: ${delta.length} values are not ${n} examples`);
-  const out = new Float64Array(delta.length);
-  for (let i = 0; i < n; i++) {
-    const r = normalArray(per, seed, i);
-    let nd = 0, nr = 0;
-    for (let j = 0; j < per; j++) { nd += delta[i * per + j] ** 2; nr += r[j] ** 2; }
-    const s = nr > 0 ? Math.sqrt(nd / nr) : 0;
-    for (let j = 0; j < per; j++) out[i * per + j] = r[j] * s;
-  }
-  return out;
-}
-
 /** Per-example lp norm (p = 1, 2 or Infinity) of host data [N, ...]. */
 export function perExampleNorm(d: ArrayLike<number>, n: number, p: 1 | 2 | number): number[] {
   const per = d.length / n;
@@ -111,33 +92,4 @@ export function perExampleNorm(d: ArrayLike<number>, n: number, p: 1 | 2 | numbe
     out.push(p === Infinity || p === 1 ? s : s ** (1 / p));
   }
   return out;
-}
-
-/**
- * Minimal adversarial budget per example by bisection on eps: successAt(eps)
- * runs a fixed-budget attack with a per-example budget and says which examples
- * are misclassified. The result is the smallest eps (to within
- * (hi - lo) / 2^steps) at which the attack succeeded, or Infinity where it
- * never did up to hi. (Assumes success is monotone in eps, as for a good
- * attack; the returned eps is always one at which success was observed.)
- */
-export async function minimalNormBisection(
-  n: number,
-  successAt: (eps: Float64Array) => Promise<ArrayLike<boolean>> | ArrayLike<boolean>,
-  opts: { lo?: number; hi: number; steps?: number },
-): Promise<number[]> {
-  const lo = new Float64Array(n).fill(opts.lo ?? 0);
-  const hi = new Float64Array(n).fill(opts.hi);
-  const ok = await successAt(hi);
-  const found = Array.from({ length: n }, (_, i) => Boolean(ok[i]));
-  for (let s = 0; s < (opts.steps ?? 10); s++) {
-    const mid = Float64Array.from(lo, (l, i) => (l + hi[i]) / 2);
-    const r = await successAt(mid);
-    for (let i = 0; i < n; i++) {
-      if (!found[i]) continue;
-      if (r[i]) hi[i] = mid[i];
-      else lo[i] = mid[i];
-    }
-  }
-  return Array.from(hi, (h, i) => (found[i] ? h : Infinity));
 }

@@ -1,4 +1,40 @@
-// Placeholder: this command is being built.
-export async function run(_args: string[]): Promise<void> {
-  throw new Error("'experiment' is not implemented yet");
+// `ifrlab experiment NAME [--scale quick|paper] [--data-dir DIR] [--data NAME] --out DIR`
+import { parseFlags, helpText } from './args.ts';
+import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
+import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../experiments/index.ts';
+
+const spec = {
+  out: { type: 'string', help: 'output directory (result.json, figures, report.md; reruns resume from it)' },
+  scale: { type: 'string', default: 'quick', help: 'quick (minutes on 2 cores) | paper (the paper\'s settings)' },
+  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
+  data: { type: 'string', help: 'data set name overriding the experiment\'s default (e.g. cifar10, synthetic:train=2000)' },
+  seed: { type: 'number', default: 0, help: 'seed of everything random' },
+  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
+  quiet: { type: 'boolean', default: false, help: 'no progress bar' },
+} as const;
+
+export function experimentUsage(): string {
+  const list = Object.values(EXPERIMENTS).map((e) => `  ${e.name.padEnd(16)} ${e.reproduces}: ${e.title}`).join('\n');
+  return `${helpText('experiment NAME', spec)}\n\nexperiments:\n${list}`;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const f = parseFlags('experiment', spec, args);
+  if (f.help) { console.log(experimentUsage()); return; }
+  const name = f._[0];
+  if (!name) throw new Error(`experiment: name the experiment\n\n${experimentUsage()}`);
+  const exp = EXPERIMENTS[name];
+  if (!exp) throw new Error(`experiment: unknown experiment '${name}'\n\n${experimentUsage()}`);
+  if (f.scale !== 'quick' && f.scale !== 'paper') throw new Error(`experiment: --scale must be quick or paper, got '${f.scale}'`);
+  const out = f.out ?? `runs/${name}-${f.scale}`;
+  const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
+  const t0 = Date.now();
+  const file = await runExperiment(exp, {
+    out, scale: f.scale as Scale, io: await nodeIO(), dataDir: f['data-dir'], data: f.data, seed: f.seed,
+    progress: f.quiet ? () => {} : textProgress(),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  if (file.summary) console.log(`\n${file.summary}`);
+  console.log(`\n${name} (${f.scale} scale, backend ${backend.name}) finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`  ${out}/result.json\n  ${out}/report.md\n  ${file.figures.length} figures in ${out}/`);
 }

@@ -1,0 +1,122 @@
+// The experiment framework: a config in, a JSON result out, figures and a
+// Markdown report; resumable (finished parts are cached as JSON in the output
+// directory and skipped on a rerun) with a progress bar.
+// File access goes through src/platform (imported lazily so this module stays
+// loadable in the browser, where a caller can pass its own ExperimentIO).
+
+export type Scale = 'quick' | 'paper';
+
+/** File access an experiment needs (the CLI passes the Node/Deno one). */
+export interface ExperimentIO {
+  exists(path: string): boolean;
+  readText(path: string): Promise<string>;
+  writeText(path: string, text: string): Promise<void>;
+  join(...parts: string[]): string;
+}
+
+export async function nodeIO(): Promise<ExperimentIO> {
+  const fs = await import('../platform/fs.ts');
+  return {
+    exists: (p) => fs.fileExists(p),
+    readText: (p) => fs.readText(p),
+    writeText: (p, t) => fs.writeBytes(p, t),
+    join: (...p) => fs.joinPath(...p),
+  };
+}
+
+export interface ProgressSink {
+  (label: string, done: number, total: number): void;
+}
+
+/** A one-line text progress bar on stderr (redrawn in place on a TTY; otherwise a line every 10%). */
+export function textProgress(write: (s: string) => void = (s) => { (globalThis as { process?: { stderr?: { write(s: string): void } } }).process?.stderr?.write(s); }, tty = Boolean((globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY)): ProgressSink {
+  let lastLabel = '', lastDecile = -1;
+  const t0 = Date.now();
+  return (label, done, total) => {
+    const frac = total > 0 ? Math.min(done / total, 1) : 1;
+    const secs = ((Date.now() - t0) / 1000).toFixed(0);
+    if (tty) {
+      const w = 28, fill = Math.round(frac * w);
+      write(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${(100 * frac).toFixed(0).padStart(3)}% ${secs}s ${label}`.padEnd(110).slice(0, 130) + (done >= total ? '\n' : ''));
+    } else {
+      const dec = Math.floor(frac * 10);
+      if (label !== lastLabel || dec !== lastDecile) write(`[${(100 * frac).toFixed(0).padStart(3)}% ${secs}s] ${label}\n`);
+      lastLabel = label; lastDecile = dec;
+    }
+  };
+}
+
+export interface ExperimentContext {
+  out: string;
+  scale: Scale;
+  io: ExperimentIO;
+  /** The data directory (the CLI resolves the default). */
+  dataDir?: string;
+  /** A data set name chosen by --data (experiments document which they accept). */
+  data?: string;
+  progress: ProgressSink;
+  log: (msg: string) => void;
+  /** Seed of everything random in the experiment. */
+  seed: number;
+}
+
+/**
+ * Run fn once and cache its JSON-serialisable result as OUT/parts/<key>.json;
+ * later runs (resume) read the cached value instead.
+ */
+export async function part<T>(ctx: ExperimentContext, key: string, fn: () => Promise<T>): Promise<T> {
+  const file = ctx.io.join(ctx.out, 'parts', `${key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
+  if (ctx.io.exists(file)) {
+    ctx.log(`resume: ${key} (cached in ${file})`);
+    return JSON.parse(await ctx.io.readText(file)) as T;
+  }
+  const v = await fn();
+  await ctx.io.writeText(file, JSON.stringify(v));
+  return v;
+}
+
+export interface Figure {
+  /** File name inside the output directory, e.g. 'spectra-delta.svg'. */
+  file: string;
+  svg: string;
+  caption: string;
+}
+
+export interface ExperimentOutput<R> {
+  result: R;
+  figures: Figure[];
+  /** Markdown body (without the header the CLI adds). */
+  markdown: string;
+  /** Short text the CLI prints when the run ends (e.g. the main table). */
+  summary?: string;
+}
+
+/** One experiment module: config in, result out. */
+export interface Experiment<C = unknown, R = unknown> {
+  name: string;
+  title: string;
+  /** What it reproduces, e.g. 'Table 1'. */
+  reproduces: string;
+  config(scale: Scale, ctx: ExperimentContext): C;
+  run(cfg: C, ctx: ExperimentContext): Promise<ExperimentOutput<R>>;
+}
+
+/** The file written to OUT/result.json. */
+export interface ResultFile<C = unknown, R = unknown> {
+  experiment: string;
+  title: string;
+  reproduces: string;
+  scale: Scale;
+  config: C;
+  backend: string;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  result: R;
+  figures: { file: string; caption: string }[];
+}
+
+/** Float arrays -> plain arrays with limited precision (JSON size). */
+export function roundArray(v: ArrayLike<number>, digits = 6): number[] {
+  return Array.from(v, (x) => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : x));
+}

@@ -1,0 +1,61 @@
+// The paper's numbers, copied from its text (../shared/paper/000_cab4fc4071eaca4c.txt),
+// keyed by model family / depth / activation, for side-by-side reports.
+
+export interface NormRow { d2: [number, number]; d1: [number, number]; b2?: [number, number]; b1?: [number, number] }
+
+/** Table 1: Spearman correlation of beta_hat and delta_hat (PGD Linf, CIFAR-10). */
+export const TABLE1: Record<string, { linear: number; relu: number; name: string }> = {
+  fc: { name: 'Fully Connected', linear: 0.353, relu: 0.439 },
+  dfc: { name: 'Deep Fully Connected', linear: 0.343, relu: 0.504 },
+  fwc: { name: 'Full Width Convolutional', linear: 0.276, relu: 0.327 },
+  dfwc: { name: 'Deep Full Width Convolutional', linear: 0.272, relu: 0.452 },
+  lc: { name: 'Locally Connected', linear: 0.240, relu: 0.275 },
+  bwc: { name: 'Bounded Width Convolutional', linear: 0.266, relu: 0.371 },
+  dbwc: { name: 'Deep Bounded Width Convolutional', linear: 0.306, relu: 0.344 },
+};
+
+/** Table 3: Fourier norms of delta_hat and beta_hat, linear models (mean ± std). */
+export const TABLE3: Record<string, NormRow & { name: string }> = {
+  fc: { name: 'Fully Connected', d2: [20.77, 1.23], d1: [505.95, 32.22], b2: [546.89, 43.37], b1: [2232.46, 166.27] },
+  fwc: { name: 'Full Width Convolution', d2: [17.52, 1.56], d1: [376.31, 32.66], b2: [544.83, 42.40], b1: [1598.37, 181.44] },
+  bwc: { name: 'Bounded Width Convolution', d2: [20.65, 1.09], d1: [556.32, 32.64], b2: [500.67, 47.46], b1: [2623.04, 331.42] },
+  dfc: { name: 'Deep Fully Connected', d2: [20.83, 1.25], d1: [503.92, 32.62], b2: [554.16, 38.95], b1: [2168.06, 134.07] },
+  dfwc: { name: 'Deep Full Width Convolution', d2: [17.13, 1.68], d1: [265.40, 41.72], b2: [522.99, 39.72], b1: [1417.68, 213.91] },
+  dbwc: { name: 'Deep Bounded Width Convolution', d2: [20.57, 0.94], d1: [550.30, 29.71], b2: [498.52, 47.15], b1: [2392.09, 278.55] },
+};
+
+/** Table 4: Fourier norms of delta_hat, nonlinear models. */
+export const TABLE4: Record<string, NormRow & { name: string }> = {
+  fc: { name: 'Fully Connected', d2: [22.06, 1.35], d1: [534.34, 35.93] },
+  lc: { name: 'Locally Connected', d2: [22.32, 1.13], d1: [587.61, 29.89] },
+  fwc: { name: 'Full Width Convolution', d2: [20.57, 1.11], d1: [405.49, 34.16] },
+  bwc: { name: 'Bounded Width Convolution', d2: [24.63, 1.36], d1: [665.22, 38.55] },
+  resnet8: { name: 'Shallow ResNet', d2: [26.36, 0.74], d1: [709.06, 20.76] },
+  vgg: { name: 'VGG19', d2: [23.32, 0.99], d1: [650.73, 27.87] },
+  resnet18: { name: 'ResNet18', d2: [22.42, 0.91], d1: [626.60, 25.40] },
+};
+
+/** Table 2: test accuracy (%) mean ± std over 5 trials: baseline, (eps .25, rho .2), (eps .25, rho .1). */
+export const TABLE2: Record<string, { name: string; base: [number, number]; rho2: [number, number]; rho1: [number, number] }> = {
+  'fc-linear': { name: 'Fully Connected Linear', base: [40.8, 0.070], rho2: [46.1, 0.075], rho1: [61.6, 1.14] },
+  'fc-relu': { name: 'Fully Connected Nonlinear', base: [48.5, 0.084], rho2: [83.8, 0.223], rho1: [62.2, 0.497] },
+  'bwc-linear': { name: 'Bounded Width Convolutional Linear', base: [41.8, 0.046], rho2: [74.1, 0.604], rho1: [99.3, 0.679] },
+  'bwc-relu': { name: 'Bounded Width Convolutional Nonlinear', base: [56.7, 0.489], rho2: [99.8, 0.850], rho1: [99.8, 0.475] },
+  'fwc-linear': { name: 'Full Width Convolutional Linear', base: [41.8, 0.124], rho2: [80.3, 0.805], rho1: [85.4, 1.35] },
+  'fwc-relu': { name: 'Full Width Convolutional Nonlinear', base: [41.4, 2.89], rho2: [98.5, 0.912], rho1: [97.2, 1.26] },
+};
+
+/** Table 6: test accuracy (%) of the trained models. */
+export const TABLE6: Record<string, number> = {
+  'fc-linear': 41, 'lc-linear': 35, 'fwc-linear': 41, 'bwc-linear': 41, 'dfc-linear': 41, 'dfwc-linear': 36, 'dbwc-linear': 41,
+  'fc-relu': 52, 'fwc-relu': 52, 'lc-relu': 54, 'bwc-relu': 63, resnet18: 92,
+};
+
+/** The paper's row key of a model spec: family, 'd' prefix for 3 hidden layers ('dfc'), plus the activation. */
+export function paperKey(spec: string): { key: string; act: 'linear' | 'relu' } {
+  const s = spec.toLowerCase();
+  if (s.startsWith('resnet') || s.startsWith('vgg')) return { key: s.startsWith('vgg') ? 'vgg' : s, act: 'relu' };
+  const fam = s.split('-')[0];
+  const deep = /-d([2-9]|\d\d)\b/.test(s);
+  return { key: `${deep ? 'd' : ''}${fam}`, act: s.includes('relu') ? 'relu' : 'linear' };
+}
