@@ -126,3 +126,28 @@ export function conv2dGradFilter(x: usize, g: usize, dw: usize, C: i32, H: i32, 
   }
 }
 
+
+/**
+ * Work-sharing entries: every thread passes the same arguments and takes chunks of
+ * `grain` images from the shared counter at ctr. kind 0: forward, 1: input gradient,
+ * 2: filter gradient (out is this thread's own partial dw, zeroed here and accumulated).
+ */
+export function convShared(kind: i32, a: usize, b: usize, out: usize, C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32, stride: i32,
+  pt: i32, pl: i32, circ: bool, Ho: i32, Wo: i32, N: i32, grain: i32, ctr: usize, scratch: usize): void {
+  const P = Ho * Wo, CK = C * kh * kw;
+  const col = (scratch + <usize>gemmScratchBytes() + 15) & ~<usize>15;
+  if (kind == 2) memory.fill(out, 0, <usize>(O * CK) * 4);
+  for (;;) {
+    const s = atomic.add<i32>(ctr, grain);
+    if (s >= N) break;
+    const e = min(s + grain, N);
+    if (kind == 0) conv2dFwd(a, b, out, C, H, W, O, kh, kw, stride, pt, pl, circ, Ho, Wo, s, e, scratch);
+    else if (kind == 1) conv2dGradInput(a, b, out, C, H, W, O, kh, kw, stride, pt, pl, circ, Ho, Wo, s, e, scratch);
+    else {
+      for (let n = s; n < e; n++) {
+        im2col(a + <usize>(n * C * H * W) * 4, col, C, H, W, kh, kw, stride, pt, pl, circ, Ho, Wo);
+        gemm(b + <usize>(n * O * P) * 4, col, out, O, CK, P, false, true, true, scratch, 0, O, 0, CK);
+      }
+    }
+  }
+}

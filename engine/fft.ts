@@ -134,7 +134,7 @@ function chunkRows(n: i32): i32 {
 }
 
 export function fftScratchBytes(n: i32, batch: i32): i32 {
-  const B = min(chunkRows(n), max(batch, 1));
+  const B = chunkRows(n); // fft1 always lays out full chunks
   return 2 * B * n * 8 + n * 16 + 64;
 }
 
@@ -213,5 +213,17 @@ export function spectralProduct(P: usize, Q: usize, Z: usize, nB: i32, nS: i32, 
         }
       }
     }
+  }
+}
+
+/** Work-sharing entry: 2-D (dims 2) or 1-D (dims 1) batched transforms, chunks of `grain` from the counter at ctr. */
+export function fftShared(dims: i32, x: usize, out: usize, h: i32, w: i32, twh: usize, tww: usize, inverse: bool, batch: i32,
+  grain: i32, ctr: usize, scratch: usize): void {
+  for (;;) {
+    const s = atomic.add<i32>(ctr, grain);
+    if (s >= batch) break;
+    const e = min(s + grain, batch);
+    if (dims == 2) fft2(x, out, h, w, twh, tww, inverse, s, e, scratch);
+    else fft1(x, out, w, tww, inverse, s, e, scratch);
   }
 }

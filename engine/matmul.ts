@@ -208,3 +208,22 @@ export function sgemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, tran
       scratch, i0, i1, j0, j1);
   }
 }
+
+/**
+ * Work-sharing entry for several threads: every thread calls this with the same
+ * arguments and takes chunks of `grain` along one dimension (mode 0: batch,
+ * 1: columns, 2: rows) from the shared counter at ctr until none are left, so a
+ * thread on a busier core simply takes fewer chunks.
+ */
+export function sgemmShared(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+  strideA: i32, strideB: i32, batch: i32, mode: i32, grain: i32, ctr: usize, scratch: usize): void {
+  const total = mode == 0 ? batch : mode == 1 ? n : m;
+  for (;;) {
+    const s = atomic.add<i32>(ctr, grain);
+    if (s >= total) break;
+    const e = min(s + grain, total);
+    if (mode == 0) sgemm(a, b, c, m, n, k, transA, transB, strideA, strideB, s, e, 0, m, 0, n, scratch);
+    else if (mode == 1) sgemm(a, b, c, m, n, k, transA, transB, strideA, strideB, 0, batch, 0, m, s, e, scratch);
+    else sgemm(a, b, c, m, n, k, transA, transB, strideA, strideB, 0, batch, s, e, 0, n, scratch);
+  }
+}

@@ -22,6 +22,7 @@ const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as declared in asconfig.json
 const PARAMS = 32768; // i32 shape/stride block for layout and broadcasting kernels
+const COUNTER = 36864; // shared work counter for the work-sharing kernels
 const CTRL = 40960; // worker control blocks
 const HEAP = 65536; // first allocatable byte
 
@@ -155,6 +156,14 @@ export class WasmBackend implements Backend {
     if (this.pool && parts.length > 1) this.pool.run(name, parts);
     else for (const p of parts) this.ex[name](...p);
     this.refresh();
+  }
+  /** Run a work-sharing kernel: every thread gets the same arguments plus its own scratch (last argument). */
+  private shared(name: string, T: number, args: number[], scratchBytes: number, perThread?: (t: number) => number[]): void {
+    this.refresh();
+    this.i32[COUNTER / 4] = 0;
+    const parts: number[][] = [];
+    for (let t = 0; t < T; t++) parts.push([...(perThread ? perThread(t) : []), ...args, COUNTER, this.scratchFor(t, scratchBytes)]);
+    this.par(name, parts);
   }
   private threadsFor(work: number): number {
     return work >= 1 << 16 ? this.threads : 1;
@@ -313,19 +322,15 @@ export class WasmBackend implements Backend {
     const T = this.threadsFor(batch * m * n * Math.max(k, 1));
     const gs = this.ex.gemmScratchBytes();
     const tA = p.transA ? 1 : 0, tB = p.transB ? 1 : 0;
-    const parts: number[][] = [];
-    const mk = (t: number, b0: number, b1: number, i0: number, i1: number, j0: number, j1: number) =>
-      [pa, pb, out.ptr, m, n, k, tA, tB, sA, sB, b0, b1, i0, i1, j0, j1, this.scratchFor(t, gs)];
-    if (T > 1 && batch >= T) {
-      WasmBackend.split(batch, T).forEach(([b0, b1], t) => parts.push(mk(t, b0, b1, 0, m, 0, n)));
-    } else if (T > 1 && n >= m && n >= 16) {
-      WasmBackend.split(n, T, 8).forEach(([j0, j1], t) => parts.push(mk(t, 0, batch, 0, m, j0, j1)));
-    } else if (T > 1 && m >= 8) {
-      WasmBackend.split(m, T, 4).forEach(([i0, i1], t) => parts.push(mk(t, 0, batch, i0, i1, 0, n)));
-    } else {
-      parts.push(mk(0, 0, batch, 0, m, 0, n));
-    }
-    this.par('sgemm', parts);
+    // Chunks (about 3 per thread) along the batch, or the larger of rows and columns;
+    // threads take them from a shared counter, so a busier core simply takes fewer.
+    let mode: number, grain: number;
+    const chunks = 3 * T;
+    if (T > 1 && batch >= T) { mode = 0; grain = Math.max(1, Math.floor(batch / chunks)); }
+    else if (n >= m) { mode = 1; grain = T > 1 ? Math.max(16, Math.ceil(n / chunks / 16) * 16) : n; }
+    else { mode = 2; grain = T > 1 ? Math.max(16, Math.ceil(m / chunks / 16) * 16) : m; }
+    if (T === 1) { mode = 0; grain = batch; }
+    this.shared('sgemmShared', T, [pa, pb, out.ptr, m, n, k, tA, tB, sA, sB, batch, mode, grain], gs);
     return out;
   }
 
@@ -333,49 +338,54 @@ export class WasmBackend implements Backend {
   private convArgs(p: ConvParams): number[] {
     return [p.C, p.H, p.W, p.O, p.kh, p.kw, p.stride, p.padTop, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo];
   }
-  private convPerImage(kernel: string, a: number, b: number, out: number, p: ConvParams, scratchBytes: number): void {
+  private convPerImage(kind: number, a: number, b: number, out: number, p: ConvParams): void {
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
-    const args = this.convArgs(p);
-    this.par(kernel, WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, scratchBytes)]));
+    const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
+    this.shared('convShared', T, [kind, a, b, out, ...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+  }
+  private localPerImage(kernel: string, a: number, b: number, out: number, p: ConvParams): void {
+    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
+    const args = this.convArgs(p), sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64;
+    this.par(kernel, WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, sb)]));
   }
 
   conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
     if (out.size === 0) return out;
-    this.convPerImage('conv2dFwd', this.ptr(x), this.ptr(w), out.ptr, p, this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+    this.convPerImage(0, this.ptr(x), this.ptr(w), out.ptr, p);
     return out;
   }
   conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
     if (p.O === 0 || p.Ho * p.Wo === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + out.size); return out; }
-    this.convPerImage('conv2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p, this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+    this.convPerImage(1, this.ptr(g), this.ptr(w), out.ptr, p);
     return out;
   }
   conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
     const size = p.O * p.C * p.kh * p.kw;
     const out = this.alloc(size);
     if (size === 0) return out;
-    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
-    const ranges = WasmBackend.split(p.N, T);
-    const sb = this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo), args = this.convArgs(p);
-    const partial = ranges.map((_, t) => (t === 0 ? out.ptr : this.temp(size * 4)));
-    if (ranges.length === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + size); return out; }
-    this.par('conv2dGradFilter', ranges.map(([n0, n1], t) => [this.ptr(x), this.ptr(g), partial[t], ...args, n0, n1, this.scratchFor(t, sb)]));
-    for (let t = 1; t < partial.length; t++) { this.ex.addInto(out.ptr, partial[t], size); this.freeTemp(partial[t], size * 4); }
+    const T = Math.min(this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw), Math.max(1, p.N));
+    const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : Math.max(1, p.N);
+    const partial = Array.from({ length: T }, (_, t) => (t === 0 ? out.ptr : this.temp(size * 4)));
+    const px = this.ptr(x), pg = this.ptr(g);
+    this.shared('convShared', T, [...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
+      (t) => [2, px, pg, partial[t]]);
+    for (let t = 1; t < T; t++) { this.ex.addInto(out.ptr, partial[t], size); this.freeTemp(partial[t], size * 4); }
     return out;
   }
 
   local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
     if (out.size === 0) return out;
-    this.convPerImage('local2dFwd', this.ptr(x), this.ptr(w), out.ptr, p, p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64);
+    this.localPerImage('local2dFwd', this.ptr(x), this.ptr(w), out.ptr, p);
     return out;
   }
   local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
-    this.convPerImage('local2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p, p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64);
+    this.localPerImage('local2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p);
     return out;
   }
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
@@ -392,14 +402,14 @@ export class WasmBackend implements Backend {
   private fftInto(src: number, dst: number, batch: number, n: number, inverse: boolean): void {
     const tw = this.twiddle(n);
     const T = this.threadsFor(batch * n * Math.log2(n + 1) * 4);
-    const sb = this.ex.fftScratchBytes(n, Math.ceil(batch / T));
-    this.par('fft1', WasmBackend.split(batch, T).map(([b0, b1], t) => [src, dst, n, tw, inverse ? 1 : 0, b0, b1, this.scratchFor(t, sb)]));
+    const grain = T > 1 ? Math.max(1, Math.ceil(batch / (8 * T))) : batch;
+    this.shared('fftShared', T, [1, src, dst, 1, n, tw, tw, inverse ? 1 : 0, batch, grain], this.ex.fftScratchBytes(n, grain));
   }
   private fft2Into(src: number, dst: number, batch: number, h: number, w: number, inverse: boolean): void {
     const twh = this.twiddle(h), tww = this.twiddle(w);
     const T = this.threadsFor(batch * h * w * 16);
-    const sb = this.ex.fft2ScratchBytes(h, w);
-    this.par('fft2', WasmBackend.split(batch, T).map(([b0, b1], t) => [src, dst, h, w, twh, tww, inverse ? 1 : 0, b0, b1, this.scratchFor(t, sb)]));
+    const grain = T > 1 ? Math.max(1, Math.ceil(batch / (8 * T))) : batch;
+    this.shared('fftShared', T, [2, src, dst, h, w, twh, tww, inverse ? 1 : 0, batch, grain], this.ex.fft2ScratchBytes(h, w));
   }
 
   fft(x: Buffer, batch: number, n: number, inverse: boolean): Buffer {
