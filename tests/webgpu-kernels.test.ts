@@ -185,6 +185,26 @@ d(`webgpu kernels vs reference ${gpu ? `(${gpu.adapterInfo})` : `(skipped: ${ski
     }
   });
 
+  it('profile(): GPU time per kernel through timestamp queries (where the adapter has them)', async () => {
+    const g = gpu!;
+    if (!g.hasTimestamps) {
+      await expect(g.profile(() => 0)).rejects.toThrow(/timestamp-query/);
+      return;
+    }
+    const a = g.fromArray(rand(64 * 64)), b = g.fromArray(rand(64 * 64));
+    const p: MatmulParams = { batch: 1, m: 64, k: 64, n: 64, transA: false, transB: false, batchA: 1, batchB: 1 };
+    const times = await g.profile(() => {
+      for (let i = 0; i < 3; i++) g.dispose(g.matmul(a, b, p));
+      g.dispose(g.unary('exp', a));
+    });
+    expect(times.get('matmul')?.calls).toBe(3);
+    expect(times.get('unary')?.calls).toBe(1);
+    for (const { ms } of times.values()) expect(ms).toBeGreaterThanOrEqual(0);
+    // and the results are still right after profiling
+    await parity([rand(64 * 64), rand(64 * 64)], (be, [x, y]) => be.matmul(x, y, p), 1e-5, 'matmul after profile');
+    g.dispose(a); g.dispose(b);
+  });
+
   it('grids over the per-dimension workgroup limit are split (limit lowered to 7 to test it)', async () => {
     const g = gpu!, saved = g.maxGroups;
     g.maxGroups = 7;

@@ -18,7 +18,7 @@ import { findGPU } from './platform.ts';
 import { SHADERS } from './shaders.generated.ts';
 
 // GPUBufferUsage / GPUMapMode values (the globals may be missing before Dawn is loaded)
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
+const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, QUERY_RESOLVE = 0x200;
 const SLOT = 256;
 const ARENA_SLOTS = 1024;
 const MAX_PENDING = 512;
@@ -115,6 +115,10 @@ export class WebGPUBackend implements Backend {
   private readonly maxBinding: number;
   /** Workgroups per grid dimension (the adapter's limit; tests lower it to exercise the splitting). */
   maxGroups: number;
+  private profiler: {
+    querySet: GPUQuerySet; resolve: GPUBuffer; labels: string[];
+    totals: Map<string, { calls: number; ms: number }>; pending: Promise<void>[];
+  } | null = null;
   /** Dispatches and submissions so far (for tests and profiling). */
   readonly stats = { dispatches: 0, submits: 0 };
 
@@ -172,7 +176,13 @@ export class WebGPUBackend implements Backend {
     const k = this.kernel(name, subs);
     if (this.arenaUsed + SLOT > this.arenaCpu.byteLength || this.pending >= MAX_PENDING) this.flush();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (this.profiler) {
+      // one pass per dispatch, with a timestamp at its start and end
+      this.endPass();
+      const q = this.profiler.labels.length * 2;
+      this.profiler.labels.push(name.split('/')[1]);
+      this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.profiler.querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+    } else if (!this.pass) this.pass = this.encoder.beginComputePass();
     const offset = this.arenaUsed;
     this.arenaCpu.set(params.u32, offset / 4);
     this.arenaUsed += SLOT;
@@ -208,8 +218,34 @@ export class WebGPUBackend implements Backend {
   private flush(): void {
     this.endPass();
     if (!this.encoder) return;
+    const prof = this.profiler;
+    let staging: GPUBuffer | null = null;
+    let labels: string[] = [];
+    if (prof && prof.labels.length) {
+      labels = prof.labels;
+      prof.labels = [];
+      const bytes = labels.length * 16;
+      this.encoder.resolveQuerySet(prof.querySet, 0, labels.length * 2, prof.resolve, 0);
+      staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+      this.encoder.copyBufferToBuffer(prof.resolve, 0, staging, 0, bytes);
+    }
     if (this.arenaUsed) this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed);
     this.device.queue.submit([this.encoder.finish()]);
+    if (prof && staging) {
+      const st = staging;
+      prof.pending.push(st.mapAsync(MAP_READ).then(() => {
+        const t = new BigUint64Array(st.getMappedRange().slice(0));
+        labels.forEach((label, i) => {
+          const ns = Number(t[2 * i + 1] - t[2 * i]);
+          const e = prof.totals.get(label) ?? { calls: 0, ms: 0 };
+          e.calls++;
+          e.ms += ns > 0 && ns < 1e12 ? ns / 1e6 : 0;
+          prof.totals.set(label, e);
+        });
+        st.unmap();
+        st.destroy();
+      }));
+    }
     this.stats.submits++;
     this.encoder = null;
     this.arenaUsed = 0;
@@ -345,6 +381,36 @@ export class WebGPUBackend implements Backend {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     this.check();
+  }
+
+  /** True when the device has timestamp queries (then profile() measures GPU time per kernel). */
+  get hasTimestamps(): boolean { return this.device.features.has('timestamp-query'); }
+
+  /**
+   * GPU time per kernel family through timestamp queries: run `fn` (its work is
+   * recorded one compute pass per dispatch) and return the summed GPU
+   * milliseconds and call counts per kernel. Throws where the adapter has no
+   * timestamp queries (see hasTimestamps).
+   */
+  async profile(fn: () => unknown | Promise<unknown>): Promise<Map<string, { calls: number; ms: number }>> {
+    if (!this.hasTimestamps) throw new Error("webgpu backend: this adapter has no 'timestamp-query' feature, so GPU time cannot be measured");
+    if (this.profiler) throw new Error('webgpu backend: profile() calls cannot nest');
+    this.flush();
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PENDING });
+    const resolve = this.device.createBuffer({ size: 16 * MAX_PENDING, usage: QUERY_RESOLVE | COPY_SRC });
+    const prof = { querySet, resolve, labels: [] as string[], totals: new Map<string, { calls: number; ms: number }>(), pending: [] as Promise<void>[] };
+    this.profiler = prof;
+    try {
+      await fn();
+      this.flush();
+    } finally {
+      this.profiler = null;
+    }
+    await Promise.all(prof.pending);
+    querySet.destroy();
+    resolve.destroy();
+    this.check();
+    return prof.totals;
   }
 
   // ---------------------------------------------------------------- elementwise
@@ -682,7 +748,8 @@ async function start(): Promise<WebGPUBackend> {
   };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits });
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
     throw new Error(`webgpu backend: the adapter refused a device (${(e as Error).message}); only one device per process is possible; ${HINT}`);
   }
