@@ -172,6 +172,16 @@ export function radialEnergy(power: ArrayLike<number>, h: number, w: number, opt
   return { energy, centres };
 }
 
+/**
+ * Radial bins that cover the whole centred grid, corners included: unit-width
+ * bins centred on k_r = 0, 1, ..., R with R = ceil(sqrt((H/2)^2 + (W/2)^2))
+ * (R = 23 for 32x32). Bins beyond min(H, W)/2 hold partial rings (the corners).
+ */
+export function fullRadial(h: number, w: number): RadialOptions {
+  const r = Math.ceil(Math.hypot(Math.floor(h / 2), Math.floor(w / 2)));
+  return { bins: r + 1, maxRadius: r };
+}
+
 export interface AngularOptions {
   /** Number of angular bins over [0, 360) degrees (default 36: 10 degrees each). */
   bins?: number;

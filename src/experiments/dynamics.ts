@@ -14,7 +14,7 @@ import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { pgd } from '../attacks/pgd.ts';
 import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
 import { pathObservables } from '../analysis/dynamics.ts';
-import { angularEnergy, averageSpectrum, normalise, radialEnergy } from '../analysis/fourier.ts';
+import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } from '../analysis/fourier.ts';
 import { meanOf, quantile } from '../analysis/stats.ts';
 import { part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
@@ -167,7 +167,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
           const set = { data: dsel, shape: [idx.length, ...batch.shape.slice(1)] };
           const spec = idx.length ? averageSpectrum(set, { scale: 'log', logEps: 1e-8 }).data : new Float64Array(h * w);
           const pow = idx.length ? averageSpectrum(set, { scale: 'power' }).data : new Float64Array(h * w);
-          const rad = radialEnergy(pow, h, w, { clampCorners: true }), ang = angularEnergy(pow, h, w, { bins: 36 });
+          const rad = radialEnergy(pow, h, w, fullRadial(h, w)), ang = angularEnergy(pow, h, w, { bins: 36 });
           return {
             step: e.step, epoch: e.epoch, testAccuracy: e.testAccuracy,
             adv: { reluChange: roundArray(adv.reluChange), roughness: roundArray(adv.roughness) },

@@ -6,7 +6,7 @@ import type { Classifier } from '../nn/types.ts';
 import { pgd, type PGDOptions } from '../attacks/pgd.ts';
 import type { AttackResult } from '../attacks/common.ts';
 import {
-  angularEnergy, averageSpectrum, fourierNorms, normalise, radialEnergy, type ImageSet,
+  angularEnergy, averageSpectrum, fourierNorms, fullRadial, normalise, radialEnergy, type ImageSet,
 } from '../analysis/fourier.ts';
 import { betaDeltaSpearman, saliency } from '../analysis/saliency.ts';
 import { meanOf, stdOf } from '../analysis/stats.ts';
@@ -72,7 +72,7 @@ export function fourierStatistics(delta: ImageSet, beta: ImageSet): Omit<Fourier
   const sdel = averageSpectrum(delta, { scale: 'log', logEps: 1e-8 });
   const sbet = averageSpectrum(beta, { scale: 'log', logEps: 1e-8 });
   const power = averageSpectrum(delta, { scale: 'power' });
-  const rad = radialEnergy(power.data, h, w, { clampCorners: true });
+  const rad = radialEnergy(power.data, h, w, fullRadial(h, w));
   const ang = angularEnergy(power.data, h, w, { bins: 36 });
   const radN = normalise(rad.energy);
   let high = 0;

@@ -22,14 +22,14 @@ export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'dat
     };
   }
   return {
-    data: ctx.data ?? 'synthetic:train=4000,test=1000', trainLimit: 4000, testLimit: 1000,
+    data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
     models: [
-      { spec: 'fc-w1024-d1-linear', lr: 0.01 }, { spec: 'fwc-c3-d1-linear', lr: 0.002 },
-      { spec: 'lc-k3-c32-d1-linear', lr: 0.01 }, { spec: 'bwc-k3-c32-d1-linear', lr: 0.002 },
+      { spec: 'fc-w512-d1-linear', lr: 0.01 }, { spec: 'fwc-c3-d1-linear', lr: 0.002 },
+      { spec: 'lc-k3-c16-d1-linear', lr: 0.002 }, { spec: 'bwc-k3-c16-d1-linear', lr: 0.002 },
     ],
-    epochs: 4, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4,
-    attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: linf, steps: 40, absStepsize: 1 / 255, randomStart: true, name: 'pgd-linf' } }],
-    attackN: 200, seed: ctx.seed,
+    epochs: 3, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4,
+    attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: linf, steps: 30, absStepsize: 1 / 255, randomStart: true, name: 'pgd-linf' } }],
+    attackN: 100, seed: ctx.seed,
   };
 }
 

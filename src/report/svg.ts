@@ -137,7 +137,7 @@ export interface HeatmapOptions {
 export function heatmap(values: ArrayLike<number>, rows: number, cols: number, opts: HeatmapOptions): string {
   if (values.length !== rows * cols) throw new Error(`heatmap: ${values.length} values for ${rows}x${cols}`);
   const cell = opts.cell ?? Math.max(1, Math.floor(200 / Math.max(rows, cols)));
-  const m = { l: 44, t: opts.title ? 28 : 10, r: 80, b: 40 };
+  const m = { l: 44, t: opts.title ? 28 : 10, r: 104, b: 40 };
   const pw = cols * cell, ph = rows * cell;
   const W = m.l + pw + m.r, H = m.t + ph + m.b;
   let lo = Infinity, hi = -Infinity;
@@ -168,7 +168,7 @@ export function heatmap(values: ArrayLike<number>, rows: number, cols: number, o
   for (let i = 0; i < steps; i++) out.push(`<rect x="${bx}" y="${(m.t + ph - ((i + 1) / steps) * ph).toFixed(2)}" width="${bw}" height="${(ph / steps + 0.5).toFixed(2)}" fill="${colormap((i + 0.5) / steps)}"/>`);
   out.push(`<rect x="${bx}" y="${m.t}" width="${bw}" height="${ph}" fill="none" stroke="#333"/>`);
   for (const v of [lo, (lo + hi) / 2, hi]) out.push(`<text x="${bx + bw + 3}" y="${(m.t + ph - ((v - lo) / span) * ph).toFixed(1)}" dominant-baseline="middle">${fmtNum(v)}</text>`);
-  out.push(`<text transform="translate(${bx + bw + 58} ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(opts.colorLabel)}</text>`);
+  out.push(`<text transform="translate(${bx + bw + 46} ${m.t + ph / 2}) rotate(90)" text-anchor="middle">${esc(opts.colorLabel)}</text>`);
   out.push('</svg>');
   return out.join('\n');
 }
