@@ -151,3 +151,96 @@ export function convShared(kind: i32, a: usize, b: usize, out: usize, C: i32, H:
     }
   }
 }
+
+/** Bytes of scratch for conv2dDirect: padded image plus 4-channel-padded weights. */
+export function directScratchBytes(C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32, pt: i32, pb: i32, Wo: i32): i32 {
+  const Hp = H + pt + pb, Wp = ((Wo + 7) & ~7) + kw - 1;
+  return (C * Hp * Wp + ((O + 3) & ~3) * C * kh * kw + 32) * 4 + 64;
+}
+
+/**
+ * Direct stride-1 convolution: the image is copied once into a padded buffer
+ * (zeros or wrapped), then each 4-channel x 8-pixel output tile accumulates
+ * f32x4 products over (c, u, v) without an im2col matrix. Chunks of `grain`
+ * images come from the shared counter at ctr.
+ */
+export function conv2dDirect(x: usize, w: usize, out: usize, C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32,
+  pt: i32, pb: i32, pl: i32, circ: bool, Ho: i32, Wo: i32, N: i32, grain: i32, ctr: usize, scratch: usize): void {
+  const Hp = H + pt + pb, Wp = ((Wo + 7) & ~7) + kw - 1;
+  const K = kh * kw, CK = C * K, O4 = (O + 3) & ~3;
+  const xp = (scratch + 15) & ~<usize>15;
+  const wt = xp + <usize>(C * Hp * Wp) * 4;
+  const tile = wt + <usize>(O4 * CK) * 4;
+  // weights as [O4][CK] with zero rows past O
+  memory.copy(wt, w, <usize>(O * CK) * 4);
+  if (O4 > O) memory.fill(wt + <usize>(O * CK) * 4, 0, <usize>((O4 - O) * CK) * 4);
+  const rowB = <usize>Wp * 4, oStride = <usize>CK * 4;
+  for (;;) {
+    const s = atomic.add<i32>(ctr, grain);
+    if (s >= N) break;
+    const e = min(s + grain, N);
+    for (let n = s; n < e; n++) {
+      const xn = x + <usize>(n * C * H * W) * 4;
+      // padded copy
+      for (let c = 0; c < C; c++) {
+        for (let yy = 0; yy < Hp; yy++) {
+          const dst = xp + <usize>((c * Hp + yy) * Wp) * 4;
+          let y = yy - pt;
+          if (y < 0 || y >= H) {
+            if (!circ) { memory.fill(dst, 0, rowB); continue; }
+            y = wrap(y, H);
+          }
+          const src = xn + <usize>((c * H + y) * W) * 4;
+          for (let xx = 0; xx < Wp; xx++) {
+            let xi = xx - pl;
+            let v: f32 = 0;
+            if (xi >= 0 && xi < W) v = load<f32>(src + <usize>xi * 4);
+            else if (circ && xx < Wo + kw - 1) v = load<f32>(src + <usize>wrap(xi, W) * 4);
+            store<f32>(dst + <usize>xx * 4, v);
+          }
+        }
+      }
+      const on = out + <usize>(n * O * Ho * Wo) * 4;
+      for (let o0 = 0; o0 < O; o0 += 4) {
+        const w0 = wt + <usize>(o0 * CK) * 4;
+        const rows = min(4, O - o0);
+        for (let i = 0; i < Ho; i++) {
+          for (let j0 = 0; j0 < Wo; j0 += 8) {
+            let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+            let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+            for (let c = 0; c < C; c++) {
+              for (let u = 0; u < kh; u++) {
+                const row = xp + <usize>((c * Hp + i + u) * Wp + j0) * 4;
+                let wp = w0 + <usize>((c * kh + u) * kw) * 4;
+                for (let v = 0; v < kw; v++) {
+                  const x0 = v128.load(row + <usize>v * 4), x1 = v128.load(row + <usize>v * 4 + 16);
+                  let ww = v128.load32_splat(wp);
+                  a00 = f32x4.add(a00, f32x4.mul(ww, x0)); a01 = f32x4.add(a01, f32x4.mul(ww, x1));
+                  ww = v128.load32_splat(wp + oStride);
+                  a10 = f32x4.add(a10, f32x4.mul(ww, x0)); a11 = f32x4.add(a11, f32x4.mul(ww, x1));
+                  ww = v128.load32_splat(wp + 2 * oStride);
+                  a20 = f32x4.add(a20, f32x4.mul(ww, x0)); a21 = f32x4.add(a21, f32x4.mul(ww, x1));
+                  ww = v128.load32_splat(wp + 3 * oStride);
+                  a30 = f32x4.add(a30, f32x4.mul(ww, x0)); a31 = f32x4.add(a31, f32x4.mul(ww, x1));
+                  wp += 4;
+                }
+              }
+            }
+            const cols = min(8, Wo - j0);
+            const op = on + <usize>((o0 * Ho + i) * Wo + j0) * 4, plane = <usize>(Ho * Wo) * 4;
+            if (cols == 8 && rows == 4) {
+              v128.store(op, a00); v128.store(op, a01, 16);
+              v128.store(op + plane, a10); v128.store(op + plane, a11, 16);
+              v128.store(op + 2 * plane, a20); v128.store(op + 2 * plane, a21, 16);
+              v128.store(op + 3 * plane, a30); v128.store(op + 3 * plane, a31, 16);
+            } else {
+              v128.store(tile, a00); v128.store(tile, a01, 16); v128.store(tile, a10, 32); v128.store(tile, a11, 48);
+              v128.store(tile, a20, 64); v128.store(tile, a21, 80); v128.store(tile, a30, 96); v128.store(tile, a31, 112);
+              for (let q = 0; q < rows; q++) for (let j = 0; j < cols; j++) store<f32>(op + <usize>q * plane + <usize>j * 4, load<f32>(tile + <usize>(q * 8 + j) * 4));
+            }
+          }
+        }
+      }
+    }
+  }
+}

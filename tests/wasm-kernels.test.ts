@@ -173,17 +173,21 @@ for (const threads of [1, 2]) {
     }
     convCases.push({ N: 1, C: 1, H: 1, W: 1, O: 1, kh: 1, kw: 1, stride: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, mode: 'zero' });
     convCases.push({ N: 2, C: 3, H: 31, W: 33, O: 4, kh: 5, kw: 3, stride: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, mode: 'zero' }); // valid
+    convCases.push({ N: 3, C: 5, H: 31, W: 33, O: 7, kh: 5, kw: 3, stride: 1, padTop: 2, padBottom: 1, padLeft: 0, padRight: 2, mode: 'circular' });
+    convCases.push({ N: 3, C: 5, H: 31, W: 33, O: 7, kh: 5, kw: 3, stride: 1, padTop: 2, padBottom: 1, padLeft: 0, padRight: 2, mode: 'zero' });
     convCases.push({ N: 4, C: 3, H: 32, W: 32, O: 32, kh: 3, kw: 3, stride: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, mode: 'circular' }); // BWC1 layer
     const full = (c: Omit<ConvParams, 'Ho' | 'Wo'>): ConvParams => ({ ...c, Ho: Math.floor((c.H + c.padTop + c.padBottom - c.kh) / c.stride) + 1, Wo: Math.floor((c.W + c.padLeft + c.padRight - c.kw) / c.stride) + 1 });
 
-    test('conv2d and both gradients: zero/circular/valid padding, stride 1 and 2', () => {
-      for (const c of convCases.map(full)) {
+    test('conv2d (direct and im2col forward) and both gradients: zero/circular/valid padding, stride 1 and 2', () => {
+      for (const algo of ['direct', 'im2col'] as const) for (const c of convCases.map(full)) {
+        w.convAlgo = algo;
         const X = rnd(c.N * c.C * c.H * c.W), Wt = rnd(c.O * c.C * c.kh * c.kw), G = rnd(c.N * c.O * c.Ho * c.Wo);
         const tag = JSON.stringify(c);
         expect(both(w, [X, Wt], (be, [a, b]) => be.conv2d(a, b, c)), tag).toBeLessThan(1e-5);
         expect(both(w, [G, Wt], (be, [a, b]) => be.conv2dGradInput(a, b, c)), tag).toBeLessThan(1e-5);
         expect(both(w, [X, G], (be, [a, b]) => be.conv2dGradFilter(a, b, c)), tag).toBeLessThan(1e-5);
       }
+      w.convAlgo = 'auto';
     });
 
     test('locally connected and both gradients', () => {

@@ -349,9 +349,27 @@ export class WasmBackend implements Backend {
     this.par(kernel, WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, sb)]));
   }
 
+  /**
+   * Forward conv algorithm: 'direct' (stride 1 only: padded copy + 4x8 register tiles), 'im2col'
+   * (im2col + packed SGEMM, any stride), or 'auto' (see useDirect; measured in bench/conv-algos.mjs).
+   */
+  convAlgo: 'auto' | 'direct' | 'im2col' = 'auto';
+  private useDirect(p: ConvParams): boolean {
+    if (p.stride !== 1 || this.convAlgo === 'im2col') return false;
+    if (this.convAlgo === 'direct') return true;
+    return p.Wo >= 8; // direct won or tied on the measured stride-1 shapes (docs/wasm.md); it needs 8-wide rows
+  }
+
   conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
     if (out.size === 0) return out;
+    if (this.useDirect(p)) {
+      const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
+      const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
+      this.shared('conv2dDirect', T, [this.ptr(x), this.ptr(w), out.ptr, p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft,
+        p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, p.N, grain], this.ex.directScratchBytes(p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.Wo));
+      return out;
+    }
     this.convPerImage(0, this.ptr(x), this.ptr(w), out.ptr, p);
     return out;
   }
