@@ -2,13 +2,17 @@
 // 8x8 workgroup, 4x4 register blocking per invocation and 16-deep shared
 // K tiles. {{TA}} / {{TB}} (true/false) select the transpose case at pipeline
 // creation, so all four cases compile to branch-free loads.
+// Split-K: when the output has few tiles but k is long (an FC forward with
+// k = 32768 and a 16x10 output is one tile), workgroup z = split * nb + batch
+// handles k in [split * kChunk, (split + 1) * kChunk) and writes its partial
+// product to slot `split` of a [splits, batch, m, n] buffer; `sumSplits` adds them.
 
 const TA: bool = {{TA}};
 const TB: bool = {{TB}};
 const TILE: u32 = 32u;
 const KT: u32 = 16u;
 
-struct Params { m: u32, k: u32, n: u32, strideA: u32, strideB: u32, batchOff: u32 }
+struct Params { m: u32, k: u32, n: u32, strideA: u32, strideB: u32, batchOff: u32, nb: u32, kChunk: u32, splitStride: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
@@ -17,13 +21,13 @@ struct Params { m: u32, k: u32, n: u32, strideA: u32, strideB: u32, batchOff: u3
 var<workgroup> As: array<array<f32, 32>, 16>;
 var<workgroup> Bs: array<array<f32, 32>, 16>;
 
-fn loadA(off: u32, i: u32, q: u32) -> f32 {
-  if (i >= P.m || q >= P.k) { return 0.0; }
+fn loadA(off: u32, i: u32, q: u32, kEnd: u32) -> f32 {
+  if (i >= P.m || q >= kEnd) { return 0.0; }
   if (TA) { return A[off + q * P.m + i]; }
   return A[off + i * P.k + q];
 }
-fn loadB(off: u32, q: u32, j: u32) -> f32 {
-  if (q >= P.k || j >= P.n) { return 0.0; }
+fn loadB(off: u32, q: u32, j: u32, kEnd: u32) -> f32 {
+  if (q >= kEnd || j >= P.n) { return 0.0; }
   if (TB) { return B[off + j * P.k + q]; }
   return B[off + q * P.n + j];
 }
@@ -31,7 +35,10 @@ fn loadB(off: u32, q: u32, j: u32) -> f32 {
 //// kernel: matmul
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wid.z + P.batchOff;
+  let split = wid.z / P.nb;
+  let b = wid.z % P.nb + P.batchOff;
+  let kBegin = split * P.kChunk;
+  let kEnd = min(P.k, kBegin + P.kChunk);
   let offA = b * P.strideA;
   let offB = b * P.strideB;
   let row0 = wid.y * TILE;
@@ -40,15 +47,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let ty = lid3.y;
   var acc: array<f32, 16>;
   for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
-  let nt = (P.k + KT - 1u) / KT;
+  let nt = (kEnd - min(kBegin, kEnd) + KT - 1u) / KT;
   for (var t = 0u; t < nt; t++) {
-    let q0 = t * KT;
+    let q0 = kBegin + t * KT;
     for (var l = 0u; l < 8u; l++) {
       let e = lid + l * 64u;
       let kk = e / TILE;
       let r = e % TILE;
-      As[kk][r] = loadA(offA, row0 + r, q0 + kk);
-      Bs[kk][r] = loadB(offB, q0 + kk, col0 + r);
+      As[kk][r] = loadA(offA, row0 + r, q0 + kk, kEnd);
+      Bs[kk][r] = loadB(offB, q0 + kk, col0 + r, kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KT; kk++) {
@@ -63,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
   }
-  let offY = b * P.m * P.n;
+  let offY = split * P.splitStride + b * P.m * P.n;
   for (var i = 0u; i < 4u; i++) {
     let r = row0 + ty * 4u + i;
     if (r >= P.m) { continue; }
@@ -73,3 +80,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
   }
 }
+

@@ -96,3 +96,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let lse = m + log(s);
   for (var i = 0u; i < P.n; i++) { Y[base + i] = X[base + i] - lse; }
 }
+
+//// kernel: sumSplits
+// Split-K matmul epilogue: Y[i] = sum_s X[s * size + i].
+struct Params { size: u32, splits: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (i >= P.size) { return; }
+  var acc = 0.0;
+  for (var s = 0u; s < P.splits; s++) { acc += X[s * P.size + i]; }
+  Y[i] = acc;
+}

@@ -102,6 +102,8 @@ d(`webgpu kernels vs reference ${gpu ? `(${gpu.adapterInfo})` : `(skipped: ${ski
     const cases: [number, number, number, number, number, number][] = [
       // batch, m, k, n, batchA, batchB
       [1, 1, 1, 1, 1, 1], [1, 33, 17, 35, 1, 1], [3, 8, 40, 5, 3, 3], [4, 31, 9, 64, 1, 4], [2, 65, 33, 2, 2, 1], [1, 3, 0, 4, 1, 1],
+      // long k, few output tiles: split-K
+      [1, 5, 3000, 7, 1, 1], [3, 4, 700, 3, 3, 1],
     ];
     for (const [batch, m, k, n, batchA, batchB] of cases) {
       for (const transA of [false, true]) for (const transB of [false, true]) {
@@ -215,6 +217,8 @@ d(`webgpu kernels vs reference ${gpu ? `(${gpu.adapterInfo})` : `(skipped: ${ski
       await parity([x], (be, [a]) => be.reduceLast('max', a, 64 * 21, 1), 1e-6, 'short rows split');
       const p: MatmulParams = { batch: 20, m: 3, k: 4, n: 5, transA: false, transB: true, batchA: 20, batchB: 1 };
       await parity([rand(20 * 12), rand(20)], (be, [a, b]) => be.matmul(a, b, p), 1e-5, 'matmul batch split');
+      const q: MatmulParams = { batch: 5, m: 3, k: 600, n: 2, transA: true, transB: false, batchA: 5, batchB: 5 };
+      await parity([rand(5 * 1800), rand(5 * 1200)], (be, [a, b]) => be.matmul(a, b, q), 1e-5, 'split-K matmul, batch split');
       const c = convCases()[2]; // 24 weights: one workgroup each
       await parity([rand(c.N * c.C * c.H * c.W), rand(c.N * c.O * c.Ho * c.Wo)], (be, [a, b]) => be.conv2dGradFilter(a, b, c), 1e-5, 'conv2dGradFilter split');
     } finally {

@@ -27,6 +27,9 @@ const MAX_RANK = 8;
 const DFT_MAX = 128;
 /** Rows up to this length are reduced by one invocation each, longer ones by a workgroup. */
 const SHORT_ROW = 32;
+/** Split-K matmul: aim for this many workgroups, with K chunks of at least SPLITK_MIN_CHUNK. */
+const SPLITK_TARGET = 128;
+const SPLITK_MIN_CHUNK = 256;
 const HINT = "continue on the CPU with setBackend('wasm') (or 'reference')";
 
 const UNARY: Record<UnaryOp, string> = {
@@ -508,10 +511,22 @@ export class WebGPUBackend implements Backend {
     const gx = Math.ceil(n / 32), gy = Math.ceil(m / 32);
     if (gx > this.maxGroups || gy > this.maxGroups) throw new Error(`webgpu backend: matmul [${m}x${k}] @ [${k}x${n}] has more than ${this.maxGroups * 32} rows or columns`);
     const subs = { TA: String(p.transA), TB: String(p.transB) };
-    for (let b0 = 0; b0 < batch; b0 += this.maxGroups) {
-      const nb = Math.min(this.maxGroups, batch - b0);
-      const params = new Params().u(m, k, n, p.batchA === 1 ? 0 : m * k, p.batchB === 1 ? 0 : k * n, b0);
-      this.dispatch('matmul/matmul', subs, params, [A, B, out], [gx, gy, nb]);
+    // split-K when the output has few tiles and k is long, so that enough workgroups run
+    const tiles = gx * gy * batch;
+    const splits = tiles >= SPLITK_TARGET || k < 2 * SPLITK_MIN_CHUNK ? 1 : Math.min(Math.ceil(SPLITK_TARGET / tiles), Math.floor(k / SPLITK_MIN_CHUNK));
+    const kChunk = splits === 1 ? k : Math.ceil(k / splits / 16) * 16;
+    const nSplits = splits === 1 ? 1 : Math.ceil(k / kChunk);
+    const size = batch * m * n;
+    const dst = nSplits > 1 ? this.alloc(nSplits * size, 'matmul') : out;
+    const perCall = Math.max(1, Math.floor(this.maxGroups / nSplits));
+    for (let b0 = 0; b0 < batch; b0 += perCall) {
+      const nb = Math.min(perCall, batch - b0);
+      const params = new Params().u(m, k, n, p.batchA === 1 ? 0 : m * k, p.batchB === 1 ? 0 : k * n, b0, nb, kChunk, size);
+      this.dispatch('matmul/matmul', subs, params, [A, B, dst], [gx, gy, nb * nSplits]);
+    }
+    if (dst !== out) {
+      this.linear('reduce/sumSplits', undefined, new Params().u(size, nSplits), [dst, out], size);
+      this.dispose(dst);
     }
     return out;
   }
