@@ -72,7 +72,8 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
           if (own !== g) own.dispose();
         }
         if (!targets) t.grad = res;
-        result.set(t, keep(res));
+        // with targets the caller owns the gradients (tidy() frees them unless returned); .grad must outlive every scope
+        result.set(t, targets ? res : keep(res));
         gKept = res === g;
       }
       if (t.node) {
