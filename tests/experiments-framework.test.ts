@@ -121,3 +121,17 @@ describe('experiments end to end (tiny scale)', () => {
     }
   }, 120_000);
 });
+
+describe('report collection', () => {
+  it('joins reports, demotes headings and rewrites figure links', async () => {
+    const { collectReports, relativePath } = await import('../src/report/collect.ts');
+    const rj = JSON.stringify({ experiment: 'quick-study', title: 'Quick study', reproduces: 'Table 1', scale: 'quick', backend: 'wasm', seconds: 12.3, finishedAt: 'now' });
+    const page = collectReports([{ relDir: 'runs/qs', resultJson: rj, reportMd: '# Quick study\n\n## Table\n\n![spec](spectrum.svg)\n' }]);
+    expect(page).toContain('| [quick-study](#quick-study) | Table 1 | quick | wasm | 12 | now |');
+    expect(page).toContain('## Quick study');
+    expect(page).toContain('### Table');
+    expect(page).toContain('![spec](runs/qs/spectrum.svg)');
+    expect(relativePath('/a/b', '/a/c/d')).toBe('../c/d');
+    expect(relativePath('/a/b', '/a/b')).toBe('.');
+  });
+});

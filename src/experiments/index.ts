@@ -2,10 +2,17 @@
 import type { Experiment } from './common.ts';
 import { quickStudy } from './quick-study.ts';
 import { dynamics } from './dynamics.ts';
+import { fourierNorms, mnistSpectra, spectra, table1 } from './paper-tables.ts';
+import { steganographyExperiment } from './steganography.ts';
 
 export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [quickStudy.name]: quickStudy,
   [dynamics.name]: dynamics,
+  [table1.name]: table1,
+  [fourierNorms.name]: fourierNorms,
+  [spectra.name]: spectra,
+  [mnistSpectra.name]: mnistSpectra,
+  [steganographyExperiment.name]: steganographyExperiment,
 };
 
 export * from './common.ts';

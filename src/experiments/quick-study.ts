@@ -25,7 +25,7 @@ export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'dat
     data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
     models: [
       { spec: 'fc-w512-d1-linear', lr: 0.01 }, { spec: 'fwc-c3-d1-linear', lr: 0.002 },
-      { spec: 'lc-k3-c16-d1-linear', lr: 0.002 }, { spec: 'bwc-k3-c16-d1-linear', lr: 0.002 },
+      { spec: 'lc-k3-c8-d1-linear', lr: 0.002 }, { spec: 'bwc-k3-c16-d1-linear', lr: 0.002 },
     ],
     epochs: 3, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4,
     attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: linf, steps: 30, absStepsize: 1 / 255, randomStart: true, name: 'pgd-linf' } }],
@@ -46,7 +46,10 @@ export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
     const fc = by('fc'), fwc = by('fwc'), bwc = by('bwc');
     const claims: string[] = [];
     if (fc && fwc) claims.push(`- Full-width conv has a smaller ‖β̂‖₁ than fully connected (paper: 1598 vs 2232): ours ${fmtFixed(fwc.norms.backward.betaL1.mean, 1)} vs ${fmtFixed(fc.norms.backward.betaL1.mean, 1)} -> ${fwc.norms.backward.betaL1.mean < fc.norms.backward.betaL1.mean ? 'agrees' : 'DISAGREES'}. (β's scale depends on the trained weights, so compare ‖β̂‖₁/‖β̂‖₂ too: FWC ${fmtFixed(fwc.norms.unitary.betaL1.mean / fwc.norms.unitary.betaL2.mean, 2)}, FC ${fmtFixed(fc.norms.unitary.betaL1.mean / fc.norms.unitary.betaL2.mean, 2)}; smaller = sparser.)`);
-    if (fc && bwc) claims.push(`- Bounded-width conv perturbations carry more high-frequency energy (share of E(k_r) at k_r > H/4): BWC ${fmtFixed(bwc.highFrequencyShare)} vs FC ${fmtFixed(fc.highFrequencyShare)}${fwc ? `, FWC ${fmtFixed(fwc.highFrequencyShare)}` : ''} -> ${bwc.highFrequencyShare > fc.highFrequencyShare ? 'agrees' : 'DISAGREES'}.`);
+    if (bwc && (fc || fwc)) {
+      const vs = [fc && ['FC', fc] as const, fwc && ['FWC', fwc] as const].filter(Boolean) as (readonly [string, typeof bwc])[];
+      claims.push(`- Bounded-width conv perturbations carry more high-frequency energy (share of δ's energy at k_r > H/4): BWC ${fmtFixed(bwc.highFrequencyShare)}; ${vs.map(([n, v]) => `${n} ${fmtFixed(v.highFrequencyShare)} (${bwc.highFrequencyShare > v.highFrequencyShare ? 'agrees' : 'DISAGREES'})`).join(', ')}.`);
+    }
     const markdown = [
       `Data: \`${result.data}\`; ${cfg.models.length} models, ${cfg.epochs} epochs (batch ${cfg.batchSize}, SGD momentum ${cfg.momentum}), PGD Linf eps 8/255, ${cfg.attacks[0].opts.steps} steps, on the first ${cfg.attackN} test images. Statistics use the successful attacks on correctly classified images.`,
       '',
