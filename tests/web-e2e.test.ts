@@ -9,16 +9,14 @@
 // Setup on a fresh machine: bash scripts/web-e2e-setup.sh.
 // Without Chromium it skips locally and FAILS when env CI is set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_OFF, WEBGPU_ON, serveStatic } from '../web/serve.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CHROMIUM = process.env.IFRLAB_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'out', 'web-e2e');
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const missing: string[] = [];
 if (!existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
@@ -26,24 +24,6 @@ if (!existsSync(join(ROOT, 'node_modules', 'playwright-core', 'package.json'))) 
 const why = `web e2e: missing ${missing.join(' and ')}; run bash scripts/web-e2e-setup.sh`;
 if (missing.length && process.env.CI) throw new Error(`${why} (CI is set, so this is a failure, not a skip)`);
 if (missing.length) console.warn(`SKIPPED ${why}`);
-
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml' };
-
-function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const p = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    let f = join(dir, p);
-    if (existsSync(f) && statSync(f).isDirectory()) f = join(f, 'index.html');
-    if (!f.startsWith(dir) || !existsSync(f)) { res.writeHead(404); res.end('not found'); return; }
-    // cross-origin isolated, as web/vite.config.ts serves it, so WASM threads may share memory
-    res.writeHead(200, { 'content-type': MIME[extname(f)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
-    res.end(readFileSync(f));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => {
-    const a = server.address();
-    ok({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/` });
-  }));
-}
 
 interface Lab {
   backend: string; init: { hasGpuAdapter: boolean; tried: { name: string; error?: string }[] } | null;
@@ -63,7 +43,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
       const { build } = await import('vite');
       await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
     }
-    ({ server, url } = await serve(dist));
+    ({ server, url } = await serveStatic(dist));
     ({ chromium } = await import('playwright-core'));
     mkdirSync(OUT, { recursive: true });
   });
@@ -76,7 +56,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'ifrlab-chromium-'));
     profiles.push(profile);
     // a fresh --user-data-dir per run (playwright passes the profile directory as that flag)
-    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraFlags], viewport: { width: 1280, height: 1000 } });
+    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags], viewport: { width: 1280, height: 1000 } });
     try {
       const page = await browser.newPage();
       const logs: string[] = [];
@@ -84,10 +64,10 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
       page.on('pageerror', (e: Error) => logs.push(`pageerror: ${e.message}`));
       await page.goto(url);
       await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, { timeout: 30_000 });
-      // a small model, a few steps, on the synthetic set
-      await page.fill('#data-n', '320');
+      // a small model, a few steps, on a small synthetic set (64 training + 16 held-out images, so the loss falls clearly)
+      await page.fill('#data-n', '80');
       await page.fill('#model-spec', 'fc-w32-d1-relu');
-      await page.fill('#lr', '0.05');
+      await page.fill('#lr', '0.02');
       await page.fill('#batch', '32');
       await page.fill('#steps', '25');
       await page.fill('#ckpt-every', '5');
@@ -122,7 +102,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   }
 
   it('trains and attacks on WebGPU (SwiftShader)', async () => {
-    const lab = await flow('webgpu', ['--enable-unsafe-webgpu']);
+    const lab = await flow('webgpu', WEBGPU_ON);
     console.log(`[webgpu run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
     expect(lab.init?.hasGpuAdapter).toBe(true);
     const gpuTry = lab.init?.tried.find((t) => t.name === 'webgpu');
@@ -132,7 +112,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   });
 
   it('falls back to WASM (or reference) when WebGPU is unavailable', async () => {
-    const lab = await flow('fallback', ['--disable-webgpu', '--disable-features=WebGPU']);
+    const lab = await flow('fallback', WEBGPU_OFF);
     console.log(`[fallback run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
     expect(lab.init?.hasGpuAdapter).toBe(false);
     expect(['wasm', 'reference']).toContain(lab.backend);

@@ -12,7 +12,10 @@ export class LineChart {
     this.plot = new uPlot({
       title: opts.title, width, height: opts.height ?? 260,
       scales: { x: { time: false }, y: opts.logY ? { distr: 3 } : {} },
-      axes: [{ label: opts.x, labelSize: 20 }, { label: opts.y, labelSize: 30, size: 60 }],
+      axes: [{ label: opts.x, labelSize: 20 }, {
+        label: opts.y, labelSize: 30, size: 64,
+        ...(opts.logY ? { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}),
+      }],
       series: [{ label: opts.x }, ...opts.series.map((s) => ({
         label: s.label, stroke: s.color, dash: s.dash, width: 1.5, spanGaps: true,
         points: { show: s.points ?? false }, ...(opts.bars ? { paths: uPlot.paths.bars!({ size: [0.8, 40] }), fill: s.color + '88' } : {}),

@@ -1,11 +1,12 @@
 // The recorded graph as a navigable layered diagram (SVG): one box per
-// tensor (op, shape, gradient norm), arrows from inputs to consumers. Nodes
-// are focusable; arrow keys walk the graph (left: an input, right: a
-// consumer, up/down: neighbours in the same column).
+// tensor (op, shape, gradient norm), arrows from inputs (above) to consumers
+// (below); row = longest path from a leaf. Nodes are focusable; arrow keys
+// walk the graph (up: an input, down: a consumer, left/right: neighbours in
+// the same row).
 import type { GraphNodeView } from './protocol.ts';
 
 const NS = 'http://www.w3.org/2000/svg';
-const BOX_W = 190, BOX_H = 54, COL = 240, ROW = 70, PAD = 16;
+const BOX_W = 200, BOX_H = 54, COL = 220, ROW = 84, PAD = 16;
 
 function fmtNorm(v: number | null): string {
   if (v === null) return 'no gradient';
@@ -19,12 +20,16 @@ export function renderGraph(host: HTMLElement, detail: HTMLElement, nodes: Graph
   for (const n of nodes) depth.set(n.id, n.inputs.length ? Math.max(...n.inputs.map((i) => (depth.get(i) ?? 0) + 1)) : 0);
   const consumers = new Map<number, number[]>();
   for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n.id]);
-  const cols: number[][] = [];
-  for (const n of nodes) (cols[depth.get(n.id)!] ??= []).push(n.id);
+  // a leaf (input, parameter) sits in the row just above its first consumer, so its edge stays short
+  for (const n of nodes) if (!n.inputs.length && consumers.has(n.id)) depth.set(n.id, Math.max(0, Math.min(...consumers.get(n.id)!.map((c) => depth.get(c)!)) - 1));
+  const rows: number[][] = [];
+  for (const n of nodes) (rows[depth.get(n.id)!] ??= []).push(n.id);
+  const widest = Math.max(...rows.map((r) => r.length));
   const pos = new Map<number, { x: number; y: number }>();
-  cols.forEach((ids, c) => ids.forEach((id, r) => pos.set(id, { x: PAD + c * COL, y: PAD + r * ROW })));
-  const width = PAD * 2 + (cols.length - 1) * COL + BOX_W;
-  const height = PAD * 2 + (Math.max(...cols.map((c) => c.length)) - 1) * ROW + BOX_H;
+  // centre each row under the widest one
+  rows.forEach((ids, r) => ids.forEach((id, c) => pos.set(id, { x: PAD + ((widest - ids.length) / 2 + c) * COL, y: PAD + r * ROW })));
+  const width = PAD * 2 + (widest - 1) * COL + BOX_W;
+  const height = PAD * 2 + (rows.length - 1) * ROW + BOX_H;
 
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('width', String(width));
@@ -35,8 +40,8 @@ export function renderGraph(host: HTMLElement, detail: HTMLElement, nodes: Graph
   for (const n of nodes) for (const i of n.inputs) {
     const a = pos.get(i)!, b = pos.get(n.id)!;
     const p = document.createElementNS(NS, 'path');
-    const x1 = a.x + BOX_W, y1 = a.y + BOX_H / 2, x2 = b.x, y2 = b.y + BOX_H / 2;
-    p.setAttribute('d', `M ${x1} ${y1} C ${x1 + 30} ${y1}, ${x2 - 30} ${y2}, ${x2} ${y2}`);
+    const x1 = a.x + BOX_W / 2, y1 = a.y + BOX_H, x2 = b.x + BOX_W / 2, y2 = b.y;
+    p.setAttribute('d', `M ${x1} ${y1} C ${x1} ${y1 + 24}, ${x2} ${y2 - 24}, ${x2} ${y2}`);
     p.setAttribute('class', 'edge');
     svg.appendChild(p);
     edges.push({ el: p, from: i, to: n.id });
@@ -66,6 +71,7 @@ export function renderGraph(host: HTMLElement, detail: HTMLElement, nodes: Graph
   }
   host.appendChild(svg);
 
+  const label = (i: number): string => { const m = byId.get(i); return `#${i} ${m?.op}${m?.name ? ` '${m.name}'` : ''}`; };
   const select = (id: number, focus = true): void => {
     for (const [k, el] of els) el.classList.toggle('sel', k === id);
     for (const e of edges) e.el.classList.toggle('hot', e.from === id || e.to === id);
@@ -75,8 +81,8 @@ export function renderGraph(host: HTMLElement, detail: HTMLElement, nodes: Graph
       `op:     ${n.op}`,
       `shape:  [${n.shape.join(', ')}]`,
       `‖∂loss/∂t‖₂: ${fmtNorm(n.gradNorm)}`,
-      `inputs: ${n.inputs.map((i) => `#${i} ${byId.get(i)?.op}`).join(', ') || '(leaf)'}`,
-      `used by: ${(consumers.get(id) ?? []).map((i) => `#${i} ${byId.get(i)?.op}`).join(', ') || '(output)'}`,
+      `inputs: ${n.inputs.map(label).join(', ') || '(leaf)'}`,
+      `used by: ${(consumers.get(id) ?? []).map(label).join(', ') || '(output)'}`,
       n.attrs ? `attrs:  ${JSON.stringify(n.attrs)}` : '',
     ].filter(Boolean).join('\n');
     if (focus) els.get(id)!.focus();
@@ -86,16 +92,18 @@ export function renderGraph(host: HTMLElement, detail: HTMLElement, nodes: Graph
     el.addEventListener('focus', () => select(id, false));
     el.addEventListener('keydown', (e) => {
       const n = byId.get(id)!;
-      const col = cols[depth.get(id)!], r = col.indexOf(id);
+      const row = rows[depth.get(id)!], c = row.indexOf(id);
       let to: number | undefined;
-      if (e.key === 'ArrowLeft') to = n.inputs[0];
-      else if (e.key === 'ArrowRight') to = consumers.get(id)?.[0];
-      else if (e.key === 'ArrowUp') to = col[r - 1];
-      else if (e.key === 'ArrowDown') to = col[r + 1];
+      if (e.key === 'ArrowUp') to = n.inputs[0];
+      else if (e.key === 'ArrowDown') to = consumers.get(id)?.[0];
+      else if (e.key === 'ArrowLeft') to = row[c - 1];
+      else if (e.key === 'ArrowRight') to = row[c + 1];
       else if (e.key === 'Enter' || e.key === ' ') to = id;
       if (to !== undefined) { e.preventDefault(); select(to); }
     });
   }
   const last = nodes.at(-1);
   if (last) select(last.id, false);
+  // focus into the diagram from outside lands on the loss; the wrapper scrolls to it
+  host.scrollTop = host.scrollHeight;
 }

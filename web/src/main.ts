@@ -41,7 +41,7 @@ function call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
 const lab = {
   backend: '', init: null as InitResult | null, data: null as DataInfo | null,
   loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number },
-  errors: [] as string[], graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number },
+  errors: [] as string[], graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
 };
 (window as unknown as { __ifrlab: typeof lab }).__ifrlab = lab;
 function fail(where: string, e: unknown, out?: HTMLElement): void {
@@ -248,7 +248,7 @@ $('attack-run').addEventListener('click', async () => {
   try {
     info.textContent = 'attacking…';
     const t0 = performance.now();
-    const r = await call<AttackResult>({ op: 'attack', attack: $<HTMLSelectElement>('attack-kind').value, eps: num('attack-eps'), steps: num('attack-steps'), batch: num('attack-batch') });
+    const r = await call<AttackResult>({ op: 'attack', attack: $<HTMLSelectElement>('attack-kind').value, eps: num('attack-eps'), steps: num('attack-steps'), rel: num('attack-rel'), batch: num('attack-batch') });
     lastAttack = r;
     $<HTMLInputElement>('attack-index').max = String(r.n - 1);
     drawAttack();
@@ -279,10 +279,10 @@ slider.addEventListener('input', () => {
 async function drawDynamics(): Promise<void> {
   try {
     $('dyn-info').textContent = 'computing…';
-    const r = await call<DynamicsResult>({ op: 'dynamics', index: +slider.value, attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', eps: num('attack-eps'), steps: num('attack-steps') });
+    const r = await call<DynamicsResult>({ op: 'dynamics', index: +slider.value, attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', eps: num('attack-eps'), steps: num('attack-steps'), rel: num('attack-rel') });
     $('dyn-maps').replaceChildren(
-      scalarMap(`β spectrum at step ${r.step}`, 'dyn-spec-beta', r.betaSpec, SPEC_NOTE + '; mean over 8 training images'),
-      scalarMap(`δ spectrum at step ${r.step}`, 'dyn-spec-delta', r.deltaSpec, SPEC_NOTE + '; mean over 8 training images'),
+      scalarMap(`β spectrum at step ${r.step}`, 'dyn-spec-beta', r.betaSpec, SPEC_NOTE + '; mean over 16 training images'),
+      scalarMap(`δ spectrum at step ${r.step}`, 'dyn-spec-delta', r.deltaSpec, SPEC_NOTE + '; mean over 16 training images'),
     );
     const h1 = histogram(r.reluChange, 8), h2 = histogram(r.roughness, 8);
     reluChart.set(h1.centres, [h1.counts]);
@@ -294,7 +294,7 @@ async function drawDynamics(): Promise<void> {
 $('dyn-all').addEventListener('click', async () => {
   try {
     $('dyn-info').textContent = 'bisecting the budget at every checkpoint…';
-    const r = await call<{ steps: number[]; median: number[]; n: number[]; norm: string }>({ op: 'minNormCurve', attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', steps: num('attack-steps') });
+    const r = await call<{ steps: number[]; median: number[]; n: number[]; norm: string }>({ op: 'minNormCurve', attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', steps: num('attack-steps'), rel: num('attack-rel') });
     lab.minNorm = r.median;
     minNormChart.set(r.steps, [r.median.map((v) => (Number.isFinite(v) ? v : null))]);
     $('dyn-info').textContent = `minimal ${r.norm} norms over ${r.steps.length} checkpoints (images with an adversarial found, per checkpoint: ${r.n.join(' ')})`;
@@ -311,15 +311,28 @@ $('graph-run').addEventListener('click', async () => {
 });
 
 // ---------------------------------------------------------------- results
-async function openResults(name: string, text: string): Promise<void> {
+async function openResults(name: string, text: string, figures: Map<string, string>): Promise<void> {
   try {
     const json = JSON.parse(text);
-    lab.results = renderResults($('results-view'), json, name);
-    $('results-info').textContent = `${name}: ${lab.results.charts} chart(s), ${lab.results.tables} table(s), ${lab.results.maps} map(s)`;
+    lab.results = renderResults($('results-view'), json, name, figures);
+    $('results-info').textContent = `${name}: ${lab.results.figures} figure(s), ${lab.results.charts} chart(s), ${lab.results.tables} table(s), ${lab.results.maps} map(s)`;
   } catch (e) { fail('results', e, $('results-info')); }
 }
 $<HTMLInputElement>('results-file').addEventListener('change', async (e) => {
-  const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) await openResults(f.name, await f.text());
+  const fs = [...((e.target as HTMLInputElement).files ?? [])];
+  const j = fs.find((f) => f.name.endsWith('.json'));
+  if (!j) { $('results-info').textContent = 'pick a result.json (and, optionally, its figure files)'; return; }
+  const figs = new Map(fs.filter((f) => f !== j).map((f) => [f.name, URL.createObjectURL(f)]));
+  await openResults(j.name, await j.text(), figs);
 });
-if (params.get('results')) fetch(params.get('results')!).then((r) => r.text()).then((t) => openResults(params.get('results')!, t)).catch((e) => fail('results', e));
+// ?results=URL of a served result.json: its figures are fetched from beside it
+const resultsUrl = params.get('results');
+if (resultsUrl) {
+  fetch(resultsUrl).then(async (r) => {
+    if (!r.ok) throw new Error(`GET ${resultsUrl}: HTTP ${r.status}`);
+    const text = await r.text();
+    const base = new URL(resultsUrl, location.href);
+    const figs = new Map<string, string>(((JSON.parse(text).figures ?? []) as { file: string }[]).map((f) => [f.file, new URL(f.file, base).toString()]));
+    await openResults(resultsUrl, text, figs);
+  }).catch((e) => fail('results', e, $('results-info')));
+}

@@ -15,9 +15,9 @@ export type Request =
   | { op: 'pause' } | { op: 'resume' } | { op: 'stop' }
   | { op: 'saveCheckpoint' }
   | { op: 'loadCheckpoint'; files: { name: string; bytes: Uint8Array }[] }
-  | { op: 'attack'; attack: string; eps: number; steps: number; batch: number }
-  | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number }
-  | { op: 'minNormCurve'; attack: string; steps: number }
+  | { op: 'attack'; attack: string; eps: number; steps: number; rel: number; batch: number }
+  | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number; rel: number }
+  | { op: 'minNormCurve'; attack: string; steps: number; rel: number }
   | { op: 'graph'; n: number };
 
 export interface InitResult { backend: string; tried: { name: string; error?: string; software?: boolean }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }

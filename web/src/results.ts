@@ -34,9 +34,46 @@ function table(rows: Record<string, unknown>[], caption: string): HTMLElement {
   return t;
 }
 
-export function renderResults(host: HTMLElement, json: unknown, fileName: string): { charts: number; tables: number; maps: number } {
+/**
+ * `figures` maps a figure file name (as listed in result.json's `figures`) to
+ * a URL the page can show (an object URL of a picked SVG, or a URL next to a
+ * served result.json).
+ */
+export function renderResults(host: HTMLElement, json: unknown, fileName: string, figures: Map<string, string> = new Map()): { charts: number; tables: number; maps: number; figures: number } {
   host.textContent = '';
-  const counts = { charts: 0, tables: 0, maps: 0 };
+  const counts = { charts: 0, tables: 0, maps: 0, figures: 0 };
+  // an `ifrlab experiment` result file: header, its own figures, then the payload
+  const rf = json as { experiment?: string; title?: string; reproduces?: string; scale?: string; backend?: string; seconds?: number; figures?: { file: string; caption: string }[]; result?: unknown; config?: unknown };
+  if (rf && typeof rf === 'object' && rf.experiment && Array.isArray(rf.figures)) {
+    const h = document.createElement('h2');
+    h.textContent = `${rf.experiment}: ${rf.title ?? ''}`;
+    const p = document.createElement('p');
+    p.className = 'info';
+    p.textContent = `reproduces ${rf.reproduces ?? '?'}; scale ${rf.scale ?? '?'}; backend ${rf.backend ?? '?'}; ${rf.seconds !== undefined ? `${Math.round(rf.seconds)} s` : ''}`;
+    host.append(h, p);
+    const missing: string[] = [];
+    for (const f of rf.figures) {
+      const url = figures.get(f.file) ?? figures.get(f.file.split('/').pop()!);
+      if (!url) { missing.push(f.file); continue; }
+      const fig = document.createElement('figure');
+      const im = document.createElement('img');
+      im.src = url; im.alt = f.caption; im.className = 'result-figure';
+      const cap = document.createElement('figcaption');
+      cap.textContent = `${f.file}: ${f.caption}`;
+      fig.append(im, cap);
+      host.appendChild(fig);
+      counts.figures++;
+    }
+    if (missing.length) {
+      const m = document.createElement('p');
+      m.className = 'info';
+      m.textContent = `Figures not loaded (pick them together with result.json): ${missing.join(', ')}`;
+      host.appendChild(m);
+    }
+    const payload = document.createElement('h3');
+    payload.textContent = 'Result data';
+    host.appendChild(payload);
+  }
   const units = (json as { units?: Record<string, string> })?.units ?? {};
   const unit = (k: string): string => (units[k] ? `${k} (${units[k]})` : k);
   const summary: Record<string, unknown>[] = [];
@@ -83,8 +120,8 @@ export function renderResults(host: HTMLElement, json: unknown, fileName: string
     }
   };
   walk(json, '', 0);
-  if (summary.length) { host.prepend(table(summary, `${fileName}: summary`)); counts.tables++; }
-  if (!counts.charts && !counts.tables && !counts.maps) {
+  if (summary.length) { const t = table(summary, `${fileName}: summary`); const first = host.querySelector('h3'); if (first) first.after(t); else host.prepend(t); counts.tables++; }
+  if (!counts.charts && !counts.tables && !counts.maps && !counts.figures) {
     const pre = document.createElement('pre');
     pre.className = 'meta';
     pre.textContent = JSON.stringify(json, null, 2).slice(0, 20000);

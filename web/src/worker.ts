@@ -202,11 +202,13 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
 }
 
 // ---------------------------------------------------------------- attacks and spectra
-function attackFn(name: string, eps: number, steps: number, startPool?: Tensor): (a: AttackInputs, e?: ArrayLike<number>) => Promise<LibAttackResult> {
+/** The chosen attack; PGD's step is relStepsize x eps (Foolbox 3 semantics), no random start. */
+function attackFn(name: string, eps: number, steps: number, rel: number, startPool?: Tensor): (a: AttackInputs, e?: ArrayLike<number>) => Promise<LibAttackResult> {
+  const relStepsize = rel > 0 ? rel : undefined;
   switch (name) {
-    case 'pgd-linf': return (a, e) => pgd(a, { norm: 'linf', eps: e ?? eps, steps, randomStart: false });
-    case 'pgd-l2': return (a, e) => pgd(a, { norm: 'l2', eps: e ?? eps, steps, randomStart: false });
-    case 'pgd-l1': return (a, e) => pgd(a, { norm: 'l1', eps: e ?? eps, steps, randomStart: false, projection: 'exact' });
+    case 'pgd-linf': return (a, e) => pgd(a, { norm: 'linf', eps: e ?? eps, steps, relStepsize, randomStart: false });
+    case 'pgd-l2': return (a, e) => pgd(a, { norm: 'l2', eps: e ?? eps, steps, relStepsize, randomStart: false });
+    case 'pgd-l1': return (a, e) => pgd(a, { norm: 'l1', eps: e ?? eps, steps, relStepsize, randomStart: false, projection: 'exact' });
     case 'fgsm': return (a, e) => fgsm(a, { eps: e ?? eps });
     case 'bb-l2': case 'bb-linf': return (a) => brendelBethge(a, { norm: name === 'bb-l2' ? 'l2' : 'linf', steps, startPool, init: 'data' });
   }
@@ -234,7 +236,7 @@ async function attack(r: Extract<Request, { op: 'attack' }>): Promise<AttackResu
   const { x, y } = evalBatch(r.batch);
   const pool = r.attack.startsWith('bb-') ? batchOf('train', range(0, Math.min(64, data!.train.n))).x : undefined;
   try {
-    const res = await attackFn(r.attack, r.eps, r.steps, pool)({ model: m, x, labels: y, seed: 0 });
+    const res = await attackFn(r.attack, r.eps, r.steps, r.rel, pool)({ model: m, x, labels: y, seed: 0 });
     const beta = saliency(m, x, { logit: 'max' });
     const betaH = await beta.data();
     beta.dispose();
@@ -267,7 +269,7 @@ async function attack(r: Extract<Request, { op: 'attack' }>): Promise<AttackResu
 }
 
 // ---------------------------------------------------------------- dynamics
-const DYN_IMAGES = 8;
+const DYN_IMAGES = 16;
 async function dynamics(r: Extract<Request, { op: 'dynamics' }>): Promise<DynamicsResult> {
   requireModel();
   const ck = checkpoints[r.index];
@@ -275,7 +277,7 @@ async function dynamics(r: Extract<Request, { op: 'dynamics' }>): Promise<Dynami
   const m = modelAt(ck.params);
   const { x, y } = batchOf('train', range(0, Math.min(DYN_IMAGES, data!.train.n)));
   try {
-    const res = await attackFn(r.attack, r.eps, r.steps)({ model: m, x, labels: y, seed: 0 });
+    const res = await attackFn(r.attack, r.eps, r.steps, r.rel)({ model: m, x, labels: y, seed: 0 });
     const beta = saliency(m, x, { logit: 'max' });
     const betaH = await beta.data();
     beta.dispose();
@@ -305,7 +307,7 @@ async function minNormCurve(r: Extract<Request, { op: 'minNormCurve' }>): Promis
     const m = modelAt(ck.params);
     const { x, y } = batchOf('train', range(0, Math.min(DYN_IMAGES, data!.train.n)));
     try {
-      const f = attackFn(name, initEps, r.steps);
+      const f = attackFn(name, initEps, r.steps, r.rel);
       const res = await minimalNormSearch({ model: m, x, labels: y, seed: 0 }, (a, e) => f(a, e), { norm, initEps, maxExpand: 10, bisectSteps: 5 });
       const found = range(0, x.shape[0]).filter((i) => res.cleanCorrect[i] && Number.isFinite(res.eps![i])).map((i) => res.eps![i]).sort((a, b) => a - b);
       out.steps.push(ck.step);
@@ -336,10 +338,11 @@ async function graph(n: number): Promise<GraphNodeView[]> {
     return { norms, info: graphOf(loss) };
   });
   x0.dispose();
+  const paramName = new Map([...m.parameters()].map(([k, t]) => [t.id, k]));
   const out: GraphNodeView[] = [];
   for (let i = 0; i < info.length; i++) {
     const t = norms[i];
-    out.push({ ...info[i], gradNorm: t ? await t.item() : null });
+    out.push({ ...info[i], name: info[i].name ?? paramName.get(info[i].id), gradNorm: t ? await t.item() : null });
     t?.dispose();
   }
   return out;
