@@ -175,24 +175,27 @@ describe('PNG decoder and tar reader (for data fetch)', () => {
 });
 
 describe.skipIf(!haveCifar)('real CIFAR-10 in ../shared/data', () => {
-  it('data_batch_1: first labels 6,9,9,4,1, class counts, first pixel; sizes checked', async () => {
-    const ds = await loadDataset('cifar10', dirReader(SHARED), 'size');
-    expect([...ds.train.y.subarray(0, 10)]).toEqual([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]);
-    expect(classCounts(ds.train.y.subarray(0, 10000), 10)).toEqual([1005, 974, 1032, 1016, 999, 937, 1030, 1001, 1025, 981]);
-    expect(classCounts(ds.train.y, 10)).toEqual(new Array(10).fill(5000));
-    expect(classCounts(ds.test.y, 10)).toEqual(new Array(10).fill(1000));
-    expect([ds.train.x[0], ds.train.x[1024], ds.train.x[2048]]).toEqual([59, 62, 63]);
-    expect(ds.train.n).toBe(50000);
+  it('data_batch_1: first labels 6,9,9,4,1, class counts, first pixel; test_batch: 1000 per class', async () => {
+    const read = dirReader(SHARED), spec = DATASETS.cifar10;
+    const b1 = await readDatasetFile(spec, spec.files[0], read, 'size');
+    const p = parseCifar(b1.bytes, 'cifar10', b1.path);
+    expect([...p.labels.subarray(0, 10)]).toEqual([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]);
+    expect(classCounts(p.labels, 10)).toEqual([1005, 974, 1032, 1016, 999, 937, 1030, 1001, 1025, 981]);
+    expect([p.images[0], p.images[1024], p.images[2048]]).toEqual([59, 62, 63]);
+    const t = await readDatasetFile(spec, spec.files[5], read, 'size');
+    expect(classCounts(parseCifar(t.bytes, 'cifar10', t.path).labels, 10)).toEqual(new Array(10).fill(1000));
   }, 60_000);
 });
 
 describe.skipIf(!haveMnist)('real MNIST in ../shared/data', () => {
-  it('first labels and counts', async () => {
-    const ds = await loadDataset('mnist', dirReader(SHARED), 'size');
-    expect([...ds.train.y.subarray(0, 5)]).toEqual([5, 0, 4, 1, 9]);
-    expect([...ds.test.y.subarray(0, 5)]).toEqual([7, 2, 1, 0, 4]);
-    expect(ds.train.n).toBe(60000);
-    expect(ds.test.n).toBe(10000);
-    expect(classCounts(ds.train.y, 10)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+  it('first labels and class counts (label files), test images', async () => {
+    const read = dirReader(SHARED), spec = DATASETS.mnist;
+    const [trl, tei, tel] = await Promise.all(spec.files.slice(1).map((f) => readDatasetFile(spec, f, read, 'full')));
+    const train = parseIdxLabels(trl.bytes, trl.path), test = parseIdxLabels(tel.bytes, tel.path);
+    expect([...train.subarray(0, 5)]).toEqual([5, 0, 4, 1, 9]);
+    expect([...test.subarray(0, 5)]).toEqual([7, 2, 1, 0, 4]);
+    expect(classCounts(train, 10)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    const imgs = parseIdxImages(tei.bytes, tei.path);
+    expect([imgs.count, ...imgs.shape]).toEqual([10000, 1, 28, 28]);
   }, 60_000);
 });
