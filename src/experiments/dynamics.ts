@@ -8,9 +8,8 @@
 //     search around PGD Linf): its l2 and linf norms (Fig 3 top), its average
 //     spectrum and radial/angular energy (Fig 3 bottom, Fig 4).
 import { tensor } from '../ops/creation.ts';
-import { buildModel } from '../nn/models.ts';
 import type { Classifier } from '../nn/types.ts';
-import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint.ts';
+import { loadCheckpoint } from '../io/checkpoint.ts';
 import { pgd } from '../attacks/pgd.ts';
 import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
 import { pathObservables } from '../analysis/dynamics.ts';
@@ -18,7 +17,8 @@ import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } f
 import { meanOf, quantile } from '../analysis/stats.ts';
 import { part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
-import { accuracy, fit } from './fit.ts';
+import { accuracy } from './fit.ts';
+import { stepSchedule, trainedRun } from './train-run.ts';
 import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
 
@@ -86,48 +86,39 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
   };
 }
 
-interface CkptIndex { entries: { step: number; epoch: number; file: string; testAccuracy: number }[] }
+interface CkptIndex { entries: { step: number; epoch: number; file: string }[] }
 
+/** Train through the project trainer with checkpoints every few batches; pick about `snapshots + 1` evenly spaced ones (always the first and last). */
 async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<CkptIndex> {
-  const indexFile = ctx.io.join(ctx.out, 'checkpoints', 'index.json');
-  if (ctx.io.exists(indexFile)) {
-    ctx.log(`resume: checkpoints listed in ${indexFile}`);
-    return JSON.parse(await ctx.io.readText(indexFile)) as CkptIndex;
+  const nTrain = Math.min(cfg.trainLimit ?? ds.train.n, ds.train.n);
+  const perEpoch = Math.ceil(nTrain / cfg.batchSize);
+  const every = Math.max(1, Math.round((perEpoch * cfg.epochs) / cfg.snapshots));
+  const run = await trainedRun(ctx, 'training', ds, {
+    spec: cfg.spec, lr: cfg.lr, epochs: cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: 0,
+    schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
+    checkpointEveryBatches: every < perEpoch ? every : 0,
+  }, 'last');
+  (run.model as { dispose?: () => void }).dispose?.();
+  const sinkMod = await import('../platform/train-sink.ts');
+  const all: CkptIndex['entries'] = [];
+  for (const name of run.log.checkpoints) {
+    const metaText = await ctx.io.readText(sinkMod.checkpointPath(run.dir, name).replace(/\.safetensors$/, '.json'));
+    const meta = JSON.parse(metaText) as { epoch: number; batchInEpoch?: number; globalStep?: number };
+    const step = meta.globalStep ?? meta.epoch * perEpoch + (meta.batchInEpoch ?? 0);
+    all.push({ step, epoch: step / perEpoch, file: sinkMod.checkpointPath(run.dir, name) });
   }
-  const model = buildModel(cfg.spec, { inputShape: ds.shape, numClasses: ds.numClasses, seed: cfg.seed });
-  const train = splitToBatch(ds.train, ds.shape, cfg.trainLimit);
-  const test = splitToBatch(ds.test, ds.shape, cfg.testLimit);
-  const perEpoch = Math.ceil(train.shape[0] / cfg.batchSize);
-  const total = perEpoch * cfg.epochs;
-  const every = Math.max(1, Math.round(total / cfg.snapshots));
-  const entries: CkptIndex['entries'] = [];
-  const save = async (step: number): Promise<void> => {
-    const acc = await accuracy(model, test);
-    const file = ctx.io.join(ctx.out, 'checkpoints', `step-${String(step).padStart(6, '0')}.safetensors`);
-    await saveCheckpoint(file, model, {
-      format: 'ifrlab-checkpoint', version: 1, spec: model.spec, inputShape: [...ds.shape], numClasses: ds.numClasses,
-      data: cfg.data, seed: cfg.seed, epoch: step / perEpoch, globalStep: step, testAccuracy: acc,
-    });
-    entries.push({ step, epoch: step / perEpoch, file, testAccuracy: acc });
-    ctx.log(`checkpoint at step ${step} (epoch ${(step / perEpoch).toFixed(2)}): test accuracy ${(100 * acc).toFixed(1)}%`);
-  };
-  await save(0);
-  await fit(model, train, {
-    epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr, momentum: cfg.momentum, decay: cfg.decay, decayEvery: cfg.decayEvery, seed: cfg.seed,
-    onBatch: (d, t, l) => ctx.progress(`train ${cfg.spec} loss ${l.toFixed(3)}`, d, t),
-    snapshotEvery: every,
-    onSnapshot: async ({ step }) => { await save(step); },
-  });
-  if (entries[entries.length - 1].step !== total) await save(total);
-  const index = { entries };
-  await ctx.io.writeText(indexFile, JSON.stringify(index, null, 1));
-  return index;
+  all.sort((x, y) => x.step - y.step);
+  const uniq = all.filter((e, i) => i === 0 || e.step !== all[i - 1].step);
+  const want = Math.min(uniq.length, cfg.snapshots + 1);
+  const picked = [...new Set(Array.from({ length: want }, (_, k) => Math.round((k * (uniq.length - 1)) / Math.max(want - 1, 1))))].map((i) => uniq[i]);
+  return { entries: picked };
 }
 
 export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): Promise<DynamicsResult> {
   const ds = await openDataset(ctx, cfg.data);
   const index = await trainWithCheckpoints(cfg, ctx, ds);
   const batch = splitToBatch(ds.train, ds.shape, cfg.n);
+  const testBatch = splitToBatch(ds.test, ds.shape, Math.min(cfg.testLimit ?? 1000, 1000));
   const [n, , h, w] = batch.shape;
   const per = batch.x.length / n;
   const x = tensor(batch.x, batch.shape);
@@ -153,6 +144,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
         const st = await part(ctx, `checkpoint-${e.step}`, async () => {
           ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: path observables`, k, index.entries.length);
           const m = await load(e.file);
+          const testAccuracy = await accuracy(m, testBatch);
           const adv = await pathObservables(m, x, dAdv, { points: cfg.points });
           const rnd = await pathObservables(m, x, dRand, { points: cfg.points });
           ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: minimal-norm search`, k, index.entries.length);
@@ -169,7 +161,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
           const pow = idx.length ? averageSpectrum(set, { scale: 'power' }).data : new Float64Array(h * w);
           const rad = radialEnergy(pow, h, w, fullRadial(h, w)), ang = angularEnergy(pow, h, w, { bins: 36 });
           return {
-            step: e.step, epoch: e.epoch, testAccuracy: e.testAccuracy,
+            step: e.step, epoch: e.epoch, testAccuracy,
             adv: { reluChange: roundArray(adv.reluChange), roughness: roundArray(adv.roughness) },
             rand: { reluChange: roundArray(rnd.reluChange), roughness: roundArray(rnd.roughness) },
             minimal: { found: idx.length, l2: idx.map((i) => mn.norms.l2[i]), linf: idx.map((i) => mn.norms.linf[i]), eps: idx.map((i) => mn.eps?.[i] ?? NaN) },

@@ -1,14 +1,12 @@
 // The engine behind Table 1, Tables 3-4 / Figure 11, Figures 5 and 12-13,
 // Figure 8 and the quick study: train each model family on one data set,
 // attack it, take its saliency map, and compute every Fourier statistic.
-import { buildModel } from '../nn/models.ts';
 import type { Classifier } from '../nn/types.ts';
 import type { PGDOptions } from '../attacks/pgd.ts';
-import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { part, type ExperimentContext, type Figure } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
 import { analyseModel, type FourierAnalysis } from './pipeline.ts';
-import { accuracy, fit } from './fit.ts';
+import { stepSchedule, trainedRun } from './train-run.ts';
 import { grid, heatmap, linePlot } from '../report/svg.ts';
 import { mdTable, pm, fmtFixed } from '../report/markdown.ts';
 import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
@@ -60,33 +58,16 @@ export interface ModelStudyResult {
   models: ModelStudyModel[];
 }
 
-/** Train (or load the cached checkpoint of) one model. */
+/** Train (or load / resume) one model through the project trainer; the best test epoch is used. */
 async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number }> {
-  const dir = ctx.io.join(ctx.out, 'models', m.spec);
-  const ckpt = ctx.io.join(dir, 'final.safetensors');
-  if (ctx.io.exists(ctx.io.join(dir, 'final.json'))) {
-    const { model, meta } = await loadCheckpoint(ckpt);
-    ctx.log(`resume: ${m.spec} loaded from ${ckpt}`);
-    return { model, trainLoss: (meta.trainLosses as number[]) ?? [], testAccuracy: meta.testAccuracy ?? NaN, trainSeconds: (meta.trainSeconds as number) ?? 0 };
-  }
-  const model = buildModel(m.spec, { inputShape: ds.shape, numClasses: ds.numClasses, seed: cfg.seed });
-  const train = splitToBatch(ds.train, ds.shape, cfg.trainLimit);
-  const test = splitToBatch(ds.test, ds.shape, cfg.testLimit);
-  const t0 = Date.now();
-  const epochs = m.epochs ?? cfg.epochs;
-  const losses = await fit(model, train, {
-    epochs, batchSize: cfg.batchSize, lr: m.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
-    decay: cfg.decay, decayEvery: cfg.decayEvery, seed: cfg.seed,
-    onBatch: (d, t, l) => ctx.progress(`train ${m.spec} loss ${l.toFixed(3)}`, d, t),
+  const run = await trainedRun(ctx, `models/${m.spec}`, ds, {
+    spec: m.spec, lr: m.lr, epochs: m.epochs ?? cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
+    schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
   });
-  const trainSeconds = (Date.now() - t0) / 1000;
-  const acc = await accuracy(model, test);
-  ctx.log(`${m.spec}: test accuracy ${(100 * acc).toFixed(1)}% after ${epochs} epochs (${trainSeconds.toFixed(0)} s)`);
-  await saveCheckpoint(ckpt, model, {
-    format: 'ifrlab-checkpoint', version: 1, spec: model.spec, inputShape: [...ds.shape], numClasses: ds.numClasses,
-    data: cfg.data, seed: cfg.seed, epoch: epochs, testAccuracy: acc, trainLosses: losses, trainSeconds,
-  });
-  return { model, trainLoss: losses, testAccuracy: acc, trainSeconds };
+  const hist = run.log.history.filter((h) => h.epoch > 0);
+  const acc = run.log.bestTestAccuracy ?? hist[hist.length - 1]?.testAccuracy ?? NaN;
+  ctx.log(`${m.spec}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
+  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds };
 }
 
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
