@@ -28,7 +28,8 @@ if (missing.length) console.warn(`SKIPPED ${why}`);
 interface Lab {
   backend: string; init: { hasGpuAdapter: boolean; tried: { name: string; error?: string }[] } | null;
   loss: number[]; trainDone: { reason: string; error?: string; steps: number } | null;
-  attack: { n: number; success: number; correct: number; nonBlank: number } | null; errors: string[];
+  attack: { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number } | null; errors: string[];
+  reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string };
 }
 
 describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
@@ -52,7 +53,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
-  async function flow(label: string, extraFlags: string[]): Promise<Lab> {
+  async function flow(label: string, extraFlags: string[], roundTrip = false): Promise<Lab> {
     const profile = mkdtempSync(join(tmpdir(), 'ifrlab-chromium-'));
     profiles.push(profile);
     // a fresh --user-data-dir per run (playwright passes the profile directory as that flag)
@@ -80,7 +81,25 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
       await page.click('#attack-run');
       await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
       await page.screenshot({ path: join(OUT, `${label}-attack.png`), fullPage: true });
-      const lab: Lab = await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      const read = (): Promise<Lab> => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      let reloaded: Lab['reloaded'];
+      if (roundTrip) {
+        // save the checkpoint as a safetensors download, load it back, attack again: same numbers
+        const before = (await read()).attack;
+        await page.click('#tab-train');
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#ckpt-save')]);
+        const file = join(OUT, `${label}-${dl.suggestedFilename()}`);
+        await dl.saveAs(file);
+        await page.setInputFiles('#ckpt-load', file);
+        await page.waitForFunction(() => /^(loaded|load checkpoint)/.test(document.getElementById('train-status')!.textContent ?? ''), null, { timeout: 30_000 });
+        const status = (await page.textContent('#train-status')) ?? '';
+        await page.click('#tab-attack');
+        await page.evaluate(() => { (window as unknown as { __ifrlab: Lab }).__ifrlab.attack = null; });
+        await page.click('#attack-run');
+        await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
+        reloaded = { before, after: (await read()).attack, status };
+      }
+      const lab: Lab = { ...(await read()), reloaded };
       if (lab.errors.length) console.error(`[${label}] page errors:\n${lab.errors.join('\n')}\n${logs.join('\n')}`);
       return lab;
     } finally {
@@ -112,12 +131,15 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   });
 
   it('falls back to WASM (or reference) when WebGPU is unavailable', async () => {
-    const lab = await flow('fallback', WEBGPU_OFF);
+    const lab = await flow('fallback', WEBGPU_OFF, true);
     console.log(`[fallback run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
     expect(lab.init?.hasGpuAdapter).toBe(false);
     expect(['wasm', 'reference']).toContain(lab.backend);
     const wasmTry = lab.init?.tried.find((t) => t.name === 'wasm');
     if (lab.backend !== 'wasm') expect(wasmTry?.error ?? '').toMatch(/not built yet/);
     checkFlow(lab);
+    // the checkpoint round trip through a .safetensors download reproduces the attack exactly
+    expect(lab.reloaded?.status).toMatch(/^loaded .*fc-w32-d1-relu/);
+    expect(lab.reloaded?.after).toEqual(lab.reloaded?.before);
   });
 });

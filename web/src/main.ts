@@ -40,7 +40,7 @@ function call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
 /** State the end-to-end test reads (and a console handle for users). */
 const lab = {
   backend: '', init: null as InitResult | null, data: null as DataInfo | null,
-  loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number },
+  loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number },
   errors: [] as string[], graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
 };
 (window as unknown as { __ifrlab: typeof lab }).__ifrlab = lab;
@@ -253,7 +253,7 @@ $('attack-run').addEventListener('click', async () => {
     $<HTMLInputElement>('attack-index').max = String(r.n - 1);
     drawAttack();
     const nonBlank = nonBlankPixels($<HTMLCanvasElement>('attack-spec-delta'));
-    lab.attack = { n: r.n, success: r.success, correct: r.correct, nonBlank };
+    lab.attack = { n: r.n, success: r.success, correct: r.correct, nonBlank, meanLinf: r.meanLinf, meanL2: r.meanL2 };
     info.textContent = `${r.attack}: ${r.n} held-out images, ${r.correct} classified correctly, attack succeeded on ${r.success} of them; mean ‖δ‖∞ ${r.meanLinf.toFixed(4)}, mean ‖δ‖₂ ${r.meanL2.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s on ${lab.backend})`;
   } catch (e) { fail('attack', e, info); }
 });
