@@ -29,6 +29,7 @@
     case 0: return f32x4.neg(x);
     case 3: return f32x4.sqrt(x);
     case 4: return f32x4.abs(x);
+    case 5: return f32x4.sub(v128.and(f32x4.gt(x, zero), f32x4.splat(1)), v128.and(f32x4.lt(x, zero), f32x4.splat(1)));
     case 6: return v128.bitselect(x, zero, f32x4.gt(x, zero));
     case 7: return v128.and(f32x4.gt(x, zero), f32x4.splat(1));
     case 8: return f32x4.mul(x, x);
@@ -38,7 +39,7 @@
 
 @inline function unLoop(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
-  if (op == 0 || op == 3 || op == 4 || op == 6 || op == 7 || op == 8 || op == 9) {
+  if (op == 0 || op == 3 || op == 4 || op == 5 || op == 6 || op == 7 || op == 8 || op == 9) {
     for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, unv(op, v128.load(x + <usize>i * 4)));
   }
   for (; i < n; i++) store<f32>(out + <usize>i * 4, un(op, load<f32>(x + <usize>i * 4)));
@@ -159,8 +160,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, rank: i32, prm: 
 /** op(x, s) or op(s, x) with s in float64, rounded once (as the reference backend). */
 export function binaryScalar(op: i32, x: usize, out: usize, n: i32, s: f64, scalarFirst: bool): void {
   const sf = <f32>s;
-  if (<f64>sf == s && op <= 3) {
-    // s is exact in float32, so float32 + - * / round exactly like the float64 op
+  if (<f64>sf == s && op != 6) {
+    // s is exact in float32, so float32 + - * / round exactly like the float64 op, and max/min/comparisons agree
     const sv = f32x4.splat(sf);
     let i = 0;
     if (scalarFirst) {
