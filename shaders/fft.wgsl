@@ -5,6 +5,9 @@
 // uploaded as f32, so no angle is ever formed in f32 on the GPU.
 //  - stockham: one radix-2 Stockham autosort pass (power-of-two n; log2 n
 //    passes ping-pong between two buffers; the last applies `scale`).
+//  - stockhamLocal: the whole power-of-two transform (n <= 128) of one line per
+//    workgroup (min(n/2, 128) invocations) in workgroup memory: one
+//    dispatch instead of log2 n.
 //  - dft: direct O(n^2) transform for other n (exact twiddle index j*k mod n).
 //  - chirp / pointMul / chirpOut: Bluestein's algorithm for large non-power-of-two n.
 //  - toComplex, realPart, specProduct: the circular-convolution pipeline.
@@ -36,6 +39,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let d = (j / P.ns) * P.ns * 2u + jm;
   Y[base + d * P.stride] = (v0 + v1) * P.scale;
   Y[base + (d + P.ns) * P.stride] = (v0 - v1) * P.scale;
+}
+
+//// kernel: stockhamLocal
+struct Params { lines: u32, n: u32, stride: u32, logn: u32, sign: f32, scale: f32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> X: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> TW: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read_write> Y: array<vec2<f32>>;
+const WG: u32 = {{WG}}u;
+const HALF: u32 = {{HALFBUF}}u;
+var<workgroup> buf: array<vec2<f32>, {{BUF}}>; // two halves: ping and pong
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let line = wid.y * nwg.x + wid.x;
+  let live = line < P.lines;
+  let s = line % P.stride;
+  let o = line / P.stride;
+  let base = o * P.n * P.stride + s;
+  let half = P.n / 2u;
+  if (live) { for (var i = lid; i < P.n; i += WG) { buf[i] = X[base + i * P.stride]; } }
+  workgroupBarrier();
+  var src = 0u;
+  var ns = 1u;
+  for (var stage = 0u; stage < P.logn; stage++) {
+    let dst = HALF - src;
+    for (var j = lid; j < half; j += WG) {
+      let jm = j % ns;
+      let tw = TW[jm * (P.n / (2u * ns))];
+      let v0 = buf[src + j];
+      let v1 = cmul(buf[src + j + half], vec2<f32>(tw.x, P.sign * tw.y));
+      let d = (j / ns) * ns * 2u + jm;
+      buf[dst + d] = v0 + v1;
+      buf[dst + d + ns] = v0 - v1;
+    }
+    workgroupBarrier();
+    src = dst;
+    ns *= 2u;
+  }
+  if (live) { for (var i = lid; i < P.n; i += WG) { Y[base + i * P.stride] = buf[src + i] * P.scale; } }
 }
 
 //// kernel: dft

@@ -27,6 +27,8 @@ const MAX_RANK = 8;
 const DFT_MAX = 128;
 /** Rows up to this length are reduced by one invocation each, longer ones by a workgroup. */
 const SHORT_ROW = 32;
+/** Power-of-two FFTs up to this length run in workgroup memory in one dispatch; longer ones pass by pass. */
+const LOCAL_FFT_MAX = 128;
 /** Split-K matmul: aim for this many workgroups, with K chunks of at least SPLITK_MIN_CHUNK. */
 const SPLITK_TARGET = 128;
 const SPLITK_MIN_CHUNK = 256;
@@ -589,7 +591,11 @@ export class WebGPUBackend implements Backend {
     if (lines * n === 0) return;
     const sign = inverse ? 1 : -1;
     const scale = inverse ? 1 / n : 1;
-    if (n > 1 && isPow2(n)) {
+    if (n > 1 && isPow2(n) && n <= LOCAL_FFT_MAX) {
+      const tw = this.twiddleTable(n);
+      const subs = { WG: String(Math.min(n / 2, 128)), HALFBUF: String(n), BUF: String(2 * n) };
+      this.perGroup('fft/stockhamLocal', subs, new Params().u(lines, n, stride, Math.log2(n)).f(sign, scale), [src, tw, dst], lines);
+    } else if (n > 1 && isPow2(n)) {
       const tw = this.twiddleTable(n);
       const passes = Math.log2(n);
       const tmp = passes > 1 ? this.alloc(lines * n * 2, 'fft') : null;
