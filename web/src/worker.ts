@@ -11,8 +11,9 @@ import type { BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/nn/types.ts';
 import { buildModel, countParameters } from '../../src/nn/models.ts';
 import { SGD } from '../../src/train/optim.ts';
-import { gather } from '../../src/data/batches.ts';
-import { classCounts, type Dataset } from '../../src/data/dataset.ts';
+import { epochOrder, gather } from '../../src/data/batches.ts';
+import { classCounts, limitSplit, type Dataset } from '../../src/data/dataset.ts';
+import { evaluate } from '../../src/train/trainer.ts';
 import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/attacks/index.ts';
 import { angularEnergy, averageSpectrum, pathObservables, radialEnergy, saliency, spectra } from '../../src/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/io/checkpoint.ts';
@@ -112,33 +113,22 @@ function modelAt(params: Map<string, NamedArray>): Classifier {
 }
 
 // ---------------------------------------------------------------- training
-function shuffled(n: number, seed: number): number[] {
-  const a = range(0, n);
-  let s = (seed * 2654435761) >>> 0;
-  for (let i = n - 1; i > 0; i--) {
-    s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
+// An interactive stepper (per-step events, pause / resume / stop between
+// steps) built from the library's pieces: batches in the project trainer's
+// epoch order (src/data/batches.ts), SGD with momentum (src/train/optim.ts),
+// evaluation with src/train/trainer.ts evaluate(). The epoch-based trainer
+// with schedules and checkpoint files is the CLI's `ifrlab train`.
 function argmaxRows(logits: Float32Array, n: number): number[] {
   const K = logits.length / n;
   return range(0, n).map((i) => { let b = 0; for (let k = 1; k < K; k++) if (logits[i * K + k] > logits[i * K + b]) b = k; return b; });
 }
 const accuracy = (logits: Float32Array, y: number[]): number => argmaxRows(logits, y.length).filter((p, i) => p === y[i]).length / y.length;
 
-async function evaluate(m: Classifier): Promise<{ testLoss?: number; testAcc?: number }> {
+/** Held-out loss and accuracy on (up to) the first 256 test images, with the project trainer's evaluate(). */
+async function evaluateHeldOut(m: Classifier): Promise<{ testLoss?: number; testAcc?: number }> {
   if (!data!.test.n) return {};
-  m.setTraining(false);
-  const { loss, logits, y } = tidy(() => noGrad(() => {
-    const { x, y } = evalBatch(256);
-    const logits = m.forward(x);
-    return { loss: crossEntropy(logits, y), logits, y };
-  }));
-  const testLoss = await loss.item(), testAcc = accuracy(await logits.data(), y);
-  loss.dispose(); logits.dispose();
-  return { testLoss, testAcc };
+  const r = await evaluate(m, limitSplit(data!.test, 256, data!.shape), data!.shape, 256);
+  return { testLoss: r.loss, testAcc: r.accuracy };
 }
 
 async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
@@ -164,7 +154,7 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
       await yieldToEvents(); // let pause / stop messages in
       while (paused && !stopRequested) await new Promise<void>((res) => (resumeWake = res));
       if (stopRequested) { reason = 'stopped'; break; }
-      if (order.length < r.batch) order = order.concat(shuffled(data.train.n, r.seed * 1000 + epoch++));
+      if (order.length < r.batch) order = order.concat(Array.from(epochOrder(data.train.n, { batchSize: r.batch, shuffle: true, seed: r.seed, epoch: epoch++ })));
       const idx = order.splice(0, r.batch);
       const ev = await withLock(async () => {
         m.setTraining(true);
@@ -182,7 +172,7 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
         const acc = accuracy(await out.logits.data(), out.y);
         out.loss.dispose(); out.logits.dispose();
         const e: ProgressEvent = { event: 'progress', step, loss: lossV, acc, checkpoints: checkpoints.length };
-        if (step % Math.max(1, Math.min(r.checkpointEvery, 10)) === 0 || step === r.steps) Object.assign(e, await evaluate(m));
+        if (step % Math.max(1, Math.min(r.checkpointEvery, 10)) === 0 || step === r.steps) Object.assign(e, await evaluateHeldOut(m));
         if (step % r.checkpointEvery === 0 || step === r.steps) { checkpoints.push({ step, params: await snapshot(m) }); e.checkpoints = checkpoints.length; }
         return e;
       });
