@@ -79,7 +79,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
   return {
     data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
     spec: 'bwc-k3-c16-d1-relu', epochs: 4, batchSize: 64, lr: 0.005, momentum: 0.9, decay: 0.3, decayEvery: 3,
-    snapshots: 6, n: 24, points: 100,
+    snapshots: 6, n: 32, points: 100,
     attack: { eps: 8 / 255, steps: 40, absStepsize: 1 / 255 },
     minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 },
     seed: ctx.seed,
@@ -149,7 +149,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
           const rnd = await pathObservables(m, x, dRand, { points: cfg.points });
           ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: minimal-norm search`, k, index.entries.length);
           const mn = await minimalNormSearch({ model: m, x, labels: batch.labels, seed: cfg.seed },
-            (a, eps) => pgd(a, { norm: 'linf', eps, steps: cfg.minimal.steps, relStepsize: cfg.minimal.relStepsize, randomStart: true }),
+            (a, eps) => pgd(a, { norm: 'linf', eps, steps: cfg.minimal.steps, relStepsize: cfg.minimal.relStepsize, randomStart: false }),
             { norm: 'linf', initEps: cfg.minimal.initEps, bisectSteps: cfg.minimal.bisectSteps, maxExpand: cfg.minimal.maxExpand });
           dispose(m);
           // minimal perturbations of examples the checkpoint classified correctly and that were attacked successfully
@@ -197,12 +197,12 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
   const legendless = (s: Series[]) => s.filter((x) => x.label !== '');
   figs.push({
     file: 'relu-changes.svg',
-    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.reluChange), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.reluChange), '#1f77b4')].map((s) => ({ ...s, label: s.label || ' ' })), { title: 'Fraction of ReLU units changing state along x -> x + d', xlabel: 'epoch', ylabel: 'fraction of ReLU units' }),
+    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.reluChange), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.reluChange), '#1f77b4')], { title: 'Fraction of ReLU units changing state along x -> x + d', xlabel: 'epoch', ylabel: 'fraction of ReLU units' }),
     caption: 'Figs 2a-b, 7: fraction of ReLU units whose state changes along the path to the final model\'s adversarial (red) and random (blue) directions, at each checkpoint (median and quartiles over images)',
   });
   figs.push({
     file: 'roughness.svg',
-    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.roughness), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.roughness), '#1f77b4')].map((s) => ({ ...s, label: s.label || ' ' })), { title: 'Roughness of the logits along x -> x + d', xlabel: 'epoch', ylabel: 'sum |second difference| (logit units)' }),
+    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.roughness), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.roughness), '#1f77b4')], { title: 'Roughness of the logits along x -> x + d', xlabel: 'epoch', ylabel: 'sum |second difference| (logit units)' }),
     caption: 'Figs 2c-d, 6: roughness (sum of absolute second differences of the logits over 100 points) along adversarial (red) and random (blue) directions, at each checkpoint',
   });
   figs.push({
@@ -247,14 +247,15 @@ export function dynamicsMarkdown(cfg: DynamicsConfig, r: DynamicsResult): { mark
   ]);
   const table = mdTable(['epoch', 'test acc %', 'ReLU change adv', 'ReLU change rand', 'roughness adv', 'roughness rand', 'minimal found', 'min ||δ||₂', 'min ||δ||∞', 'mean k_r of δ energy'], rows, 4);
   const first = cs[0], last = cs[cs.length - 1];
+  const peakL2 = Math.max(...cs.map((c) => meanOf(c.minimal.l2)).filter(Number.isFinite));
   const claims = [
     `- Adversarial directions become rougher than random ones during training (paper Fig 2c-d, 6): at initialisation roughness adv/rand = ${fmtFixed(meanOf(first.adv.roughness), 4)}/${fmtFixed(meanOf(first.rand.roughness), 4)}; at the end ${fmtFixed(meanOf(last.adv.roughness), 4)}/${fmtFixed(meanOf(last.rand.roughness), 4)} -> ${meanOf(last.adv.roughness) > meanOf(last.rand.roughness) && meanOf(last.adv.roughness) / Math.max(meanOf(last.rand.roughness), 1e-12) > meanOf(first.adv.roughness) / Math.max(meanOf(first.rand.roughness), 1e-12) ? 'agrees' : 'DISAGREES'}.`,
     `- ReLU changes adv vs random (Fig 2a-b, 7): start ${fmtFixed(meanOf(first.adv.reluChange), 4)} vs ${fmtFixed(meanOf(first.rand.reluChange), 4)}, end ${fmtFixed(meanOf(last.adv.reluChange), 4)} vs ${fmtFixed(meanOf(last.rand.reluChange), 4)} -> ${meanOf(last.adv.reluChange) > meanOf(last.rand.reluChange) ? 'adversarial > random at the end (agrees)' : 'DISAGREES'}.`,
-    `- Minimal adversarial norms fall during training (Fig 3 top): l2 ${fmtFixed(meanOf(first.minimal.l2), 4)} -> ${fmtFixed(meanOf(last.minimal.l2), 4)}, linf ${fmtFixed(meanOf(first.minimal.linf), 4)} -> ${fmtFixed(meanOf(last.minimal.linf), 4)} -> ${meanOf(last.minimal.l2) < meanOf(first.minimal.l2) ? 'agrees' : 'DISAGREES'}.`,
+    `- Minimal adversarial norms fall during training (Fig 3 top; the paper: intermediate models need larger perturbations than the final one): mean l2 at the first checkpoint ${fmtFixed(meanOf(first.minimal.l2), 4)} (${first.minimal.found} images), largest over checkpoints ${fmtFixed(peakL2, 4)}, final ${fmtFixed(meanOf(last.minimal.l2), 4)}; linf first ${fmtFixed(meanOf(first.minimal.linf), 4)}, final ${fmtFixed(meanOf(last.minimal.linf), 4)} -> first vs final ${meanOf(last.minimal.l2) < meanOf(first.minimal.l2) ? 'agrees' : 'DISAGREES'}; peak vs final ${meanOf(last.minimal.l2) < peakL2 ? 'agrees' : 'DISAGREES'}.`,
     `- The energy of delta moves to higher frequencies (Fig 3 bottom, 4a): energy-weighted mean radius ${fmtFixed(meanRadius(first), 3)} -> ${fmtFixed(meanRadius(last), 3)} cycles/image -> ${meanRadius(last) > meanRadius(first) ? 'agrees' : 'DISAGREES'}.`,
   ];
   const markdown = [
-    `Model \`${r.spec}\` on \`${r.data}\`: ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (x${cfg.decay} every ${cfg.decayEvery} epochs), momentum ${cfg.momentum}; ${cs.length} checkpoints (including initialisation). The final model was attacked with PGD Linf (eps ${fmtFixed(cfg.attack.eps, 4)}, ${cfg.attack.steps} steps) on the first ${cfg.n} training images (success ${fmtFixed(100 * r.finalAttack.successRate, 1)}% of correctly classified; mean ||δ||₂ ${fmtFixed(r.finalAttack.meanL2, 3)}); random controls have the same l2 norm. Path observables use ${cfg.points} points. Minimal norms: minimal-norm search (exponential then ${cfg.minimal.bisectSteps} bisections) around PGD Linf with ${cfg.minimal.steps} steps at each checkpoint.`,
+    `Model \`${r.spec}\` on \`${r.data}\`: ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (x${cfg.decay} every ${cfg.decayEvery} epochs), momentum ${cfg.momentum}; ${cs.length} checkpoints (including initialisation). The final model was attacked with PGD Linf (eps ${fmtFixed(cfg.attack.eps, 4)}, ${cfg.attack.steps} steps) on the first ${cfg.n} training images (success ${fmtFixed(100 * r.finalAttack.successRate, 1)}% of correctly classified; mean ||δ||₂ ${fmtFixed(r.finalAttack.meanL2, 3)}); random controls have the same l2 norm. Path observables use ${cfg.points} points. Minimal norms: minimal-norm search (exponential then ${cfg.minimal.bisectSteps} bisections) around PGD Linf with ${cfg.minimal.steps} steps and no random start (a random start would put white noise into the smallest perturbations) at each checkpoint, over the images that checkpoint classifies correctly (\"minimal found\").`,
     '',
     '## Per checkpoint (means over images)',
     '',

@@ -53,7 +53,8 @@ export function fmtNum(v: number): string {
 export function linePlot(series: Series[], opts: LinePlotOptions): string {
   const W = opts.width ?? 480, H = opts.height ?? 320;
   const m = { l: 64, r: 16, t: opts.title ? 30 : 12, b: 48 };
-  const legendH = series.length > 1 ? 16 * Math.ceil(series.length / 3) : 0;
+  const legend = series.filter((s) => s.label.trim() !== '');
+  const legendH = series.length > 1 && legend.length ? 16 * Math.ceil(legend.length / 3) : 0;
   const pw = W - m.l - m.r, ph = H - m.t - m.b - legendH;
   const ty = (v: number): number => (opts.logY ? Math.log10(Math.max(v, 1e-300)) : v);
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -99,8 +100,9 @@ export function linePlot(series: Series[], opts: LinePlotOptions): string {
     }
     out.push(`<polyline fill="none" stroke="${col}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${pts.join(' ')}"/>`);
     if (opts.markers ?? s.x.length <= 30) for (const p of pts) { const [a, b] = p.split(','); out.push(`<circle cx="${a}" cy="${b}" r="2.2" fill="${col}"/>`); }
-    if (series.length > 1) {
-      const lx = m.l + (k % 3) * (pw / 3), ly = H - legendH + 4 + 16 * Math.floor(k / 3);
+    const li = legend.indexOf(s);
+    if (legendH && li >= 0) {
+      const lx = m.l + (li % 3) * (pw / 3), ly = H - legendH + 4 + 16 * Math.floor(li / 3);
       out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 16}" y2="${ly}" stroke="${col}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
       out.push(`<text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
     }
