@@ -2,12 +2,13 @@
 import { describe, it, expect } from 'vitest';
 import { syntheticDataset } from '../src/data/synthetic.ts';
 import { steganography, stegoPattern } from '../src/data/steganography.ts';
-import { batches, epochOrder, gather } from '../src/data/batches.ts';
+import { batches, epochOrder, gather, examples } from '../src/data/batches.ts';
 import { classCounts, channelStats, makeSplit, type Dataset } from '../src/data/dataset.ts';
 import { tensor } from '../src/ops/creation.ts';
 import { fft2, fftshift, toComplex } from '../src/ops/fft.ts';
 import { ReferenceBackend } from '../src/backends/reference/index.ts';
 import { fft2dInterleaved } from '../src/fft/host.ts';
+import '../src/backends/registry.ts';
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
   if (a.length !== b.length) return false;
@@ -88,6 +89,12 @@ describe('batching', () => {
     expect([...batches(ds.train, ds.shape, { ...o, keepLast: false })].length).toBe(3);
   });
   it('inputs in [0, 1] = byte / 255; per-channel normalisation', () => {
+    const e = examples(ds.test, ds.shape, 2, 3);
+    expect(e.x.shape).toEqual([3, 1, 28, 28]);
+    expect([...e.y]).toEqual([...ds.test.y.subarray(2, 5)]);
+    expect(e.x.dataSync()[5]).toBeCloseTo(ds.test.x[2 * 784 + 5] / 255, 7);
+    e.x.dispose();
+    expect(() => examples(ds.test, ds.shape, 5, 6)).toThrow(/examples: range 5..11 is outside the split of 10 examples/);
     const b = gather(ds.train, ds.shape, [4]);
     expect(b.x[100]).toBeCloseTo(ds.train.x[4 * 784 + 100] / 255, 7);
     expect(Math.min(...b.x)).toBeGreaterThanOrEqual(0);

@@ -2,6 +2,8 @@
 // optional per-channel normalisation (x - mean_c) / std_c.
 import type { Split } from './dataset.ts';
 import { permutation } from '../core/random.ts';
+import { tensor } from '../ops/creation.ts';
+import type { Tensor } from '../tensor.ts';
 
 export interface BatchOptions {
   batchSize: number;
@@ -60,4 +62,11 @@ export function* batches(s: Split, shape: readonly number[], o: BatchOptions, fr
   for (let b = from; b < nb; b++) {
     yield gather(s, shape, order.subarray(b * o.batchSize, Math.min((b + 1) * o.batchSize, s.n)), o.normalize);
   }
+}
+
+/** Examples start..start+count-1 of a split as an input tensor [count, C, H, W] (in [0, 1]) and labels; e.g. the first 2000 test images. */
+export function examples(s: Split, shape: readonly number[], start = 0, count = s.n - start, normalize?: BatchOptions['normalize']): { x: Tensor; y: Uint8Array } {
+  if (start < 0 || count < 0 || start + count > s.n) throw new Error(`examples: range ${start}..${start + count} is outside the split of ${s.n} examples`);
+  const hb = gather(s, shape, Int32Array.from({ length: count }, (_, i) => start + i), normalize);
+  return { x: tensor(hb.x, [count, ...shape]), y: hb.y };
 }
