@@ -23,6 +23,7 @@ const SLOT = 256;
 const ARENA_SLOTS = 1024;
 const MAX_PENDING = 512;
 const MAX_RANK = 8;
+const MAX_BIND_GROUPS = 4096;
 /** Non-power-of-two FFT lengths below this use the direct DFT kernel, longer ones Bluestein. */
 const DFT_MAX = 128;
 /** Rows up to this length are reduced by one invocation each, longer ones by a workgroup. */
@@ -93,7 +94,7 @@ export function collapseAxes(shape: readonly number[], strides: readonly (readon
   return { shape: sh, strides: st };
 }
 
-interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }
+interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; sig: string }
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
@@ -106,6 +107,10 @@ export class WebGPUBackend implements Backend {
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly stagingPool = new Map<number, GPUBuffer[]>();
   private readonly constants = new Map<string, GPUBuffer>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 1;
   private live = 0;
   private liveBytes = 0;
   private allocated = 0;
@@ -158,14 +163,59 @@ export class WebGPUBackend implements Backend {
     const src = SHADERS[name];
     if (!src) throw new Error(`webgpu backend: no WGSL kernel '${name}' (rebuild with npm run build:shaders)`);
     const code = src.replace(/\{\{(\w+)\}\}/g, (_, v: string) => subs[v] ?? DEFAULT_SUBS[v] ?? `{{${v}}}`);
+    // Explicit layout from the declarations: binding 0 is the parameter slot
+    // (a dynamic offset into the arena), then read-only or read-write storage.
+    // Bind groups then depend only on the buffers, so they can be cached.
+    const kinds: string[] = [];
+    for (const m of code.matchAll(/@binding\((\d+)\)\s*var<(uniform|storage,\s*read_write|storage,\s*read)>/g)) {
+      kinds[Number(m[1])] = m[2] === 'uniform' ? 'u' : m[2].endsWith('read_write') ? 'w' : 'r';
+    }
+    if (kinds[0] !== 'u' || kinds.some((x) => x === undefined)) throw new Error(`webgpu backend: kernel ${key} must declare a uniform at binding 0 and consecutive storage bindings`);
+    const sig = kinds.join('');
+    const layout = this.layout(sig);
     const d = this.device;
     d.pushErrorScope('validation');
     const module = d.createShaderModule({ code, label: key });
-    const pipeline = d.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
-    k = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+    const pipeline = d.createComputePipeline({ layout: d.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: key });
+    k = { pipeline, layout, sig };
     void d.popErrorScope().then((e) => { if (e && !this.errorMessage) this.errorMessage = `kernel ${key} failed to compile: ${e.message}`; });
     this.kernels.set(key, k);
     return k;
+  }
+
+  private layout(sig: string): GPUBindGroupLayout {
+    let l = this.layouts.get(sig);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [...sig].map((c, binding) => ({
+        binding,
+        visibility: 4, // GPUShaderStage.COMPUTE
+        buffer: c === 'u' ? { type: 'uniform', hasDynamicOffset: true, minBindingSize: SLOT } : { type: c === 'w' ? 'storage' : 'read-only-storage' },
+      }));
+      l = this.device.createBindGroupLayout({ entries, label: sig });
+      this.layouts.set(sig, l);
+    }
+    return l;
+  }
+
+  private bufferId(g: GPUBuffer): number {
+    let id = this.ids.get(g);
+    if (id === undefined) this.ids.set(g, (id = this.nextId++));
+    return id;
+  }
+
+  /** Bind groups are cached by layout and buffers (the parameter slot is a dynamic offset). */
+  private bindGroup(k: Kernel, bufs: GPUBuf[]): GPUBindGroup {
+    let key = k.sig;
+    for (const b of bufs) key += `,${this.bufferId(b.gpu)}`;
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: 0, size: SLOT } }];
+      bufs.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.gpu } }));
+      bg = this.device.createBindGroup({ layout: k.layout, entries });
+      this.bindGroups.set(key, bg);
+    }
+    return bg;
   }
 
   /** Workgroup grid for `groups` workgroups, split over x and y to respect the per-dimension limit. */
@@ -191,11 +241,8 @@ export class WebGPUBackend implements Backend {
     const offset = this.arenaUsed;
     this.arenaCpu.set(params.u32, offset / 4);
     this.arenaUsed += SLOT;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset, size: SLOT } }];
-    bufs.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.gpu } }));
-    const bg = this.device.createBindGroup({ layout: k.layout, entries });
     this.pass.setPipeline(k.pipeline);
-    this.pass.setBindGroup(0, bg);
+    this.pass.setBindGroup(0, this.bindGroup(k, bufs), [offset]);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
     this.pending++;
     this.stats.dispatches++;
@@ -379,6 +426,7 @@ export class WebGPUBackend implements Backend {
     this.flush();
     for (const l of this.pool.values()) for (const g of l) { g.destroy(); this.allocated--; }
     this.pool.clear();
+    this.bindGroups.clear();
   }
 
   async sync(): Promise<void> {
