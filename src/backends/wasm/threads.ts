@@ -112,7 +112,8 @@ self.onmessage = (e) => {
 };`;
   const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
   const w = new Worker(url, { type: 'module' });
-  w.onmessage = () => { URL.revokeObjectURL(url); resolve({ terminate: () => w.terminate() }); };
-  w.onerror = (e) => reject(new Error(`wasm backend: worker failed to start: ${(e as ErrorEvent).message}`));
+  const timer = setTimeout(() => { w.terminate(); reject(new Error('wasm backend: worker did not start within 20 s')); }, 20000);
+  w.onmessage = () => { clearTimeout(timer); URL.revokeObjectURL(url); resolve({ terminate: () => w.terminate() }); };
+  w.onerror = (e) => { clearTimeout(timer); reject(new Error(`wasm backend: worker failed to start: ${(e as ErrorEvent).message}`)); };
   w.postMessage({ module, memory, ctrl, names });
 });
