@@ -110,6 +110,12 @@ d(`webgpu op gradients vs reference ${gpu ? '' : `(skipped: ${skipReason})`}`, (
     await gradParity('circConv2d 7x5', [[1, 2, 7, 5], [2, 2, 7, 5]], (x, w) => T.circConv2d(x, w));
   });
 
+  it('a BWC block: circular 3x3 conv on 16x16 images, ReLU, linear from 2048 features (split-K)', async () => {
+    await gradParity('bwc block', [[2, 3, 16, 16], [8, 3, 3, 3], [8], [10, 2048], [10]],
+      (x, w, b, w2, b2) => T.crossEntropy(T.linear(T.flatten(T.relu(T.conv2d(x, w, b, { padding: 1, mode: 'circular' }))), w2, b2), [3, 7]),
+      [[0, 1], [-0.2, 0.2], [-0.1, 0.1], [-0.01, 0.01], [-0.01, 0.01]]);
+  });
+
   it('batchNorm, avgPool2d', async () => {
     await gradParity('batchNorm', [[4, 3, 4, 4], [3], [3]], (x, g, b) => T.batchNorm(x, g, b, null, true).y);
     await gradParity('avgPool2d', [[2, 3, 4, 6]], (x) => T.avgPool2d(x, 2));
