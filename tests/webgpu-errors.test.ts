@@ -23,6 +23,17 @@ d(`webgpu errors ${gpu ? '' : `(skipped: ${skipReason})`}`, () => {
     expect(() => g.unary('neg', foreign)).toThrow(/another backend/);
   });
 
+  it('names an out-of-memory error from the device on the next call', () => {
+    const g = gpu!;
+    const b = g.fill(4, 1);
+    // what Dawn delivers when an allocation fails on the GPU (simulated: a real one needs a full GPU)
+    class GPUOutOfMemoryError { constructor(readonly message: string) {} }
+    g.device.onuncapturederror!({ error: new GPUOutOfMemoryError('Allocation failed') } as unknown as GPUUncapturedErrorEvent);
+    expect(() => g.unary('neg', b)).toThrow(/ran out of memory.*tidy\/dispose.*setBackend\('wasm'\)/);
+    (g as unknown as { errorMessage: string | null }).errorMessage = null; // let the next test use the device
+    g.dispose(b);
+  });
+
   it('reports a lost device clearly on the next call', async () => {
     const g = gpu!;
     const b = g.fill(10, 2);
