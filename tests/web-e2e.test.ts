@@ -29,7 +29,8 @@ interface Lab {
   backend: string; init: { hasGpuAdapter: boolean; tried: { name: string; error?: string }[] } | null;
   loss: number[]; trainDone: { reason: string; error?: string; steps: number } | null;
   attack: { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number } | null; errors: string[];
-  reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string };
+  memory: { tensors: number; buffers: number; bytes: number } | null;
+  reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string; memLoaded: Lab['memory']; memAfter: Lab['memory'] };
 }
 
 describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
@@ -93,11 +94,13 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
         await page.setInputFiles('#ckpt-load', file);
         await page.waitForFunction(() => /^(loaded|load checkpoint)/.test(document.getElementById('train-status')!.textContent ?? ''), null, { timeout: 30_000 });
         const status = (await page.textContent('#train-status')) ?? '';
+        const memLoaded = (await read()).memory;
         await page.click('#tab-attack');
         await page.evaluate(() => { (window as unknown as { __ifrlab: Lab }).__ifrlab.attack = null; });
         await page.click('#attack-run');
         await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
-        reloaded = { before, after: (await read()).attack, status };
+        const { attack: after, memory: memAfter } = await read();
+        reloaded = { before, after, status, memLoaded, memAfter };
       }
       const lab: Lab = { ...(await read()), reloaded };
       if (lab.errors.length) console.error(`[${label}] page errors:\n${lab.errors.join('\n')}\n${logs.join('\n')}`);
@@ -141,5 +144,10 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     // the checkpoint round trip through a .safetensors download reproduces the attack exactly
     expect(lab.reloaded?.status).toMatch(/^loaded .*fc-w32-d1-relu/);
     expect(lab.reloaded?.after).toEqual(lab.reloaded?.before);
+    // and leaks nothing: after loading, the worker holds exactly the 4 parameter tensors of
+    // fc-w32-d1-relu (2 weights, 2 biases; the optimiser state is dropped), and still only those after the attack
+    expect(lab.reloaded?.memLoaded?.tensors).toBe(4);
+    expect(lab.reloaded?.memLoaded?.bytes).toBe(4 * (32 * 3072 + 32 + 10 * 32 + 10));
+    expect(lab.reloaded?.memAfter).toEqual(lab.reloaded?.memLoaded);
   });
 });

@@ -22,6 +22,7 @@ const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Err
 const listeners: ((e: { event: string } & Record<string, unknown>) => void)[] = [];
 worker.onmessage = (e: MessageEvent) => {
   const m = e.data;
+  if (m.memory) lab.memory = m.memory;
   if (m.id !== undefined) {
     const p = pending.get(m.id);
     pending.delete(m.id);
@@ -41,7 +42,7 @@ function call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
 const lab = {
   backend: '', init: null as InitResult | null, data: null as DataInfo | null,
   loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number },
-  errors: [] as string[], graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
+  errors: [] as string[], memory: null as null | { tensors: number; buffers: number; bytes: number }, graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
 };
 (window as unknown as { __ifrlab: typeof lab }).__ifrlab = lab;
 function fail(where: string, e: unknown, out?: HTMLElement): void {
@@ -61,7 +62,8 @@ function showTab(t: HTMLButtonElement, focus = true): void {
     $(o.getAttribute('aria-controls')!).hidden = !sel;
   }
   if (focus) t.focus();
-  location.hash = t.id.replace('tab-', '');
+  history.replaceState(null, '', `${location.search}#${t.id.replace('tab-', '')}`);
+  document.dispatchEvent(new CustomEvent('tabshown', { detail: t.id }));
 }
 tabs.forEach((t, i) => {
   t.addEventListener('click', () => showTab(t));
@@ -276,7 +278,14 @@ slider.addEventListener('input', () => {
   clearTimeout(dynTimer);
   dynTimer = window.setTimeout(drawDynamics, 150);
 });
+let dynShown = '';
+document.addEventListener('tabshown', (e) => {
+  // opening the view draws the selected checkpoint once (later: on slider moves)
+  const key = `${checkpointSteps.join()}@${slider.value}`;
+  if ((e as CustomEvent).detail === 'tab-dynamics' && checkpointSteps.length && dynShown !== key) void drawDynamics();
+});
 async function drawDynamics(): Promise<void> {
+  dynShown = `${checkpointSteps.join()}@${slider.value}`;
   try {
     $('dyn-info').textContent = 'computing…';
     const r = await call<DynamicsResult>({ op: 'dynamics', index: +slider.value, attack: $<HTMLSelectElement>('attack-kind').value || 'pgd-linf', eps: num('attack-eps'), steps: num('attack-steps'), rel: num('attack-rel') });
