@@ -8,7 +8,7 @@ import type { AttackResult } from '../attacks/common.ts';
 import {
   angularEnergy, averageSpectrum, fourierNorms, fullRadial, normalise, radialEnergy, type ImageSet,
 } from '../analysis/fourier.ts';
-import { betaDeltaSpearman, saliency } from '../analysis/saliency.ts';
+import { betaDeltaSpearman, paperBetaPreprocess, saliency } from '../analysis/saliency.ts';
 import { meanOf, stdOf } from '../analysis/stats.ts';
 import { roundArray } from './common.ts';
 
@@ -34,6 +34,8 @@ export interface FourierAnalysis {
   norms: {
     unitary: { deltaL1: NormStats; deltaL2: NormStats; betaL1: NormStats; betaL2: NormStats };
     backward: { deltaL1: NormStats; deltaL2: NormStats; betaL1: NormStats; betaL2: NormStats };
+    /** beta after the authors' preprocessing (z-score, abs, min-max to [0,1], channel mean), NumPy scale. */
+    paperBeta?: { betaL1: NormStats; betaL2: NormStats };
   };
   /** Spearman of |beta_hat| and |delta_hat| (grey): mean over examples, and of the averaged spectra; 'paper' uses the authors' beta preprocessing. */
   spearman: { mean: number; std: number; ofAverages: number; paperMean: number };
@@ -66,6 +68,7 @@ export function fourierStatistics(delta: ImageSet, beta: ImageSet): Omit<Fourier
     const f = fourierNorms(set, { norm });
     return { l1: stats(f.map((v) => v.l1)), l2: stats(f.map((v) => v.l2)) };
   };
+  const pb = nrm(paperBetaPreprocess(beta), 'backward');
   const du = nrm(delta, 'unitary'), bu = nrm(beta, 'unitary'), db = nrm(delta, 'backward'), bb = nrm(beta, 'backward');
   const sp = betaDeltaSpearman(beta, delta);
   const spPaper = betaDeltaSpearman(beta, delta, { betaPreprocess: 'paper' });
@@ -81,6 +84,7 @@ export function fourierStatistics(delta: ImageSet, beta: ImageSet): Omit<Fourier
     norms: {
       unitary: { deltaL1: du.l1, deltaL2: du.l2, betaL1: bu.l1, betaL2: bu.l2 },
       backward: { deltaL1: db.l1, deltaL2: db.l2, betaL1: bb.l1, betaL2: bb.l2 },
+      paperBeta: { betaL1: pb.l1, betaL2: pb.l2 },
     },
     spearman: { mean: sp.mean, std: stdOf(sp.perExample.filter(Number.isFinite)), ofAverages: sp.ofAverages, paperMean: spPaper.mean },
     spectrumDelta: roundArray(sdel.data, 5),

@@ -45,7 +45,11 @@ export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
     const by = (fam: string) => result.models.find((m) => m.spec.startsWith(`${fam}-`))?.analyses[a];
     const fc = by('fc'), fwc = by('fwc'), bwc = by('bwc');
     const claims: string[] = [];
-    if (fc && fwc) claims.push(`- Full-width conv has a smaller ‖β̂‖₁ than fully connected (paper: 1598 vs 2232): ours ${fmtFixed(fwc.norms.backward.betaL1.mean, 1)} vs ${fmtFixed(fc.norms.backward.betaL1.mean, 1)} -> ${fwc.norms.backward.betaL1.mean < fc.norms.backward.betaL1.mean ? 'agrees' : 'DISAGREES'}. (β's scale depends on the trained weights, so compare ‖β̂‖₁/‖β̂‖₂ too: FWC ${fmtFixed(fwc.norms.unitary.betaL1.mean / fwc.norms.unitary.betaL2.mean, 2)}, FC ${fmtFixed(fc.norms.unitary.betaL1.mean / fc.norms.unitary.betaL2.mean, 2)}; smaller = sparser.)`);
+    if (fc && fwc) {
+      const raw = [fwc.norms.backward.betaL1.mean, fc.norms.backward.betaL1.mean];
+      const pre = [fwc.norms.paperBeta?.betaL1.mean ?? NaN, fc.norms.paperBeta?.betaL1.mean ?? NaN];
+      claims.push(`- Full-width conv has a smaller ‖β̂‖₁ than fully connected (paper Table 3: 1598 vs 2232): with the paper's β preprocessing ${fmtFixed(pre[0], 1)} vs ${fmtFixed(pre[1], 1)} (${pre[0] < pre[1] ? 'agrees' : 'DISAGREES'}); raw gradients ${fmtFixed(raw[0], 1)} vs ${fmtFixed(raw[1], 1)} (${raw[0] < raw[1] ? 'agrees' : 'DISAGREES'}); scale-free sparsity ‖β̂‖₁/‖β̂‖₂ of the raw gradient: FWC ${fmtFixed(fwc.norms.unitary.betaL1.mean / fwc.norms.unitary.betaL2.mean, 2)}, FC ${fmtFixed(fc.norms.unitary.betaL1.mean / fc.norms.unitary.betaL2.mean, 2)} (smaller = sparser).`);
+    }
     if (bwc && (fc || fwc)) {
       const vs = [fc && ['FC', fc] as const, fwc && ['FWC', fwc] as const].filter(Boolean) as (readonly [string, typeof bwc])[];
       claims.push(`- Bounded-width conv perturbations carry more high-frequency energy (share of δ's energy at k_r > H/4): BWC ${fmtFixed(bwc.highFrequencyShare)}; ${vs.map(([n, v]) => `${n} ${fmtFixed(v.highFrequencyShare)} (${bwc.highFrequencyShare > v.highFrequencyShare ? 'agrees' : 'DISAGREES'})`).join(', ')}.`);
