@@ -373,10 +373,35 @@ export class WasmBackend implements Backend {
     this.convPerImage(0, this.ptr(x), this.ptr(w), out.ptr, p);
     return out;
   }
+  /**
+   * Stride-1 input gradient as a direct correlation of g with the flipped, channel-transposed
+   * filter: zero padding (kh-1-pt, kh-1-pb, kw-1-pl, kw-1-pr), or circular when the output
+   * has the input's size (then the wrap is the same modulo H, W).
+   */
+  private directGradInput(g: number, w: number, out: number, p: ConvParams): boolean {
+    if (p.stride !== 1 || this.convAlgo === 'im2col' || p.W < 8) return false;
+    if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (docs/wasm.md)
+    const circ = p.mode === 'circular';
+    if (circ ? p.Ho !== p.H || p.Wo !== p.W : p.padTop > p.kh - 1 || p.padBottom > p.kh - 1 || p.padLeft > p.kw - 1 || p.padRight > p.kw - 1) return false;
+    const K = p.kh * p.kw, size = p.O * p.C * K, wt = this.temp(size * 4);
+    const f = this.f32, src = w / 4, dst = wt / 4;
+    for (let o = 0; o < p.O; o++) for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
+      f[dst + ((c * p.O + o) * p.kh + (p.kh - 1 - u)) * p.kw + (p.kw - 1 - v)] = f[src + ((o * p.C + c) * p.kh + u) * p.kw + v];
+    }
+    const top = p.kh - 1 - p.padTop, bottom = circ ? p.padTop : p.kh - 1 - p.padBottom, left = p.kw - 1 - p.padLeft;
+    const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * K);
+    const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
+    this.shared('conv2dDirect', T, [g, wt, out, p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, left, circ ? 1 : 0, p.H, p.W, p.N, grain],
+      this.ex.directScratchBytes(p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, p.W));
+    this.freeTemp(wt, size * 4);
+    return true;
+  }
+
   conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
     if (p.O === 0 || p.Ho * p.Wo === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + out.size); return out; }
+    if (this.directGradInput(this.ptr(g), this.ptr(w), out.ptr, p)) return out;
     this.convPerImage(1, this.ptr(g), this.ptr(w), out.ptr, p);
     return out;
   }
