@@ -19,7 +19,7 @@ if (!existsSync(join(ROOT, 'node_modules', 'playwright-core', 'package.json'))) 
 if (missing.length && process.env.CI) throw new Error(`webgpu browser test: missing ${missing.join(' and ')} (CI is set, so this fails)`);
 if (missing.length) console.warn(`[webgpu browser test skipped] missing ${missing.join(' and ')}`);
 
-interface Outcome { adapter: string; error: string; results: { name: string; ok: boolean; error?: string }[]; done: boolean }
+interface Outcome { adapter: string; error: string; results: { name: string; ok: boolean; ms: number; error?: string }[]; done: boolean }
 
 describe.skipIf(missing.length > 0)('webgpu backend in headless Chromium', () => {
   it('passes the shared kernel parity cases on navigator.gpu', async () => {
@@ -45,7 +45,7 @@ describe.skipIf(missing.length > 0)('webgpu backend in headless Chromium', () =>
       await page.goto(url);
       await page.waitForFunction(() => (globalThis as unknown as { __webgpuParity?: Outcome }).__webgpuParity?.done === true, null, { timeout: 100_000 });
       const out = await page.evaluate(() => (globalThis as unknown as { __webgpuParity: Outcome }).__webgpuParity);
-      console.log(`browser webgpu adapter: ${out.adapter}`);
+      console.log(`browser webgpu adapter: ${out.adapter}; ${out.results.map((r) => `${r.name} ${Math.round(r.ms)} ms`).join(', ')}`);
       expect(out.error, `${out.error}\n${logs.join('\n')}`).toBe('');
       expect(out.results.length).toBeGreaterThan(5);
       for (const r of out.results) expect(r.ok, `${r.name}: ${r.error}`).toBe(true);

@@ -51,7 +51,7 @@ const REDUCE: Record<ReduceOp, { INIT: string; COMBINE: string }> = {
   max: { INIT: 'bitcast<f32>(NEG_INF)', COMBINE: 'select(a, b, b > a || b != b)' },
   min: { INIT: 'bitcast<f32>(POS_INF)', COMBINE: 'select(a, b, b < a || b != b)' },
 };
-const DEFAULT_SUBS: Record<string, string> = { OP: 'a', EXPR: 'x', INIT: '0.0', COMBINE: 'a', TA: 'false', TB: 'false' };
+const DEFAULT_SUBS: Record<string, string> = { OP: 'a', EXPR: 'x', INIT: '0.0', COMBINE: 'a' };
 
 class GPUBuf implements Buffer {
   disposed = false;
@@ -560,7 +560,6 @@ export class WebGPUBackend implements Backend {
     if (batch * m * n === 0) return out;
     const gx = Math.ceil(n / 32), gy = Math.ceil(m / 32);
     if (gx > this.maxGroups || gy > this.maxGroups) throw new Error(`webgpu backend: matmul [${m}x${k}] @ [${k}x${n}] has more than ${this.maxGroups * 32} rows or columns`);
-    const subs = { TA: String(p.transA), TB: String(p.transB) };
     // split-K when the output has few tiles and k is long, so that enough workgroups run
     const tiles = gx * gy * batch;
     const splits = tiles >= SPLITK_TARGET || k < 2 * SPLITK_MIN_CHUNK ? 1 : Math.min(Math.ceil(SPLITK_TARGET / tiles), Math.floor(k / SPLITK_MIN_CHUNK));
@@ -571,8 +570,8 @@ export class WebGPUBackend implements Backend {
     const perCall = Math.max(1, Math.floor(this.maxGroups / nSplits));
     for (let b0 = 0; b0 < batch; b0 += perCall) {
       const nb = Math.min(perCall, batch - b0);
-      const params = new Params().u(m, k, n, p.batchA === 1 ? 0 : m * k, p.batchB === 1 ? 0 : k * n, b0, nb, kChunk, size);
-      this.dispatch('matmul/matmul', subs, params, [A, B, dst], [gx, gy, nb * nSplits]);
+      const params = new Params().u(m, k, n, p.batchA === 1 ? 0 : m * k, p.batchB === 1 ? 0 : k * n, b0, nb, kChunk, size, p.transA ? 1 : 0, p.transB ? 1 : 0);
+      this.dispatch('matmul/matmul', undefined, params, [A, B, dst], [gx, gy, nb * nSplits]);
     }
     if (dst !== out) {
       this.linear('reduce/sumSplits', undefined, new Params().u(size, nSplits), [dst, out], size);
