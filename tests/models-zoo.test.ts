@@ -142,3 +142,45 @@ describe('safetensors and checkpoints', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
+
+describe('model gradients (float64 finite differences through whole models)', () => {
+  it('fwc, lc, bwc and resnet8 (training-mode batch norm): d loss / d parameter matches central differences', async () => {
+    const { setBackend, float64Backend } = await import('../src/backends/registry.ts');
+    const { crossEntropy } = await import('../src/ops/nn.ts');
+    const { backward } = await import('../src/autograd/backward.ts');
+    const prev = (await import('../src/tensor.ts')).engine.backend;
+    await setBackend(float64Backend());
+    try {
+      for (const [spec, shape] of [['fwc-c2-d3-relu', [2, 4, 4]], ['lc-k3-c2-d1-relu', [2, 5, 5]], ['bwc-k3-c2-d3-relu-pzero', [2, 5, 5]], ['resnet8', [3, 4, 4]]] as const) {
+        const m = buildModel(spec, { inputShape: shape, numClasses: 3, seed: 11 });
+        m.setTraining(true);
+        const x = randUniform([3, ...shape], 12);
+        const labels = [0, 2, 1];
+        const lossOf = (): number => tidy(() => crossEntropy(m.forward(x), labels).dataSyncF64()[0]);
+        const params = [...m.parameters().values()];
+        const g = tidy(() => {
+          const grads = backward(crossEntropy(m.forward(x), labels), { targets: params });
+          return new Map([...grads].map(([p, t]) => [p, t.dataSyncF64()]));
+        });
+        for (const p of [params[0], params[params.length - 3], params[params.length - 1]]) {
+          const d = p.dataSyncF64();
+          for (const i of [0, Math.floor(p.size / 2)]) {
+            const h = 1e-5;
+            // p[i] += delta through the backend's public in-place kernel: sgdStep with a one-hot gradient and lr = -delta
+            const nudge = (delta: number) => tidy(() => {
+              const e = new Float64Array(p.size); e[i] = 1;
+              p.backend.sgdStep(p.buffer, tensor(e, p.shape).buffer, tensor(new Float64Array(p.size), p.shape).buffer, -delta, 0, 0, false);
+            });
+            void d;
+            nudge(h); const lp = lossOf();
+            nudge(-2 * h); const lm = lossOf();
+            nudge(h);
+            const fd = (lp - lm) / (2 * h);
+            expect(Math.abs(g.get(p)![i] - fd)).toBeLessThan(1e-6 + 1e-5 * Math.abs(fd));
+          }
+        }
+        m.dispose!();
+      }
+    } finally { await setBackend(prev); }
+  }, 60_000);
+});
