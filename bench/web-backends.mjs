@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_ON, serveStatic } from '../web/serve.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_ON, fillForm, serveStatic } from '../web/serve.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const spec = process.argv[2] ?? 'fc-w64-d1-relu';
@@ -25,10 +25,7 @@ try {
     await page.fill('#data-n', '1000');
     await page.click('#data-load');
     await page.waitForFunction(() => window.__ifrlab.data !== null, null, { timeout: 60_000 });
-    await page.fill('#model-spec', spec);
-    await page.fill('#batch', '64');
-    await page.fill('#steps', String(steps));
-    await page.fill('#ckpt-every', String(steps));
+    await fillForm(page, { '#model-spec': spec, '#batch': 64, '#steps': steps, '#ckpt-every': steps });
     const t0 = Date.now();
     await page.click('#train-start');
     await page.waitForFunction(() => window.__ifrlab.trainDone !== null, null, { timeout: 600_000 });

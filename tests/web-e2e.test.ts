@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_OFF, WEBGPU_ON, serveStatic } from '../web/serve.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_OFF, WEBGPU_ON, fillForm, serveStatic } from '../web/serve.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'out', 'web-e2e');
@@ -48,7 +48,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     ({ server, url } = await serveStatic(dist));
     ({ chromium } = await import('playwright-core'));
     mkdirSync(OUT, { recursive: true });
-  });
+  }, 240_000);
   afterAll(() => {
     server?.close();
     for (const p of profiles) rmSync(p, { recursive: true, force: true });
@@ -67,12 +67,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
       await page.goto(url);
       await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, { timeout: 30_000 });
       // a small model, a few steps, on a small synthetic set (64 training + 16 held-out images, so the loss falls clearly)
-      await page.fill('#data-n', '80');
-      await page.fill('#model-spec', 'fc-w32-d1-relu');
-      await page.fill('#lr', '0.02');
-      await page.fill('#batch', '32');
-      await page.fill('#steps', '25');
-      await page.fill('#ckpt-every', '5');
+      await fillForm(page, { '#data-n': 80, '#model-spec': 'fc-w32-d1-relu', '#lr': 0.02, '#batch': 32, '#steps': 25, '#ckpt-every': 5 });
       await page.click('#train-start');
       await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab.trainDone !== null, null, { timeout: 90_000 });
       await page.screenshot({ path: join(OUT, `${label}-train.png`) });
@@ -131,7 +126,7 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     // While src/backends/webgpu is the placeholder that throws 'not built yet', the app falls back; once it starts, this must be 'webgpu'.
     if (lab.backend !== 'webgpu') expect(gpuTry?.error ?? '').toMatch(/not built yet/);
     checkFlow(lab);
-  });
+  }, 240_000);
 
   it('falls back to WASM (or reference) when WebGPU is unavailable', async () => {
     const lab = await flow('fallback', WEBGPU_OFF, true);
@@ -149,5 +144,5 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     expect(lab.reloaded?.memLoaded?.tensors).toBe(4);
     expect(lab.reloaded?.memLoaded?.bytes).toBe(4 * (32 * 3072 + 32 + 10 * 32 + 10));
     expect(lab.reloaded?.memAfter).toEqual(lab.reloaded?.memLoaded);
-  });
+  }, 240_000);
 });

@@ -34,3 +34,8 @@ export function serveStatic(dir, mounts = {}) {
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${server.address().port}/` })));
 }
+
+/** Fill the Train form: { '#data-n': '80', '#model-spec': 'fc-w32-d1-relu', ... } (a Playwright page). */
+export async function fillForm(page, fields) {
+  for (const [sel, v] of Object.entries(fields)) await page.fill(sel, String(v));
+}

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_ON, serveStatic } from './serve.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, WEBGPU_ON, fillForm, serveStatic } from './serve.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -36,12 +36,7 @@ try {
   log(`backend ${(await lab(page)).backend}`);
 
   // Train
-  await page.fill('#data-n', '2000');
-  await page.fill('#model-spec', 'fc-w64-d1-relu');
-  await page.fill('#lr', '0.01');
-  await page.fill('#batch', '64');
-  await page.fill('#steps', '300');
-  await page.fill('#ckpt-every', '30');
+  await fillForm(page, { '#data-n': 2000, '#model-spec': 'fc-w64-d1-relu', '#lr': 0.01, '#batch': 64, '#steps': 300, '#ckpt-every': 30 });
   await page.click('#train-start');
   await waitFor(page, () => window.__ifrlab.trainDone !== null);
   let s = await lab(page);
@@ -67,8 +62,7 @@ try {
 
   // Dynamics: retrain (the loaded checkpoint replaced the run's checkpoints) with fewer steps, then the slider
   await page.click('#tab-train');
-  await page.fill('#steps', '300');
-  await page.fill('#ckpt-every', '30');
+  await fillForm(page, { '#steps': 300, '#ckpt-every': 30 });
   await page.evaluate(() => { window.__ifrlab.trainDone = null; });
   await page.click('#train-start');
   await waitFor(page, () => window.__ifrlab.trainDone !== null);
