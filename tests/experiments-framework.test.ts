@@ -135,3 +135,20 @@ describe('report collection', () => {
     expect(relativePath('/a/b', '/a/b')).toBe('.');
   });
 });
+
+describe('progress bar', () => {
+  it('prints about one line per 10% when not on a terminal, even when the loss in the label changes', async () => {
+    const { textProgress } = await import('../src/experiments/common.ts');
+    const lines: string[] = [];
+    const p = textProgress((s) => lines.push(s), false);
+    for (let i = 1; i <= 200; i++) p(`train fc-w16 loss ${(2 / i).toFixed(4)}`, i, 200);
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    expect(lines.length).toBeLessThanOrEqual(12);
+    expect(lines[lines.length - 1]).toMatch(/^\[100% /);
+    const tty: string[] = [];
+    const q = textProgress((s) => tty.push(s), true);
+    q('x', 1, 2); q('x', 2, 2);
+    expect(tty[0].startsWith('\r[')).toBe(true);
+    expect(tty[1].endsWith('\n')).toBe(true);
+  });
+});

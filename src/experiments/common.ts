@@ -39,9 +39,10 @@ export function textProgress(write: (s: string) => void = (s) => { (globalThis a
       const w = 28, fill = Math.round(frac * w);
       write(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${(100 * frac).toFixed(0).padStart(3)}% ${secs}s ${label}`.padEnd(110).slice(0, 130) + (done >= total ? '\n' : ''));
     } else {
-      const dec = Math.floor(frac * 10);
-      if (label !== lastLabel || dec !== lastDecile) write(`[${(100 * frac).toFixed(0).padStart(3)}% ${secs}s] ${label}\n`);
-      lastLabel = label; lastDecile = dec;
+      // one line per 10% (labels that differ only in their numbers, e.g. a loss, count as the same)
+      const dec = Math.floor(frac * 10), key = label.replace(/[-+]?\d[\d.e+-]*/g, '#');
+      if (key !== lastLabel || dec !== lastDecile) write(`[${(100 * frac).toFixed(0).padStart(3)}% ${secs}s] ${label}\n`);
+      lastLabel = key; lastDecile = dec;
     }
   };
 }
