@@ -421,11 +421,13 @@ export class WebGPUBackend implements Backend {
     return { created: this.allocated, pooled, pipelines: this.kernels.size };
   }
 
-  /** Return pooled (free) buffers to the driver. */
+  /** Return pooled (free) buffers and read-back staging buffers to the driver. */
   trimPool(): void {
     this.flush();
     for (const l of this.pool.values()) for (const g of l) { g.destroy(); this.allocated--; }
     this.pool.clear();
+    for (const l of this.stagingPool.values()) for (const g of l) g.destroy();
+    this.stagingPool.clear();
     this.bindGroups.clear();
   }
 
