@@ -45,6 +45,15 @@ describe('CIFAR binary', () => {
     expect([...p.coarseLabels!]).toEqual([19, 7]);
     expect(p.images).toEqual(imgs);
   });
+  it('CIFAR-100 data set through loadDataset (fine labels, 100 classes)', async () => {
+    const tr = encodeCifar(bytesOf(3 * 3072, 8), [5, 99, 0], 'cifar100', [1, 2, 3]), te = encodeCifar(bytesOf(3072, 9), [42], 'cifar100', [4]);
+    const read: FileReader = async (p) => (p === 'cifar-100-binary/train.bin' ? tr : p === 'cifar-100-binary/test.bin' ? te : null);
+    const ds = await loadDataset('cifar100', read, 'none');
+    expect(ds.numClasses).toBe(100);
+    expect([...ds.train.y]).toEqual([5, 99, 0]);
+    expect([...ds.test.y]).toEqual([42]);
+    await expect(loadDataset('cifar100', read, 'size')).rejects.toThrow(/cifar-100-binary\/(train|test).bin: size \d+ bytes, expected (153700000|30740000)/);
+  });
   it('truncated or corrupt files give clear errors naming the file', () => {
     const file = encodeCifar(bytesOf(2 * 3072, 3), [1, 2]);
     expect(() => parseCifar(file.subarray(0, 5000), 'cifar10', 'data_batch_9.bin')).toThrow(/data_batch_9.bin: 5000 bytes is not a whole number of cifar10 records of 3073 bytes/);
