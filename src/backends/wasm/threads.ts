@@ -5,7 +5,11 @@
 // Works with Node worker_threads (platform-node.ts, imported only under Node)
 // and with Web Workers (browsers that are cross-origin isolated, and Deno).
 
-/** Control block per worker: i32 [seq, fn, nargs, error, done], f64 args at +64. */
+/**
+ * Control block per worker: i32 [seq, fn, nargs, error, done, state], f64 args at +64.
+ * state = seq while a job waits for the worker, -seq once the worker claimed it, 0 when the
+ * caller took the share back: a worker that wakes late (a busy machine) never holds up the caller.
+ */
 export const CTRL_BYTES = 256;
 export const MAX_ARGS = 24;
 
@@ -25,6 +29,8 @@ function ifrlabWorkerMain(module, memory, ctrl, names) {
       seen = s;
       const fi = i32[1];
       if (fi < 0) return;
+      // claim the job; fails when the caller already ran this share itself (we woke too late)
+      if (Atomics.compareExchange(i32, 5, s, -s) !== s) continue;
       try {
         const args = [];
         for (let k = 0; k < i32[2]; k++) args.push(f64[k]);
@@ -77,6 +83,7 @@ export class Pool {
       if (args.length > MAX_ARGS) throw new Error(`wasm pool: ${name} has too many arguments`);
       for (let k = 0; k < args.length; k++) f64[k] = args[k];
       i32[1] = fi; i32[2] = args.length; i32[3] = 0;
+      Atomics.store(i32, 5, seq);
       Atomics.store(i32, 0, seq);
       Atomics.notify(i32, 0);
     }
@@ -84,6 +91,11 @@ export class Pool {
     try { this.exports[name](...parts[0]); } catch (e) { err = e; }
     for (let w = 0; w < used; w++) {
       const i32 = this.i32s[w];
+      if (Atomics.compareExchange(i32, 5, seq, 0) === seq) {
+        // the worker has not started: run its share here (work-sharing kernels find nothing left)
+        try { this.exports[name](...parts[w + 1]); } catch (e) { err ??= e; }
+        continue;
+      }
       for (;;) {
         const d = Atomics.load(i32, 4);
         if (d === seq) break;
