@@ -149,9 +149,9 @@ d(`webgpu kernels vs reference ${gpu ? `(${gpu.adapterInfo})` : `(skipped: ${ski
     }
   });
 
-  it('FFT 1-D: powers of two, 28, small odd sizes and Bluestein sizes, forward and inverse', async () => {
-    for (const n of [1, 2, 4, 8, 28, 5, 12, 64, 127, 200, 1024]) {
-      const batch = n > 100 ? 2 : 3;
+  it('FFT 1-D: powers of two up to 65536, 28, small odd sizes and Bluestein sizes up to 50000, forward and inverse', async () => {
+    for (const n of [1, 2, 4, 8, 28, 5, 12, 64, 127, 200, 1024, 65536, 50000]) {
+      const batch = n > 10000 ? 1 : n > 100 ? 2 : 3;
       const x = rand(batch * n * 2);
       for (const inverse of [false, true]) await parity([x], (be, [a]) => be.fft(a, batch, n, inverse), 2e-5 * Math.log2(2 * n), `fft n=${n} inverse=${inverse}`);
     }
