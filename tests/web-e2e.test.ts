@@ -30,6 +30,7 @@ interface Lab {
   loss: number[]; trainDone: { reason: string; error?: string; steps: number } | null;
   attack: { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number } | null; errors: string[];
   memory: { tensors: number; buffers: number; bytes: number } | null;
+  control?: { atPause: number; afterWait: number; afterResume: number; reason: string; steps: number };
   reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string; memLoaded: Lab['memory']; memAfter: Lab['memory'] };
 }
 
@@ -97,7 +98,30 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
         const { attack: after, memory: memAfter } = await read();
         reloaded = { before, after, status, memLoaded, memAfter };
       }
-      const lab: Lab = { ...(await read()), reloaded };
+      const base = await read();
+      let control: Lab['control'];
+      if (roundTrip) {
+        // pause stops the step events, resume continues, stop ends the run early
+        type W = { __ifrlab: Lab };
+        await page.click('#tab-train');
+        await fillForm(page, { '#steps': 100000, '#ckpt-every': 1000 });
+        await page.evaluate(() => { (window as unknown as W).__ifrlab.trainDone = null; });
+        await page.click('#train-start');
+        await page.waitForFunction(() => (window as unknown as W).__ifrlab.loss.length >= 5, null, { timeout: 60_000 });
+        await page.click('#train-pause');
+        await page.waitForFunction(() => document.getElementById('train-pause')!.textContent === 'Resume', null, { timeout: 10_000 });
+        const atPause = (await read()).loss.length;
+        await page.waitForTimeout(1500);
+        const afterWait = (await read()).loss.length;
+        await page.click('#train-pause');
+        await page.waitForFunction((n) => (window as unknown as W).__ifrlab.loss.length >= n + 5, afterWait, { timeout: 60_000 });
+        const afterResume = (await read()).loss.length;
+        await page.click('#train-stop');
+        await page.waitForFunction(() => (window as unknown as W).__ifrlab.trainDone !== null, null, { timeout: 30_000 });
+        const done = (await read()).trainDone!;
+        control = { atPause, afterWait, afterResume, reason: done.reason, steps: done.steps };
+      }
+      const lab: Lab = { ...base, errors: (await read()).errors, reloaded, control };
       if (lab.errors.length) console.error(`[${label}] page errors:\n${lab.errors.join('\n')}\n${logs.join('\n')}`);
       return lab;
     } finally {
@@ -144,5 +168,11 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     expect(lab.reloaded?.memLoaded?.tensors).toBe(4);
     expect(lab.reloaded?.memLoaded?.bytes).toBe(4 * (32 * 3072 + 32 + 10 * 32 + 10));
     expect(lab.reloaded?.memAfter).toEqual(lab.reloaded?.memLoaded);
+    // pause / resume / stop: at most one step finishes after Pause is acknowledged, none while paused
+    const c = lab.control!;
+    expect(c.afterWait - c.atPause).toBeLessThanOrEqual(1);
+    expect(c.afterResume).toBeGreaterThanOrEqual(c.afterWait + 5);
+    expect(c.reason).toBe('stopped');
+    expect(c.steps).toBeLessThan(100000);
   }, 240_000);
 });
