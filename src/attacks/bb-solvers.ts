@@ -18,15 +18,28 @@ function hyperDot(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64A
   return s;
 }
 
-/** t with b . clip(a + t b, L, U) = c (assumes c is reachable inside the box); bisection. */
+/**
+ * t with b . clip(a + t b, L, U) = c (assumes c is reachable inside the box):
+ * bracketing, then the Illinois variant of regula falsi on the monotone,
+ * piecewise-linear function (exact on a linear piece), with bisection as a fallback.
+ */
 function solveT(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number): number {
   let lo = -1, hi = 1;
-  while (hyperDot(a, b, L, U, lo) > c && lo > -1e30) lo *= 2;
-  while (hyperDot(a, b, L, U, hi) < c && hi < 1e30) hi *= 2;
-  for (let it = 0; it < 100; it++) {
-    const m = 0.5 * (lo + hi);
+  let flo = hyperDot(a, b, L, U, lo) - c, fhi = hyperDot(a, b, L, U, hi) - c;
+  while (flo > 0 && lo > -1e30) { hi = lo; fhi = flo; lo *= 2; flo = hyperDot(a, b, L, U, lo) - c; }
+  while (fhi < 0 && hi < 1e30) { lo = hi; flo = fhi; hi *= 2; fhi = hyperDot(a, b, L, U, hi) - c; }
+  if (flo === 0) return lo;
+  if (fhi === 0) return hi;
+  const tol = 1e-13 * (Math.abs(c) + 1e-300);
+  let side = 0;
+  for (let it = 0; it < 200; it++) {
+    let m = fhi !== flo ? hi - fhi * (hi - lo) / (fhi - flo) : 0.5 * (lo + hi);
+    if (!(m > lo && m < hi) || it % 8 === 7) m = 0.5 * (lo + hi); // keep progress guaranteed
     if (m === lo || m === hi) break;
-    if (hyperDot(a, b, L, U, m) < c) lo = m; else hi = m;
+    const fm = hyperDot(a, b, L, U, m) - c;
+    if (Math.abs(fm) <= tol) return m;
+    if (fm < 0) { lo = m; flo = fm; if (side === -1) fhi /= 2; side = -1; }
+    else { hi = m; fhi = fm; if (side === 1) flo /= 2; side = 1; }
   }
   return 0.5 * (lo + hi);
 }
@@ -88,7 +101,7 @@ export function solveL2(dx: Float64Array, b: Float64Array, L: Float64Array, U: F
   for (let it = 0; it < 60; it++) {
     const m = lo === 0 ? hi / 2 : Math.sqrt(lo * hi);
     if (at(m) > r) lo = m; else hi = m;
-    if (hi - lo <= 1e-10 * hi) break;
+    if (hi - lo <= 1e-6 * hi) break; // hi is always feasible (inside the trust region)
   }
   at(hi);
 }
