@@ -129,5 +129,7 @@ console.log('');
 const widths = header.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
 for (const r of rows) console.log(r.map((c, i) => String(c ?? '').padEnd(i === r.length - 1 ? 0 : widths[i])).join('  '));
 if (jsonFile) { writeFileSync(jsonFile, JSON.stringify(results, null, 1)); console.log(`\nwrote ${results.length} results to ${jsonFile}`); }
+const ts = bes.wasm?.threadStats?.();
+if (ts) console.log(`\nwasm worker: ${ts.workerShares} shares run by the worker, ${ts.takenBack} taken back by the caller (worker not awake in time)`);
 for (const be of Object.values(bes)) be.terminate?.();
 process.exit(0);

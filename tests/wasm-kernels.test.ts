@@ -71,7 +71,14 @@ for (const threads of [1, 2]) {
     const w = await createWasmBackend({ threads });
     backends.push(w);
 
-    test('thread count', () => { expect(w.threads).toBe(threads); });
+    test('thread count; with 2 threads the worker really runs shares', () => {
+      expect(w.threads).toBe(threads);
+      if (threads === 1) { expect(w.threadStats()).toBeNull(); return; }
+      const a = w.fromArray(rndK('ta', 512 * 512)), b = w.fromArray(rndK('tb', 512 * 512));
+      for (let i = 0; i < 6; i++) w.dispose(w.matmul(a, b, { batch: 1, m: 512, k: 512, n: 512, transA: false, transB: false, batchA: 1, batchB: 1 }));
+      w.dispose(a); w.dispose(b);
+      expect(w.threadStats()!.workerShares).toBeGreaterThan(0);
+    });
 
     test('unary ops match (float64 math rounded once; SIMD ops exact)', () => {
       const x = rnd(131, -3, 3);

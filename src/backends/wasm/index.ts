@@ -69,6 +69,9 @@ export class WasmBackend implements Backend {
     this.refresh();
   }
 
+  /** Worker statistics (null on one thread): shares run by workers / taken back by the caller. */
+  threadStats(): { workerShares: number; takenBack: number } | null { return this.pool ? { ...this.pool.stats } : null; }
+
   /** Number of threads the heavy kernels use. */
   get threads(): number { return this.pool ? this.pool.threads : 1; }
 

@@ -56,6 +56,8 @@ export class Pool {
   private readonly f64s: Float64Array[];
   private readonly fnIndex = new Map<string, number>();
   private canWait = true;
+  /** Shares run by a worker, and shares the caller took back because the worker had not woken. */
+  readonly stats = { workerShares: 0, takenBack: 0 };
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -93,9 +95,11 @@ export class Pool {
       const i32 = this.i32s[w];
       if (Atomics.compareExchange(i32, 5, seq, 0) === seq) {
         // the worker has not started: run its share here (work-sharing kernels find nothing left)
+        this.stats.takenBack++;
         try { this.exports[name](...parts[w + 1]); } catch (e) { err ??= e; }
         continue;
       }
+      this.stats.workerShares++;
       for (;;) {
         const d = Atomics.load(i32, 4);
         if (d === seq) break;
