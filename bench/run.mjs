@@ -36,15 +36,19 @@ async function timeIt(be, w, batch) {
   const first = await once(); // warm-up (also compiles / sizes the allocator)
   const times = [];
   let total = 0;
-  if (first > 4) { times.push(first); } // slow (reference): one timed call is enough
+  let cpu = 0;
+  if (first > 4) { times.push(first); cpu = NaN; } // slow (reference): one timed call is enough
   else {
     await once();
+    const c0 = process.cpuUsage();
     while (total < minTime || times.length < 3) { const s = await once(); times.push(s); total += s; if (times.length >= 200) break; }
+    const c1 = process.cpuUsage(c0);
+    cpu = (c1.user + c1.system) / 1e6 / times.length; // CPU seconds per call, all threads of this process
   }
   job.dispose();
   times.sort((a, b) => a - b);
   const med = times[Math.floor(times.length / 2)];
-  return { value: per / med, ms: med * 1000, reps: times.length };
+  return { value: per / med, ms: med * 1000, reps: times.length, perCpu: per / cpu };
 }
 
 // ---- peers ----
@@ -97,16 +101,17 @@ console.log(`ifrlab bench  node ${process.version}  ${os.cpus().length} cores  l
   + (wasmThreads ? `  wasm threads ${wasmThreads}` : ''));
 console.log(`peers: ${peers.sitting}${peers.sitting.includes('another') ? ' (peers not installed here or --run-peers not given; ratios to them are indicative only)' : ''}`);
 console.log('');
-const header = ['workload', 'unit', ...Object.keys(bes), ...(bes.reference && Object.keys(bes).length > 1 ? ['x ref'] : []), 'peers (ratio = ours / peer)'];
+const header = ['workload', 'unit', ...Object.keys(bes), ...(bes.wasm ? ['wasm per CPU-s'] : []), ...(bes.reference && Object.keys(bes).length > 1 ? ['x ref'] : []), 'peers (ratio = ours / peer)'];
 const rows = [header];
 for (const w of workloads) {
   if (only && !only.includes(w.name)) continue;
-  const vals = {};
+  const vals = {}, cpuVals = {};
   for (const [name, be] of Object.entries(bes)) {
     const batch = name === 'reference' ? (w.refBatch ?? w.batch) : w.batch;
     try {
       const r = await timeIt(be, w, batch);
       vals[name] = r.value;
+      cpuVals[name] = r.perCpu;
       results.push({ name: w.name, backend: name, value: Number(r.value.toPrecision(5)), unit: w.unit });
     } catch (e) {
       vals[name] = NaN;
@@ -118,12 +123,14 @@ for (const w of workloads) {
     const v = get(peers[src], path);
     return typeof v === 'number' ? `${label} ${fmt(v)} (${(main / v).toFixed(2)}x)` : null;
   }).filter(Boolean).join('; ');
-  const row = [w.name, w.unit, ...Object.keys(bes).map((b) => fmt(vals[b]))];
+  const row = [w.name, w.unit, ...Object.keys(bes).map((b) => fmt(vals[b])), ...(bes.wasm ? [fmt(cpuVals.wasm)] : [])];
   if (bes.reference && Object.keys(bes).length > 1) row.push(`${(main / vals.reference).toFixed(0)}x`);
   row.push(peerCells);
   rows.push(row);
   console.log(row.join('  |  '));
 }
+if (bes.wasm) console.log('\nwasm per CPU-s: the same work divided by the CPU time this process received (all threads; process.cpuUsage),\n'
+  + 'i.e. the rate one fully available core would give; on a busy shared machine it is the fairer number. Not in --json.');
 if (bes.reference) console.log(`\nreference backend: train/PGD workloads at a smaller batch (refBatch in bench/workloads.mjs); rates are per example.`);
 console.log('');
 const widths = header.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
