@@ -216,6 +216,21 @@ $<HTMLInputElement>('ckpt-load').addEventListener('change', async (e) => {
   } catch (err) { fail('load checkpoint', err, $('train-status')); }
 });
 
+// the spec is checked as it is typed: its canonical form and the paper's learning rate for it
+const specInput = $<HTMLInputElement>('model-spec');
+async function checkSpec(): Promise<void> {
+  try {
+    const r = await call<{ canonical: string; lr: number }>({ op: 'specInfo', spec: specInput.value });
+    $('spec-hint').textContent = `${r.canonical}; paper learning rate ${r.lr}`;
+    specInput.setCustomValidity('');
+  } catch (e) {
+    $('spec-hint').textContent = (e as Error).message;
+    specInput.setCustomValidity((e as Error).message);
+  }
+}
+specInput.addEventListener('change', () => void checkSpec());
+void ready.then(checkSpec);
+
 // ---------------------------------------------------------------- attack
 const radialChart = new LineChart($('chart-radial'), { title: 'Radial energy', x: 'radial frequency k_r (cycles / image)', y: 'Σ|F|² (a.u., log)', logY: true, series: [{ label: 'δ', color: '#c53b24' }, { label: 'β', color: '#2457c5' }, { label: 'x', color: '#888', dash: [4, 4] }] });
 const angularChart = new LineChart($('chart-angular'), { title: 'Angular energy', x: 'frequency angle φ (degrees)', y: 'Σ|F|² (a.u., log)', logY: true, series: [{ label: 'δ', color: '#c53b24' }, { label: 'β', color: '#2457c5' }, { label: 'x', color: '#888', dash: [4, 4] }] });

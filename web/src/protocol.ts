@@ -18,7 +18,8 @@ export type Request =
   | { op: 'attack'; attack: string; eps: number; steps: number; rel: number; batch: number }
   | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number; rel: number }
   | { op: 'minNormCurve'; attack: string; steps: number; rel: number }
-  | { op: 'graph'; n: number };
+  | { op: 'graph'; n: number }
+  | { op: 'specInfo'; spec: string };
 
 export interface InitResult { backend: string; tried: { name: string; error?: string; software?: boolean }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
 export interface DataInfo { name: string; n: number; train: number; test: number; shape: number[]; classes: number[] }

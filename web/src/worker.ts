@@ -9,11 +9,11 @@ import {
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/nn/types.ts';
-import { buildModel, countParameters } from '../../src/nn/models.ts';
+import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/nn/models.ts';
 import { SGD } from '../../src/train/optim.ts';
 import { epochOrder, gather } from '../../src/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/data/dataset.ts';
-import { evaluate } from '../../src/train/trainer.ts';
+import { defaultLearningRate, evaluate } from '../../src/train/trainer.ts';
 import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/attacks/index.ts';
 import { angularEnergy, averageSpectrum, pathObservables, radialEnergy, saliency, spectra } from '../../src/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/io/checkpoint.ts';
@@ -396,6 +396,7 @@ async function handle(r: Request): Promise<unknown> {
     case 'dynamics': return withLock(() => dynamics(r));
     case 'minNormCurve': return withLock(() => minNormCurve(r));
     case 'graph': return withLock(() => graph(r.n));
+    case 'specInfo': { const canonical = formatSpec(parseSpec(r.spec)); return { canonical, lr: defaultLearningRate(canonical) }; }
   }
 }
 
