@@ -84,7 +84,7 @@ describe('experiments end to end (tiny scale)', () => {
       expect(json.scale).toBe('quick');
       const md = readFileSync(join(out, 'report.md'), 'utf8');
       expect(md).toContain('Scale: **quick**');
-      expect(md).toContain('| fc-w16-d1-linear |');
+      expect(md).toContain('| fc-w16-d1-linear (lr 0.01) |');
       for (const f of json.figures) expect(existsSync(join(out, f.file))).toBe(true);
       // resume: every part is cached, so the rerun returns the same numbers
       const logs: string[] = [];

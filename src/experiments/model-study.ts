@@ -6,7 +6,7 @@ import type { PGDOptions } from '../attacks/pgd.ts';
 import { part, type ExperimentContext, type Figure } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
 import { analyseModel, type FourierAnalysis } from './pipeline.ts';
-import { stepSchedule, trainedRun } from './train-run.ts';
+import { DivergedError, stepSchedule, trainedRun } from './train-run.ts';
 import { grid, heatmap, linePlot } from '../report/svg.ts';
 import { mdTable, pm, fmtFixed } from '../report/markdown.ts';
 import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
@@ -50,6 +50,8 @@ export interface ModelStudyModel {
   trainLoss: number[];
   testAccuracy: number;
   trainSeconds: number;
+  /** Learning rate actually used (smaller than configured when a run diverged and was retried). */
+  lr?: number;
   analyses: Record<string, FourierAnalysis>;
 }
 
@@ -59,15 +61,27 @@ export interface ModelStudyResult {
 }
 
 /** Train (or load / resume) one model through the project trainer; the best test epoch is used. */
-async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number }> {
-  const run = await trainedRun(ctx, `models/${m.spec}`, ds, {
-    spec: m.spec, lr: m.lr, epochs: m.epochs ?? cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
-    schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
-  });
+async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number }> {
+  // a run whose loss becomes NaN/Inf is retried with the learning rate x0.2 (at most twice), and the report says so
+  let lr = m.lr;
+  let run;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      run = await trainedRun(ctx, attempt === 0 ? `models/${m.spec}` : `models/${m.spec}-lr${lr}`, ds, {
+        spec: m.spec, lr, epochs: m.epochs ?? cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
+        schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
+      });
+      break;
+    } catch (e) {
+      if (!(e instanceof DivergedError) || attempt >= 2) throw e;
+      ctx.log(`${(e as Error).message.split('\n')[0]}; retrying with lr ${Number((lr * 0.2).toPrecision(3))}`);
+      lr = Number((lr * 0.2).toPrecision(3));
+    }
+  }
   const hist = run.log.history.filter((h) => h.epoch > 0);
   const acc = run.log.bestTestAccuracy ?? hist[hist.length - 1]?.testAccuracy ?? NaN;
   ctx.log(`${m.spec}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
-  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds };
+  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr };
 }
 
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
@@ -90,7 +104,7 @@ export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContex
       }
       (t.model as { dispose?: () => void }).dispose?.();
       const pk = paperKey(m.spec);
-      return { spec: m.spec, paperKey: pk.key, act: pk.act, trainLoss: t.trainLoss, testAccuracy: t.testAccuracy, trainSeconds: t.trainSeconds, analyses } satisfies ModelStudyModel;
+      return { spec: m.spec, paperKey: pk.key, act: pk.act, trainLoss: t.trainLoss, testAccuracy: t.testAccuracy, trainSeconds: t.trainSeconds, lr: t.lr, analyses } satisfies ModelStudyModel;
     });
     models.push(done);
   }
@@ -137,7 +151,7 @@ export function studyTables(r: ModelStudyResult, attack: string): string {
     const acc6 = TABLE6[`${m.paperKey}-${m.act}`] ?? TABLE6[m.paperKey];
     const nb = a.norms.backward;
     return [
-      m.spec,
+      `${m.spec}${m.lr !== undefined ? ` (lr ${m.lr})` : ''}`,
       `${fmtFixed(100 * m.testAccuracy, 1)}${acc6 !== undefined ? ` (${acc6})` : ''}`,
       `${fmtFixed(100 * a.successRate, 1)} (${a.used}/${a.attacked})`,
       `${fmtFixed(a.spearman.mean)}${t1 ? ` (${fmtFixed(t1[m.act])})` : ''}`,

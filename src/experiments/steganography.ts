@@ -77,12 +77,13 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
     }
     ctx.progress('done', total, total);
     const result = { accuracy: accuracyOut };
-    const condKey = (name: string): 'base' | 'rho2' | 'rho1' => (name === 'base' ? 'base' : name.includes('.2') ? 'rho2' : 'rho1');
+    const condKey = (c: { eps: number; rho: number }): 'base' | 'rho2' | 'rho1' | null => (c.eps === 0 ? 'base' : c.eps === 0.25 && c.rho === 0.2 ? 'rho2' : c.eps === 0.25 && c.rho === 0.1 ? 'rho1' : null);
     const rows = cfg.models.map((m) => {
       const p = TABLE2[m.key];
       return [p?.name ?? m.spec, m.spec, ...cfg.conditions.flatMap((c) => {
         const v = accuracyOut[m.key][c.name].map((a) => 100 * a);
-        const pp = p?.[condKey(c.name)];
+        const ck = condKey(c);
+        const pp = p && ck ? p[ck] : undefined;
         return [pm(meanOf(v), stdOf(v), 1), pp ? `${pp[0]} ± ${pp[1]}` : '-'];
       })];
     });

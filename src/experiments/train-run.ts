@@ -22,6 +22,9 @@ export interface RunTraining {
   checkpointEveryBatches?: number;
 }
 
+/** Training stopped on a NaN/Inf loss (the caller may retry with a smaller learning rate). */
+export class DivergedError extends Error {}
+
 export interface TrainedRun {
   model: Classifier;
   log: TrainLog;
@@ -48,6 +51,7 @@ export async function trainedRun(ctx: ExperimentContext, dirName: string, ds: Da
     const { model } = await loadCheckpoint(sinkMod.checkpointPath(dir, name));
     return { model, log, dir };
   };
+  if (prev && prev.status === 'diverged') throw new DivergedError(`${r.spec} diverged earlier in ${dir} (lr ${r.lr})`);
   if (prev && prev.status === 'done') {
     ctx.log(`resume: ${r.spec} already trained in ${dir}`);
     return pick(prev);
@@ -58,11 +62,16 @@ export async function trainedRun(ctx: ExperimentContext, dirName: string, ds: Da
     resume = await loadCheckpoint(sinkMod.checkpointPath(dir, prev.lastCheckpoint), { optimizer: true });
   }
   const { engine } = await import('../tensor.ts');
-  const { log, model } = await train(ds, cfg, sinkMod.dirSink(dir), {
+  const { TrainingDiverged } = await import('../train/trainer.ts');
+  const res = await train(ds, cfg, sinkMod.dirSink(dir), {
     backend: engine.backend.name, resume,
     progress: (p) => ctx.progress(`train ${r.spec} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`, (p.epoch - 1) * p.batches + p.batch, p.epochs * p.batches),
     log: (line) => ctx.log(line),
+  }).catch((e: unknown) => {
+    if (e instanceof TrainingDiverged) throw new DivergedError(`${r.spec} diverged (lr ${r.lr}): ${e.message}`);
+    throw e;
   });
+  const { log, model } = res;
   (model as { dispose?: () => void }).dispose?.();
   if (log.status !== 'done') throw new Error(`training ${r.spec} stopped (${log.status}${log.message ? `: ${log.message}` : ''}); rerun to resume`);
   return pick(log);
