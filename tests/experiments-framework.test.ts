@@ -152,3 +152,16 @@ describe('progress bar', () => {
     expect(tty[1].endsWith('\n')).toBe(true);
   });
 });
+
+describe('experiment CLI overrides', () => {
+  it('parses --set and refuses unknown or structured keys', async () => {
+    const { parseOverrides, applyOverrides } = await import('../src/cli/experiment.ts');
+    const ov = parseOverrides('epochs=6,trainLimit=10000,data=cifar10');
+    expect(ov).toEqual([['epochs', 6], ['trainLimit', 10000], ['data', 'cifar10']]);
+    const cfg = { epochs: 2, data: 'x', models: [] as unknown[] };
+    expect(applyOverrides('t', cfg, ov)).toEqual({ epochs: 6, trainLimit: 10000, data: 'cifar10', models: [] });
+    expect(() => applyOverrides('t', cfg, [['nope', 1]])).toThrow(/no such config key/);
+    expect(() => applyOverrides('t', cfg, [['models', 1]])).toThrow(/only numbers/);
+    expect(() => parseOverrides('epochs')).toThrow(/key=value/);
+  });
+});

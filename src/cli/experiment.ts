@@ -11,6 +11,7 @@ const spec = {
   seed: { type: 'number', default: 0, help: 'seed of everything random' },
   backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
+  set: { type: 'string', help: "override top-level config values: 'epochs=6,trainLimit=10000,attackN=200' (see DIR/config.json for the keys)" },
 } as const;
 
 export function experimentUsage(): string {
@@ -29,12 +30,36 @@ export async function run(args: string[]): Promise<void> {
   const out = f.out ?? `runs/${name}-${f.scale}`;
   const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
   const t0 = Date.now();
+  const overrides = parseOverrides(f.set);
   const file = await runExperiment(exp, {
     out, scale: f.scale as Scale, io: await nodeIO(), dataDir: f['data-dir'], data: f.data, seed: f.seed,
     progress: f.quiet ? () => {} : textProgress(),
     log: (m) => process.stderr.write(`${m}\n`),
-  });
+  }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined);
   if (file.summary) console.log(`\n${file.summary}`);
   console.log(`\n${name} (${f.scale} scale, backend ${backend.name}) finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log(`  ${out}/result.json\n  ${out}/report.md\n  ${file.figures.length} figures in ${out}/`);
+}
+
+/** 'a=1,b=x' -> [['a', 1], ['b', 'x']] (values parsed as JSON when they can be). */
+export function parseOverrides(s: string | undefined): [string, unknown][] {
+  if (!s) return [];
+  return s.split(',').filter(Boolean).map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`experiment: --set expects key=value pairs separated by commas, got '${kv}'`);
+    const k = kv.slice(0, i).trim(), v = kv.slice(i + 1).trim();
+    let val: unknown = v;
+    try { val = JSON.parse(v); } catch { /* a plain string */ }
+    return [k, val];
+  });
+}
+
+export function applyOverrides<C>(name: string, cfg: C, ov: [string, unknown][]): C {
+  const out = { ...(cfg as Record<string, unknown>) };
+  for (const [k, v] of ov) {
+    if (!(k in out) && !['trainLimit', 'testLimit'].includes(k)) throw new Error(`experiment ${name}: --set ${k}: no such config key (keys: ${Object.keys(out).join(', ')})`);
+    if (out[k] !== undefined && typeof out[k] === 'object') throw new Error(`experiment ${name}: --set ${k}: only numbers and strings can be overridden`);
+    out[k] = v;
+  }
+  return out as C;
 }
