@@ -227,3 +227,66 @@ export function fftShared(dims: i32, x: usize, out: usize, h: i32, w: i32, twh: 
     else fft1(x, out, w, tww, inverse, s, e, scratch);
   }
 }
+
+// ---- real-input transforms by pairs: one complex FFT carries two real planes ----
+
+/** z[j] = x[2j] + i x[2j+1] over planes of hw reals (a missing last odd plane reads as 0). */
+export function packRealPairs(x: usize, z: usize, planes: i32, hw: i32): void {
+  const pairs = (planes + 1) >> 1;
+  for (let j = 0; j < pairs; j++) {
+    const a = x + <usize>(2 * j * hw) * 4, b = a + <usize>hw * 4, zz = z + <usize>(j * hw) * 8;
+    if (2 * j + 1 < planes) {
+      for (let i = 0; i < hw; i++) { store<f32>(zz + <usize>i * 8, load<f32>(a + <usize>i * 4)); store<f32>(zz + <usize>i * 8, load<f32>(b + <usize>i * 4), 4); }
+    } else {
+      for (let i = 0; i < hw; i++) { store<f32>(zz + <usize>i * 8, load<f32>(a + <usize>i * 4)); store<f32>(zz + <usize>i * 8, 0, 4); }
+    }
+  }
+}
+
+/** From Z = F(x0 + i x1): F(x0)[k] = (Z[k] + conj Z[-k]) / 2, F(x1)[k] = (Z[k] - conj Z[-k]) / 2i. */
+export function splitRealPairs(z: usize, out: usize, planes: i32, h: i32, w: i32): void {
+  const pairs = (planes + 1) >> 1, hw = h * w;
+  for (let j = 0; j < pairs; j++) {
+    const zz = z + <usize>(j * hw) * 8, o0 = out + <usize>(2 * j * hw) * 8, o1 = o0 + <usize>hw * 8;
+    const two = 2 * j + 1 < planes;
+    for (let k1 = 0; k1 < h; k1++) {
+      const n1 = k1 == 0 ? 0 : h - k1;
+      for (let k2 = 0; k2 < w; k2++) {
+        const n2 = k2 == 0 ? 0 : w - k2;
+        const p = zz + <usize>(k1 * w + k2) * 8, q = zz + <usize>(n1 * w + n2) * 8;
+        const zr = load<f32>(p), zi = load<f32>(p, 4), cr = load<f32>(q), ci = load<f32>(q, 4);
+        const d = <usize>(k1 * w + k2) * 8;
+        store<f32>(o0 + d, (zr + cr) * 0.5); store<f32>(o0 + d, (zi - ci) * 0.5, 4);
+        if (two) { store<f32>(o1 + d, (zi + ci) * 0.5); store<f32>(o1 + d, (cr - zr) * 0.5, 4); }
+      }
+    }
+  }
+}
+
+/** v[j] = y[2j] + i y[2j+1] for spectra of real signals (planes of hw complex numbers). */
+export function packSpectraPairs(y: usize, v: usize, planes: i32, hw: i32): void {
+  const pairs = (planes + 1) >> 1;
+  for (let j = 0; j < pairs; j++) {
+    const a = y + <usize>(2 * j * hw) * 8, b = a + <usize>hw * 8, vv = v + <usize>(j * hw) * 8;
+    const two = 2 * j + 1 < planes;
+    for (let i = 0; i < hw; i++) {
+      const o = <usize>i * 8;
+      const ar = load<f32>(a + o), ai = load<f32>(a + o, 4);
+      const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? load<f32>(b + o, 4) : 0;
+      store<f32>(vv + o, ar - bi); store<f32>(vv + o, ai + br, 4);
+    }
+  }
+}
+
+/** out[2j] = re v[j], out[2j+1] = im v[j] (planes of hw reals). */
+export function unpackRealPairs(v: usize, out: usize, planes: i32, hw: i32): void {
+  const pairs = (planes + 1) >> 1;
+  for (let j = 0; j < pairs; j++) {
+    const vv = v + <usize>(j * hw) * 8, o0 = out + <usize>(2 * j * hw) * 4, o1 = o0 + <usize>hw * 4;
+    const two = 2 * j + 1 < planes;
+    for (let i = 0; i < hw; i++) {
+      store<f32>(o0 + <usize>i * 4, load<f32>(vv + <usize>i * 8));
+      if (two) store<f32>(o1 + <usize>i * 4, load<f32>(vv + <usize>i * 8, 4));
+    }
+  }
+}

@@ -472,11 +472,16 @@ export class WasmBackend implements Backend {
   }
 
   // Full-width circular convolutions via float32 FFTs (see the reference backend for the algebra).
+  // Inputs and outputs are real, so every complex FFT carries two real planes (packRealPairs /
+  // splitRealPairs forward, packSpectraPairs / unpackRealPairs inverse): half the transforms.
   private spectra(x: number, planes: number, H: number, W: number): number {
-    const count = planes * H * W;
-    const z = this.temp(count * 8);
-    this.ex.realToComplex(x, z, 0, count);
-    this.fft2Into(z, z, planes, H, W, false);
+    const HW = H * W, pairs = Math.ceil(planes / 2);
+    const zp = this.temp(pairs * HW * 8);
+    this.ex.packRealPairs(x, zp, planes, HW);
+    this.fft2Into(zp, zp, pairs, H, W, false);
+    const z = this.temp(planes * HW * 8);
+    this.ex.splitRealPairs(zp, z, planes, H, W);
+    this.freeTemp(zp, pairs * HW * 8);
     return z;
   }
   private circProduct(P: number, Q: number, nA: number, nB: number, nS: number, pa: number, ps: number, qb: number, qs: number,
@@ -484,12 +489,17 @@ export class WasmBackend implements Backend {
     const HW = H * W, Z = this.temp(nA * nB * HW * 8);
     const T = this.threadsFor(nA * nB * nS * HW * 8);
     this.par('spectralProduct', WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HW, conjQ ? 1 : 0, a0, a1]));
-    this.fft2Into(Z, Z, nA * nB, H, W, true);
     return Z;
   }
-  private circFinish(Z: number, count: number, out: number): void {
-    this.ex.complexToReal(Z, out, 0, count);
-    this.freeTemp(Z, count * 8);
+  /** out (planes real H x W planes) = real inverse transforms of the spectra Z; frees Z. */
+  private circFinish(Z: number, planes: number, H: number, W: number, out: number): void {
+    const HW = H * W, pairs = Math.ceil(planes / 2);
+    const V = this.temp(pairs * HW * 8);
+    this.ex.packSpectraPairs(Z, V, planes, HW);
+    this.freeTemp(Z, planes * HW * 8);
+    this.fft2Into(V, V, pairs, H, W, true);
+    this.ex.unpackRealPairs(V, out, planes, HW);
+    this.freeTemp(V, pairs * HW * 8);
   }
 
   circConv2d(x: Buffer, w: Buffer, p: CircConvParams): Buffer {
@@ -498,7 +508,7 @@ export class WasmBackend implements Backend {
     const X = this.spectra(this.ptr(x), p.N * p.C, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(X, Wf, p.N, p.O, p.C, p.C, 1, p.C, 1, true, p.H, p.W);
     this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
-    this.circFinish(Z, out.size, out.ptr);
+    this.circFinish(Z, p.N * p.O, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradInput(g: Buffer, w: Buffer, p: CircConvParams): Buffer {
@@ -507,7 +517,7 @@ export class WasmBackend implements Backend {
     const G = this.spectra(this.ptr(g), p.N * p.O, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(G, Wf, p.N, p.C, p.O, p.O, 1, 1, p.C, false, p.H, p.W);
     this.freeTemp(G, p.N * p.O * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
-    this.circFinish(Z, out.size, out.ptr);
+    this.circFinish(Z, p.N * p.C, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradFilter(x: Buffer, g: Buffer, p: CircConvParams): Buffer {
@@ -517,7 +527,7 @@ export class WasmBackend implements Backend {
     const Z = this.circProduct(X, G, p.C, p.O, p.N, 1, p.C, 1, p.O, true, p.H, p.W);
     this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(G, p.N * p.O * HW * 8);
     const t = this.alloc(p.C * p.O * HW);
-    this.circFinish(Z, t.size, t.ptr);
+    this.circFinish(Z, p.C * p.O, p.H, p.W, t.ptr);
     const out = this.transpose(t, [p.C, p.O, HW], [1, 0, 2]);
     this.dispose(t);
     return out;
