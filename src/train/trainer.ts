@@ -3,16 +3,15 @@
 // checkpoints every epoch (and optionally every N batches), exact resume, and a
 // hard stop on a NaN/Inf loss. Platform-free: files are written through a TrainSink
 // (src/platform/train-sink.ts writes to a directory under Node and Deno).
-import { tidy, memory, type Tensor } from '../tensor.ts';
+import { tidy, memory, noGrad, type Tensor } from '../tensor.ts';
 import { tensor } from '../ops/creation.ts';
 import { crossEntropy } from '../ops/nn.ts';
 import { backward } from '../autograd/backward.ts';
-import { noGrad } from '../tensor.ts';
 import type { Classifier } from '../nn/types.ts';
 import { buildModel, countParameters } from '../nn/models.ts';
 import type { Dataset, Split } from '../data/dataset.ts';
 import { channelStats, limitSplit } from '../data/dataset.ts';
-import { batches, gather, numBatches, type BatchOptions } from '../data/batches.ts';
+import { batches, numBatches, type BatchOptions } from '../data/batches.ts';
 import { SGD } from './optim.ts';
 import { makeSchedule } from './schedule.ts';
 import type { CheckpointMeta } from '../io/checkpoint.ts';
@@ -141,7 +140,7 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
 
 /** Default learning rate per model (paper Table 7): 0.002 for full-width conv and linear bounded-width conv, else 0.01. */
 export function defaultLearningRate(spec: string): number {
-  return /^fwc/.test(spec) || /^bwc.*-linear/.test(spec) || (/^bwc/.test(spec) && !/relu/.test(spec)) ? 0.002 : 0.01;
+  return /^fwc/.test(spec) || (/^bwc/.test(spec) && !/-relu/.test(spec)) ? 0.002 : 0.01;
 }
 
 /** Train (or resume) a model on a data set. Returns the final log. */
@@ -303,4 +302,3 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
   }
 }
 
-export { gather };
