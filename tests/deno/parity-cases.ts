@@ -1,4 +1,4 @@
-// The kernel parity cases shared by the Deno run (webgpu_parity.test.ts) and the
+// The kernel parity cases shared by the Deno run (webgpu_parity_test.ts) and the
 // browser run (browser-entry.ts, driven by tests/webgpu-browser.test.ts): the
 // WebGPU backend against the reference backend on small shapes, with plain
 // throws so that they need no test framework.

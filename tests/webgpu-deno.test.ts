@@ -1,0 +1,21 @@
+// Runs the Deno WebGPU parity check (tests/deno/webgpu_parity_test.ts) with the
+// `deno` npm package, so that `npm test` also proves the backend on Deno's
+// navigator.gpu. Same command by hand:
+//   node shaders/embed.mjs && npx deno test -A --no-check tests/deno/
+import { expect, test } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const denoBin = join(ROOT, 'node_modules', '.bin', 'deno');
+if (!existsSync(denoBin) && process.env.CI) throw new Error('the deno npm package is missing (CI is set): run scripts/webgpu-setup.sh');
+
+test.skipIf(!existsSync(denoBin))('webgpu parity cases pass under Deno', () => {
+  execFileSync(process.execPath, ['shaders/embed.mjs', '--quiet'], { cwd: ROOT });
+  const r = spawnSync(denoBin, ['test', '-A', '--no-check', 'tests/deno/'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const out = `${r.stdout}\n${r.stderr}`;
+  expect(r.status, out).toBe(0);
+  expect(out).toMatch(/ok \| \d+ passed \| 0 failed/);
+  if (!/ok \| [1-9]\d* passed/.test(out)) console.warn(`[webgpu deno] no adapter under Deno here; cases were ignored:\n${out}`);
+}, 120_000);
