@@ -17,7 +17,8 @@ import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } f
 import { meanOf, quantile } from '../analysis/stats.ts';
 import { part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
-import { accuracy } from './fit.ts';
+import { evaluate } from '../train/trainer.ts';
+import { limitSplit } from '../data/dataset.ts';
 import { stepSchedule, trainedRun } from './train-run.ts';
 import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
@@ -118,7 +119,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
   const ds = await openDataset(ctx, cfg.data);
   const index = await trainWithCheckpoints(cfg, ctx, ds);
   const batch = splitToBatch(ds.train, ds.shape, cfg.n);
-  const testBatch = splitToBatch(ds.test, ds.shape, Math.min(cfg.testLimit ?? 1000, 1000));
+  const testSplit = limitSplit(ds.test, Math.min(cfg.testLimit ?? 1000, 1000), ds.shape);
   const [n, , h, w] = batch.shape;
   const per = batch.x.length / n;
   const x = tensor(batch.x, batch.shape);
@@ -144,7 +145,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
         const st = await part(ctx, `checkpoint-${e.step}`, async () => {
           ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: path observables`, k, index.entries.length);
           const m = await load(e.file);
-          const testAccuracy = await accuracy(m, testBatch);
+          const { accuracy: testAccuracy } = await evaluate(m, testSplit, ds.shape);
           const adv = await pathObservables(m, x, dAdv, { points: cfg.points });
           const rnd = await pathObservables(m, x, dRand, { points: cfg.points });
           ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: minimal-norm search`, k, index.entries.length);

@@ -4,7 +4,7 @@
 // `every` batches, for learning-dynamics snapshots). The full trainer with
 // checkpoints, schedules and resume is src/train (data/models area); this one
 // exists so that experiments can train small models on data already in memory.
-import { Tensor, tidy, keep, noGrad } from '../tensor.ts';
+import { Tensor, tidy, keep } from '../tensor.ts';
 import { tensor, zeros } from '../ops/creation.ts';
 import { crossEntropy } from '../ops/nn.ts';
 import { backward } from '../autograd/backward.ts';
@@ -93,25 +93,4 @@ export async function fit(model: Classifier, data: Batch, o: FitOptions): Promis
     vel.forEach((v) => v.dispose());
   }
   return losses;
-}
-
-/** Accuracy of the model on a data set, in batches. */
-export async function accuracy(model: Classifier, data: Batch, batchSize = 256): Promise<number> {
-  const n = data.shape[0];
-  let correct = 0;
-  model.setTraining(false);
-  for (let s = 0; s < n; s += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, k) => s + k);
-    const { x, labels } = batchRows(data, idx);
-    const z = noGrad(() => model.forward(x));
-    const zd = await z.data();
-    z.dispose(); x.dispose();
-    const k = zd.length / idx.length;
-    for (let i = 0; i < idx.length; i++) {
-      let a = 0;
-      for (let c = 1; c < k; c++) if (zd[i * k + c] > zd[i * k + a]) a = c;
-      if (a === labels[i]) correct++;
-    }
-  }
-  return n ? correct / n : NaN;
 }

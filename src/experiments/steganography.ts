@@ -8,7 +8,8 @@ import { openDataset, splitToBatch } from './data.ts';
 import { limitSplit } from '../data/dataset.ts';
 import { steganography as stego, type StegoVariant } from '../data/steganography.ts';
 import { buildModel } from '../nn/models.ts';
-import { accuracy, fit } from './fit.ts';
+import { fit } from './fit.ts';
+import { evaluate } from '../train/trainer.ts';
 import { meanOf, stdOf } from '../analysis/stats.ts';
 import { mdTable, pm } from '../report/markdown.ts';
 import { linePlot } from '../report/svg.ts';
@@ -60,7 +61,6 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
         const seed = cfg.seed + s;
         const ds = c.eps > 0 ? stego(base, { eps: c.eps, rho: c.rho, seed, variant: cfg.variant }) : base;
         const train = splitToBatch(ds.train, ds.shape, cfg.trainLimit);
-        const test = splitToBatch(ds.test, ds.shape, cfg.testLimit);
         for (const m of cfg.models) {
           const acc = await part(ctx, `acc-${m.key}-${c.name}-seed${seed}`, async () => {
             const model = buildModel(m.spec, { inputShape: ds.shape, numClasses: ds.numClasses, seed });
@@ -68,7 +68,7 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
               epochs: cfg.epochs, batchSize: cfg.batchSize, lr: m.lr, momentum: cfg.momentum, decay: cfg.decay, decayEvery: cfg.decayEvery, seed,
               onBatch: (d, t) => ctx.progress(`${m.spec} on ${c.name} seed ${seed} (${done + 1}/${total})`, done + d / t, total),
             });
-            const a = await accuracy(model, test);
+            const { accuracy: a } = await evaluate(model, ds.test, ds.shape);
             (model as { dispose?: () => void }).dispose?.();
             ctx.log(`${m.spec} ${c.name} seed ${seed}: ${(100 * a).toFixed(1)}%`);
             return a;
