@@ -243,3 +243,28 @@ describe('samplers, projection and trust-region solvers', () => {
     }
   });
 });
+
+describe('other backends give the same attacks', () => {
+  test('PGD L2 and Brendel-Bethge Linf on WASM match the reference backend (skipped when WASM is unavailable)', async (ctx) => {
+    let wasm: T.Backend;
+    try { wasm = await T.getBackend('wasm'); } catch { ctx.skip(); return; }
+    const run = async (be: 'reference' | 'wasm') => {
+      await T.setBackend(be);
+      const model = new ReluNet(shape, 12, 4, 3);
+      const { x, labels } = batch(5, 21, 4);
+      const p = await A.pgd({ model, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 10, randomStart: true });
+      const bb = await A.brendelBethge({ model, x, labels, seed: 1 }, { norm: 'linf', steps: 20, lr: 0.05, init: 'noise' });
+      x.dispose();
+      return { p, bb };
+    };
+    const r = await run('reference');
+    const w = await run('wasm');
+    await T.setBackend('reference');
+    expect(wasm.name).toBe('wasm');
+    let dp = 0;
+    for (let j = 0; j < r.p.adversarial.length; j++) dp = Math.max(dp, Math.abs(r.p.adversarial[j] - w.p.adversarial[j]));
+    expect(dp).toBeLessThan(1e-4);
+    expect(Array.from(w.p.advPred)).toEqual(Array.from(r.p.advPred));
+    for (let i = 0; i < 5; i++) expect(Math.abs(w.bb.norms.linf[i] - r.bb.norms.linf[i])).toBeLessThan(1e-3 + 0.02 * r.bb.norms.linf[i]);
+  });
+});
