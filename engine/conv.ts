@@ -244,3 +244,96 @@ export function conv2dDirect(x: usize, w: usize, out: usize, C: i32, H: i32, W: 
     }
   }
 }
+
+/**
+ * Direct stride-1 filter gradient: dw[o, c, u, v] = sum_n sum_{i,j} g[n,o,i,j] xpad[n,c,i+u,j+v].
+ * Per image the input is copied once into a padded buffer; each (2 output channels x kw taps)
+ * block keeps 2*kw f32x4 accumulators over 4 output pixels at a time (kw <= 4), reduced at the end.
+ * Images come in chunks from the counter at ctr; dw is this thread's own partial sum (zeroed here).
+ */
+export function conv2dGradFilterDirect(x: usize, g: usize, dw: usize, C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32,
+  pt: i32, pb: i32, pl: i32, circ: bool, Ho: i32, Wo: i32, N: i32, grain: i32, ctr: usize, scratch: usize): void {
+  const Hp = H + pt + pb, Wp = ((Wo + 7) & ~7) + kw - 1;
+  const K = kh * kw, CK = C * K;
+  const xp = (scratch + 15) & ~<usize>15;
+  const gt = xp + <usize>(C * Hp * Wp) * 4; // g rows padded to a multiple of 4 (zeros)
+  const Wo4 = (Wo + 3) & ~3;
+  memory.fill(dw, 0, <usize>(O * CK) * 4);
+  for (;;) {
+    const s = atomic.add<i32>(ctr, grain);
+    if (s >= N) break;
+    const e = min(s + grain, N);
+    for (let n = s; n < e; n++) {
+      const xn = x + <usize>(n * C * H * W) * 4;
+      for (let c = 0; c < C; c++) {
+        for (let yy = 0; yy < Hp; yy++) {
+          const dst = xp + <usize>((c * Hp + yy) * Wp) * 4;
+          let y = yy - pt;
+          if (y < 0 || y >= H) {
+            if (!circ) { memory.fill(dst, 0, <usize>Wp * 4); continue; }
+            y = wrap(y, H);
+          }
+          const src = xn + <usize>((c * H + y) * W) * 4;
+          for (let xx = 0; xx < Wp; xx++) {
+            const xi = xx - pl;
+            let v: f32 = 0;
+            if (xi >= 0 && xi < W) v = load<f32>(src + <usize>xi * 4);
+            else if (circ && xx < Wo + kw - 1) v = load<f32>(src + <usize>wrap(xi, W) * 4);
+            store<f32>(dst + <usize>xx * 4, v);
+          }
+        }
+      }
+      // g[n] with rows padded to Wo4 (zeros past Wo), so 4-wide loads never mix rows
+      const gn = g + <usize>(n * O * Ho * Wo) * 4;
+      for (let o = 0; o < O; o++) for (let i = 0; i < Ho; i++) {
+        const d = gt + <usize>((o * Ho + i) * Wo4) * 4;
+        memory.copy(d, gn + <usize>((o * Ho + i) * Wo) * 4, <usize>Wo * 4);
+        if (Wo4 > Wo) memory.fill(d + <usize>Wo * 4, 0, <usize>(Wo4 - Wo) * 4);
+      }
+      for (let o = 0; o < O; o += 2) {
+        const two = o + 1 < O;
+        for (let c = 0; c < C; c++) {
+          for (let u = 0; u < kh; u++) {
+            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+            let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+            for (let i = 0; i < Ho; i++) {
+              const g0 = gt + <usize>((o * Ho + i) * Wo4) * 4;
+              const g1 = two ? g0 + <usize>(Ho * Wo4) * 4 : g0;
+              const xr = xp + <usize>((c * Hp + i + u) * Wp) * 4;
+              for (let j = 0; j < Wo4; j += 4) {
+                const gv0 = v128.load(g0 + <usize>j * 4), gv1 = v128.load(g1 + <usize>j * 4);
+                const xj = xr + <usize>j * 4;
+                let xv = v128.load(xj);
+                a0 = f32x4.add(a0, f32x4.mul(gv0, xv)); b0 = f32x4.add(b0, f32x4.mul(gv1, xv));
+                if (kw > 1) { xv = v128.load(xj, 4); a1 = f32x4.add(a1, f32x4.mul(gv0, xv)); b1 = f32x4.add(b1, f32x4.mul(gv1, xv)); }
+                if (kw > 2) { xv = v128.load(xj, 8); a2 = f32x4.add(a2, f32x4.mul(gv0, xv)); b2 = f32x4.add(b2, f32x4.mul(gv1, xv)); }
+                if (kw > 3) { xv = v128.load(xj, 12); a3 = f32x4.add(a3, f32x4.mul(gv0, xv)); b3 = f32x4.add(b3, f32x4.mul(gv1, xv)); }
+              }
+            }
+            const w0 = dw + <usize>((o * C + c) * K + u * kw) * 4;
+            store<f32>(w0, load<f32>(w0) + hsum(a0));
+            if (kw > 1) store<f32>(w0, load<f32>(w0, 4) + hsum(a1), 4);
+            if (kw > 2) store<f32>(w0, load<f32>(w0, 8) + hsum(a2), 8);
+            if (kw > 3) store<f32>(w0, load<f32>(w0, 12) + hsum(a3), 12);
+            if (two) {
+              const w1 = w0 + <usize>CK * 4;
+              store<f32>(w1, load<f32>(w1) + hsum(b0));
+              if (kw > 1) store<f32>(w1, load<f32>(w1, 4) + hsum(b1), 4);
+              if (kw > 2) store<f32>(w1, load<f32>(w1, 8) + hsum(b2), 8);
+              if (kw > 3) store<f32>(w1, load<f32>(w1, 12) + hsum(b3), 12);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+export function gradFilterDirectScratchBytes(C: i32, H: i32, W: i32, O: i32, kw: i32, pt: i32, pb: i32, Ho: i32, Wo: i32): i32 {
+  const Hp = H + pt + pb, Wp = ((Wo + 7) & ~7) + kw - 1;
+  return (C * Hp * Wp + O * Ho * ((Wo + 3) & ~3)) * 4 + 64;
+}

@@ -416,8 +416,13 @@ export class WasmBackend implements Backend {
     const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : Math.max(1, p.N);
     const partial = Array.from({ length: T }, (_, t) => (t === 0 ? out.ptr : this.temp(size * 4)));
     const px = this.ptr(x), pg = this.ptr(g);
-    this.shared('convShared', T, [...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
-      (t) => [2, px, pg, partial[t]]);
+    if (p.stride === 1 && p.kw <= 4 && (this.convAlgo === 'direct' || (this.convAlgo === 'auto' && p.C < 16))) {
+      this.shared('conv2dGradFilterDirect', T, [p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, p.N, grain],
+        this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo), (t) => [px, pg, partial[t]]);
+    } else {
+      this.shared('convShared', T, [...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
+        (t) => [2, px, pg, partial[t]]);
+    }
     for (let t = 1; t < T; t++) { this.ex.addInto(out.ptr, partial[t], size); this.freeTemp(partial[t], size * 4); }
     return out;
   }
