@@ -165,3 +165,27 @@ describe('experiment CLI overrides', () => {
     expect(() => parseOverrides('epochs')).toThrow(/key=value/);
   });
 });
+
+describe('steganography experiment (tiny)', () => {
+  it('trains every model under every condition and reports mean ± std beside the paper', async () => {
+    const { steganographyExperiment } = await import('../src/experiments/steganography.ts');
+    const out = mkdtempSync(join(tmpdir(), 'ifrlab-stego-'));
+    try {
+      const r = await runExperiment(steganographyExperiment, await ctxFor(out), (c) => ({
+        ...c, data: 'synthetic:train=64,test=32', trainLimit: 64, testLimit: 32, seeds: 2, epochs: 1, batchSize: 32,
+        models: [{ key: 'fc-linear', spec: 'fc-w16-d1-linear', lr: 0.01 }, { key: 'bwc-linear', spec: 'bwc-k3-c2-d1-linear', lr: 0.002 }],
+      }));
+      const acc = (r.result as { accuracy: Record<string, Record<string, number[]>> }).accuracy;
+      expect(Object.keys(acc)).toEqual(['fc-linear', 'bwc-linear']);
+      for (const m of Object.values(acc)) {
+        expect(Object.keys(m)).toEqual(['base', 'eps=.25,rho=.2', 'eps=.25,rho=.1']);
+        for (const v of Object.values(m)) { expect(v.length).toBe(2); for (const a of v) expect(a).toBeGreaterThanOrEqual(0); }
+      }
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      expect(md).toContain('40.8 ± 0.07');
+      expect(md).toContain('61.6 ± 1.14');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
