@@ -23,11 +23,13 @@ function hyperDot(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64A
  * bracketing, then the Illinois variant of regula falsi on the monotone,
  * piecewise-linear function (exact on a linear piece), with bisection as a fallback.
  */
-function solveT(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number): number {
-  let lo = -1, hi = 1;
+function solveT(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number, guess = 0): number {
+  // bracket around the guess (warm start), widening geometrically
+  let w = Math.max(1e-3, 0.25 * Math.abs(guess));
+  let lo = guess - w, hi = guess + w;
   let flo = hyperDot(a, b, L, U, lo) - c, fhi = hyperDot(a, b, L, U, hi) - c;
-  while (flo > 0 && lo > -1e30) { hi = lo; fhi = flo; lo *= 2; flo = hyperDot(a, b, L, U, lo) - c; }
-  while (fhi < 0 && hi < 1e30) { lo = hi; flo = fhi; hi *= 2; fhi = hyperDot(a, b, L, U, hi) - c; }
+  while (flo > 0 && lo > -1e30) { hi = lo; fhi = flo; w *= 4; lo = hi - w; flo = hyperDot(a, b, L, U, lo) - c; }
+  while (fhi < 0 && hi < 1e30) { lo = hi; flo = fhi; w *= 4; hi = lo + w; fhi = hyperDot(a, b, L, U, hi) - c; }
   if (flo === 0) return lo;
   if (fhi === 0) return hi;
   const tol = 1e-13 * (Math.abs(c) + 1e-300);
@@ -84,26 +86,32 @@ function towardsL2(b: Float64Array, L: Float64Array, U: Float64Array, c: number,
 export function solveL2(dx: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, c: number, r: number, out: Float64Array): void {
   const D = dx.length;
   if (Math.abs(reachable(b, L, U, c)) < Math.abs(c)) { towardsL2(b, L, U, c, r, out); return; }
+  // delta(alpha) = clip(alpha dx + t b, L, U), alpha = 1 / (1 + mu) in [0, 1], t such that b.delta = c
   const a = new Float64Array(D);
-  const at = (mu: number): number => {
-    for (let j = 0; j < D; j++) a[j] = dx[j] / (1 + mu);
-    clipInto(a, b, solveT(a, b, L, U, c), L, U, out);
-    return norm2(out);
+  let tPrev = 0, last = -1;
+  const at = (alpha: number): number => {
+    last = alpha;
+    for (let j = 0; j < D; j++) a[j] = alpha * dx[j];
+    tPrev = solveT(a, b, L, U, c, tPrev);
+    clipInto(a, b, tPrev, L, U, out);
+    return norm2(out) - r;
   };
-  if (at(0) <= r) return;
-  // mu -> infinity: the smallest step reaching the plane; if even that is too long, go towards it
-  const zero = new Float64Array(D);
-  clipInto(zero, b, solveT(zero, b, L, U, c), L, U, out);
-  if (norm2(out) > r) { towardsL2(b, L, U, c, r, out); return; }
-  // ||delta(mu)|| is non-increasing in mu: bisection on log(mu)
-  let lo = 0, hi = 1;
-  while (at(hi) > r && hi < 1e12) { lo = hi; hi *= 4; }
-  for (let it = 0; it < 60; it++) {
-    const m = lo === 0 ? hi / 2 : Math.sqrt(lo * hi);
-    if (at(m) > r) lo = m; else hi = m;
-    if (hi - lo <= 1e-6 * hi) break; // hi is always feasible (inside the trust region)
+  const g1 = at(1);
+  if (g1 <= 0) return;
+  // alpha -> 0 (mu -> infinity): the smallest step reaching the plane; if even that is too long, go towards it
+  const g0 = at(0);
+  if (g0 > 0) { towardsL2(b, L, U, c, r, out); return; }
+  // ||delta(alpha)|| is non-decreasing in alpha: Illinois regula falsi on [0, 1], keeping the feasible end
+  let lo = 0, hi = 1, glo = g0, ghi = g1, side = 0;
+  for (let it = 0; it < 100; it++) {
+    let m = ghi !== glo ? hi - ghi * (hi - lo) / (ghi - glo) : 0.5 * (lo + hi);
+    if (!(m > lo && m < hi) || it % 8 === 7) m = 0.5 * (lo + hi);
+    const gm = at(m);
+    if (gm <= 0) { lo = m; glo = gm; if (side === -1) ghi /= 2; side = -1; if (gm > -1e-9 * r) break; }
+    else { hi = m; ghi = gm; if (side === 1) glo /= 2; side = 1; }
+    if (hi - lo <= 1e-12) break;
   }
-  at(hi);
+  if (last !== lo) at(lo);
 }
 
 /** Linf subproblem (trust region ||delta||_inf <= r); writes the step into out. */
@@ -137,7 +145,7 @@ export function solveLinf(dx: Float64Array, b: Float64Array, L0: Float64Array, U
   if (!feasible(a)) {
     for (let it = 0; it < 100; it++) {
       const m = 0.5 * (a + z);
-      if (m === a || m === z) break;
+      if (m === a || m === z || z - a <= 1e-10 * z) break;
       if (feasible(m)) z = m; else a = m;
     }
   } else z = a;
