@@ -268,3 +268,21 @@ describe('other backends give the same attacks', () => {
     for (let i = 0; i < 5; i++) expect(Math.abs(w.bb.norms.linf[i] - r.bb.norms.linf[i])).toBeLessThan(1e-3 + 0.02 * r.bb.norms.linf[i]);
   });
 });
+
+describe('bestOf', () => {
+  test('keeps, per example, the smaller successful adversarial', async () => {
+    const model = new ReluNet(shape, 12, 3, 8);
+    const { x, labels } = batch(6, 31, 3);
+    const a = { model, x, labels, seed: 2 };
+    const bb = await A.brendelBethge(a, { norm: 'l2', steps: 10, init: 'noise' });
+    const mn = await A.minimalNormSearch(a, (b, eps) => A.pgd(b, { norm: 'l2', eps, steps: 5 }), { norm: 'l2', initEps: 0.2, bisectSteps: 3 });
+    const best = await A.bestOf(a, [bb, mn], 'l2');
+    for (let i = 0; i < 6; i++) {
+      const cands = [bb, mn].filter((r) => r.isAdversarial[i]).map((r) => r.norms.l2[i]);
+      if (!cands.length) { expect(best.isAdversarial[i]).toBe(0); continue; }
+      expect(best.isAdversarial[i]).toBe(1);
+      expect(best.norms.l2[i]).toBeCloseTo(Math.min(...cands), 6);
+    }
+    x.dispose();
+  });
+});

@@ -133,3 +133,21 @@ export async function randomControl(a: AttackInputs, adv: AttackResult, p: Norm,
   const result = await finishResult(`random-control-${p}`, a, x0, xr, { eps: normOf(adv.norms, p) });
   return { directions, result, outOfBounds: n * d ? out / (n * d) : 0 };
 }
+
+/**
+ * Per example, the smallest adversarial (in norm p) among several attacks'
+ * results on the same inputs (e.g. Brendel-Bethge and a minimal-norm PGD
+ * search, whose local minima differ); x itself where none succeeded.
+ */
+export async function bestOf(a: AttackInputs, results: AttackResult[], p: Norm, name = `best-${p}`): Promise<AttackResult> {
+  const { n, d } = checkInputs(name, a);
+  const x0 = await a.x.data();
+  const adv = Float32Array.from(x0);
+  const best = new Float64Array(n).fill(Infinity);
+  for (const r of results) {
+    if (r.shape[0] !== n || r.adversarial.length !== n * d) throw new Error(`${name}: result '${r.attack}' has shape [${r.shape.join(', ')}], not that of the inputs [${a.x.shape.join(', ')}]`);
+    const nr = normOf(r.norms, p);
+    for (let i = 0; i < n; i++) if (r.isAdversarial[i] && nr[i] < best[i]) { best[i] = nr[i]; adv.set(r.adversarial.subarray(i * d, (i + 1) * d), i * d); }
+  }
+  return finishResult(name, a, x0, adv, { eps: best });
+}

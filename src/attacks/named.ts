@@ -8,10 +8,11 @@ import { div, sub } from '../ops/elementwise.ts';
 import { normsOf, type AttackInputs, type AttackResult, type Norm, type ProgressFn } from './common.ts';
 import { fgm, fgsm, paperPreset, pgd } from './pgd.ts';
 import { brendelBethge } from './brendel-bethge.ts';
-import { minimalNormSearch } from './minimal.ts';
+import { bestOf, minimalNormSearch } from './minimal.ts';
 
 export const ATTACK_NAMES = [
   'pgd-linf', 'pgd-l2', 'pgd-l1', 'pgd-l1-exact', 'fgsm', 'fgm', 'bb-l2', 'bb-linf', 'min-pgd-linf', 'min-pgd-l2', 'min-pgd-l1',
+  'best-l2', 'best-linf',
 ] as const;
 export type AttackName = (typeof ATTACK_NAMES)[number];
 
@@ -49,6 +50,7 @@ export function attackNorm(name: AttackName): Norm {
  *   bb-l2 / bb-linf  Brendel-Bethge, 1000 steps, lr 1e-3, data starting points
  *   min-pgd-*  minimal-norm search (x2 growth, 10 bisections) around PGD with `steps` (default 100)
  *              steps, relative step 0.1, margin loss, no random start; eps = first budget tried
+ *   best-l2 / best-linf  per example the smaller of bb-* and min-pgd-* (same options)
  */
 export async function runNamedAttack(name: AttackName, a: AttackInputs, o: NamedAttackOptions = {}): Promise<AttackResult> {
   const d = a.x.size / Math.max(1, a.x.shape[0]);
@@ -74,6 +76,12 @@ export async function runNamedAttack(name: AttackName, a: AttackInputs, o: Named
     case 'fgm': return fgm(a, { eps: o.eps ?? 2.0 });
     case 'bb-l2': case 'bb-linf':
       return brendelBethge(a, { norm: name === 'bb-l2' ? 'l2' : 'linf', steps: o.steps ?? 1000, lr: o.lr, restarts: o.restarts, init: o.init, startPool: o.startPool });
+    case 'best-l2': case 'best-linf': {
+      const p = name === 'best-l2' ? 'l2' : 'linf';
+      const bb = await runNamedAttack(p === 'l2' ? 'bb-l2' : 'bb-linf', a, o);
+      const mn = await runNamedAttack(p === 'l2' ? 'min-pgd-l2' : 'min-pgd-linf', a, { ...o, steps: undefined });
+      return bestOf(a, [bb, mn], p, name);
+    }
     case 'min-pgd-linf': case 'min-pgd-l2': case 'min-pgd-l1': {
       const norm = attackNorm(name);
       const init = o.eps ?? (norm === 'linf' ? 1 / 255 : norm === 'l2' ? 0.1 : 0.01 * d);
