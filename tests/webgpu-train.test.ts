@@ -64,6 +64,7 @@ d(`webgpu end-to-end training ${gpu ? '' : `(skipped: ${skipReason})`}`, () => {
     for (let s = 0; s < want.length; s++) expect(Math.abs(got[s] - want[s]), `step ${s}: webgpu ${got[s]} vs reference ${want[s]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[s])));
     let wasm: Backend | null = null;
     try { wasm = await T.getBackend('wasm'); } catch { /* not built here */ }
+    console.log(`losses compared on reference, webgpu${wasm ? ', wasm' : ' (wasm backend not available here)'}: ${want.map((v) => v.toFixed(5)).join(' ')}`);
     if (wasm) {
       const w = await losses(wasm, 6);
       for (let s = 0; s < want.length; s++) expect(Math.abs(got[s] - w[s]), `step ${s}: webgpu ${got[s]} vs wasm ${w[s]}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(w[s])));
