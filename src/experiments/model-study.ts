@@ -142,13 +142,13 @@ export function studyFigures(r: ModelStudyResult, prefix = ''): Figure[] {
 }
 
 /** The Fourier-norm and correlation table of one attack, with the paper's numbers beside ours. */
-export function studyTables(r: ModelStudyResult, attack: string): string {
+export function studyTables(r: ModelStudyResult, attack: string, withPaper = true): string {
   const ms = r.models.filter((m) => m.analyses[attack]);
   const rows = ms.map((m) => {
     const a = m.analyses[attack];
-    const t1 = TABLE1[m.paperKey];
-    const t34 = m.act === 'linear' ? TABLE3[m.paperKey] : TABLE4[m.paperKey];
-    const acc6 = TABLE6[`${m.paperKey}-${m.act}`] ?? TABLE6[m.paperKey];
+    const t1 = withPaper ? TABLE1[m.paperKey] : undefined;
+    const t34 = !withPaper ? undefined : m.act === 'linear' ? TABLE3[m.paperKey] : TABLE4[m.paperKey];
+    const acc6 = withPaper ? TABLE6[`${m.paperKey}-${m.act}`] ?? TABLE6[m.paperKey] : undefined;
     const nb = a.norms.backward;
     return [
       `${m.spec}${m.lr !== undefined ? ` (lr ${m.lr})` : ''}`,
@@ -166,13 +166,14 @@ export function studyTables(r: ModelStudyResult, attack: string): string {
   const uni = ms.map((m) => {
     const u = m.analyses[attack].norms.unitary;
     const pb = m.analyses[attack].norms.paperBeta;
-    const t3 = m.act === 'linear' ? TABLE3[m.paperKey] : undefined;
+    const t3 = withPaper && m.act === 'linear' ? TABLE3[m.paperKey] : undefined;
     return [m.spec, pm(u.deltaL2.mean, u.deltaL2.std), pm(u.deltaL1.mean, u.deltaL1.std, 2), pm(u.betaL2.mean, u.betaL2.std), pm(u.betaL1.mean, u.betaL1.std, 2),
       pb ? `${pm(pb.betaL2.mean, pb.betaL2.std, 1)}${t3?.b2 ? ` (${t3.b2[0]})` : ''}` : '-', pb ? `${pm(pb.betaL1.mean, pb.betaL1.std, 0)}${t3?.b1 ? ` (${t3.b1[0]})` : ''}` : '-',
       fmtFixed(m.analyses[attack].spearman.paperMean)];
   });
   return [
-    `Ours, with the paper's value in parentheses where it reports one (Table 6 accuracy, Table 1 Spearman, Tables 3/4 norms). Norms here use NumPy's unnormalised fft2 on the grey image (= sqrt(H W) x the unitary norms), the scale of the paper's numbers.`,
+    withPaper ? `Ours, with the paper's CIFAR-10 value in parentheses where it reports one (Table 6 accuracy, Table 1 Spearman, Tables 3/4 norms).` : 'The paper gives no numbers for this data set.',
+    `Norms here use NumPy's unnormalised fft2 on the grey image (= sqrt(H W) x the unitary norms), the scale of the paper's numbers.`,
     '',
     mdTable(['model', 'test acc %', 'attack success % (used/attacked)', 'Spearman mean', 'Spearman of avg spectra', '‖δ̂‖₂', '‖δ̂‖₁', '‖β̂‖₂', '‖β̂‖₁', 'δ energy at k_r > H/4'], rows),
     '',

@@ -117,7 +117,7 @@ export const mnistSpectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   },
   async run(cfg, ctx) {
     const result = await runModelStudy(cfg, ctx);
-    const t = studyTables(result, 'pgd-linf');
+    const t = studyTables(result, 'pgd-linf', false);
     return { result, figures: studyFigures(result, 'mnist-'), markdown: `Data \`${result.data}\` (1x28x28; grey = the single channel). The paper shows only figures for MNIST ("no difference between MNIST models").\n\n${t}`, summary: t };
   },
 };
