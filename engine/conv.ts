@@ -152,6 +152,31 @@ export function convShared(kind: i32, a: usize, b: usize, out: usize, C: i32, H:
   }
 }
 
+/**
+ * Copy image x[C, H, W] into xp[C, Hp, Wp] with pt rows and pl columns of padding before it:
+ * zeros, or the wrapped-around image (circular) for columns below validW; zeros past validW.
+ */
+function padImage(xn: usize, xp: usize, C: i32, H: i32, W: i32, Hp: i32, Wp: i32, pt: i32, pl: i32, circ: bool, validW: i32): void {
+  for (let c = 0; c < C; c++) {
+    for (let yy = 0; yy < Hp; yy++) {
+      const dst = xp + <usize>((c * Hp + yy) * Wp) * 4;
+      let y = yy - pt;
+      if (y < 0 || y >= H) {
+        if (!circ) { memory.fill(dst, 0, <usize>Wp * 4); continue; }
+        y = wrap(y, H);
+      }
+      const src = xn + <usize>((c * H + y) * W) * 4;
+      for (let xx = 0; xx < Wp; xx++) {
+        const xi = xx - pl;
+        let v: f32 = 0;
+        if (xi >= 0 && xi < W) v = load<f32>(src + <usize>xi * 4);
+        else if (circ && xx < validW) v = load<f32>(src + <usize>wrap(xi, W) * 4);
+        store<f32>(dst + <usize>xx * 4, v);
+      }
+    }
+  }
+}
+
 /** Bytes of scratch for conv2dDirect: padded image plus 4-channel-padded weights. */
 export function directScratchBytes(C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32, pt: i32, pb: i32, Wo: i32): i32 {
   const Hp = H + pt + pb, Wp = ((Wo + 7) & ~7) + kw - 1;
@@ -174,32 +199,13 @@ export function conv2dDirect(x: usize, w: usize, out: usize, C: i32, H: i32, W: 
   // weights as [O4][CK] with zero rows past O
   memory.copy(wt, w, <usize>(O * CK) * 4);
   if (O4 > O) memory.fill(wt + <usize>(O * CK) * 4, 0, <usize>((O4 - O) * CK) * 4);
-  const rowB = <usize>Wp * 4, oStride = <usize>CK * 4;
+  const oStride = <usize>CK * 4;
   for (;;) {
     const s = atomic.add<i32>(ctr, grain);
     if (s >= N) break;
     const e = min(s + grain, N);
     for (let n = s; n < e; n++) {
-      const xn = x + <usize>(n * C * H * W) * 4;
-      // padded copy
-      for (let c = 0; c < C; c++) {
-        for (let yy = 0; yy < Hp; yy++) {
-          const dst = xp + <usize>((c * Hp + yy) * Wp) * 4;
-          let y = yy - pt;
-          if (y < 0 || y >= H) {
-            if (!circ) { memory.fill(dst, 0, rowB); continue; }
-            y = wrap(y, H);
-          }
-          const src = xn + <usize>((c * H + y) * W) * 4;
-          for (let xx = 0; xx < Wp; xx++) {
-            let xi = xx - pl;
-            let v: f32 = 0;
-            if (xi >= 0 && xi < W) v = load<f32>(src + <usize>xi * 4);
-            else if (circ && xx < Wo + kw - 1) v = load<f32>(src + <usize>wrap(xi, W) * 4);
-            store<f32>(dst + <usize>xx * 4, v);
-          }
-        }
-      }
+      padImage(x + <usize>(n * C * H * W) * 4, xp, C, H, W, Hp, Wp, pt, pl, circ, Wo + kw - 1);
       const on = out + <usize>(n * O * Ho * Wo) * 4;
       for (let o0 = 0; o0 < O; o0 += 4) {
         const w0 = wt + <usize>(o0 * CK) * 4;
@@ -264,25 +270,7 @@ export function conv2dGradFilterDirect(x: usize, g: usize, dw: usize, C: i32, H:
     if (s >= N) break;
     const e = min(s + grain, N);
     for (let n = s; n < e; n++) {
-      const xn = x + <usize>(n * C * H * W) * 4;
-      for (let c = 0; c < C; c++) {
-        for (let yy = 0; yy < Hp; yy++) {
-          const dst = xp + <usize>((c * Hp + yy) * Wp) * 4;
-          let y = yy - pt;
-          if (y < 0 || y >= H) {
-            if (!circ) { memory.fill(dst, 0, <usize>Wp * 4); continue; }
-            y = wrap(y, H);
-          }
-          const src = xn + <usize>((c * H + y) * W) * 4;
-          for (let xx = 0; xx < Wp; xx++) {
-            const xi = xx - pl;
-            let v: f32 = 0;
-            if (xi >= 0 && xi < W) v = load<f32>(src + <usize>xi * 4);
-            else if (circ && xx < Wo + kw - 1) v = load<f32>(src + <usize>wrap(xi, W) * 4);
-            store<f32>(dst + <usize>xx * 4, v);
-          }
-        }
-      }
+      padImage(x + <usize>(n * C * H * W) * 4, xp, C, H, W, Hp, Wp, pt, pl, circ, Wo + kw - 1);
       // g[n] with rows padded to Wo4 (zeros past Wo), so 4-wide loads never mix rows
       const gn = g + <usize>(n * O * Ho * Wo) * 4;
       for (let o = 0; o < O; o++) for (let i = 0; i < Ho; i++) {
