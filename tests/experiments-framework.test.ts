@@ -127,7 +127,7 @@ describe('report collection', () => {
     const { collectReports, relativePath } = await import('../src/report/collect.ts');
     const rj = JSON.stringify({ experiment: 'quick-study', title: 'Quick study', reproduces: 'Table 1', scale: 'quick', backend: 'wasm', seconds: 12.3, finishedAt: 'now' });
     const page = collectReports([{ relDir: 'runs/qs', resultJson: rj, reportMd: '# Quick study\n\n## Table\n\n![spec](spectrum.svg)\n' }]);
-    expect(page).toContain('| [quick-study](#quick-study) | Table 1 | quick | wasm | 12 | now |');
+    expect(page).toContain('| [quick-study](#quick-study) | Table 1 | - | quick | wasm | 12 | now | runs/qs |');
     expect(page).toContain('## Quick study');
     expect(page).toContain('### Table');
     expect(page).toContain('![spec](runs/qs/spectrum.svg)');

@@ -9,9 +9,9 @@ export interface CollectInput {
 }
 
 export function collectReports(inputs: CollectInput[], title = 'ifrlab experiment report'): string {
-  const metas = inputs.map((i) => JSON.parse(i.resultJson) as { experiment: string; title: string; reproduces: string; scale: string; backend: string; seconds: number; finishedAt: string });
-  const lines = [`# ${title}`, '', '| experiment | reproduces | scale | backend | wall time (s) | finished |', '|---|---|---|---|---|---|'];
-  for (const m of metas) lines.push(`| [${m.experiment}](#${anchor(m.title)}) | ${m.reproduces} | ${m.scale} | ${m.backend} | ${m.seconds.toFixed(0)} | ${m.finishedAt} |`);
+  const metas = inputs.map((i) => JSON.parse(i.resultJson) as { experiment: string; title: string; reproduces: string; scale: string; backend: string; seconds: number; finishedAt: string; config?: { data?: string } });
+  const lines = [`# ${title}`, '', '| experiment | reproduces | data | scale | backend | wall time (s) | finished | output |', '|---|---|---|---|---|---|---|---|'];
+  metas.forEach((m, k) => lines.push(`| [${m.experiment}](#${anchor(m.title)}) | ${m.reproduces} | ${m.config?.data ?? '-'} | ${m.scale} | ${m.backend} | ${m.seconds.toFixed(0)} | ${m.finishedAt} | ${inputs[k].relDir} |`));
   for (const i of inputs) {
     const rel = i.relDir.replace(/\/+$/, '') || '.';
     // demote headings by one level and point figure links into the experiment's folder
