@@ -427,25 +427,39 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  /** Locally connected weights [O, C, P, K] -> [O, C, K, P] (P = Ho*Wo pixels, K taps) in a temp block. */
+  private localWeightsT(w: number, p: ConvParams): number {
+    const P = p.Ho * p.Wo, K = p.kh * p.kw, wT = this.temp(p.O * p.C * P * K * 4);
+    this.ex.transposeBlocks(w, wT, p.O * p.C, P, K);
+    return wT;
+  }
   local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
     if (out.size === 0) return out;
-    this.localPerImage('local2dFwd', this.ptr(x), this.ptr(w), out.ptr, p);
+    const wT = this.localWeightsT(this.ptr(w), p);
+    this.localPerImage('local2dFwd', this.ptr(x), wT, out.ptr, p);
+    this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
     return out;
   }
   local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
-    this.localPerImage('local2dGradInput', this.ptr(g), this.ptr(w), out.ptr, p);
+    const wT = this.localWeightsT(this.ptr(w), p);
+    this.localPerImage('local2dGradInput', this.ptr(g), wT, out.ptr, p);
+    this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
     return out;
   }
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
-    const out = this.alloc(p.O * p.C * p.Ho * p.Wo * p.kh * p.kw);
-    if (out.size === 0) return out;
+    const size = p.O * p.C * p.Ho * p.Wo * p.kh * p.kw;
+    const out = this.alloc(size);
+    if (size === 0) return out;
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
     const sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64, args = this.convArgs(p);
+    const dwT = this.temp(size * 4);
     this.par('local2dGradFilter', WasmBackend.split(p.O, T).map(([o0, o1], t) =>
-      [this.ptr(x), this.ptr(g), out.ptr, p.N, ...args, o0, o1, this.scratchFor(t, sb)]));
+      [this.ptr(x), this.ptr(g), dwT, p.N, ...args, o0, o1, this.scratchFor(t, sb)]));
+    this.ex.transposeBlocks(dwT, out.ptr, p.O * p.C, p.kh * p.kw, p.Ho * p.Wo);
+    this.freeTemp(dwT, size * 4);
     return out;
   }
 
