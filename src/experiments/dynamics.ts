@@ -195,7 +195,6 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
   const cs = r.checkpoints;
   const ep = cs.map((c) => c.epoch);
   const figs: Figure[] = [];
-  const legendless = (s: Series[]) => s.filter((x) => x.label !== '');
   figs.push({
     file: 'relu-changes.svg',
     svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.reluChange), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.reluChange), '#1f77b4')], { title: 'Fraction of ReLU units changing state along x -> x + d', xlabel: 'epoch', ylabel: 'fraction of ReLU units' }),
@@ -209,8 +208,8 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
   figs.push({
     file: 'minimal-norms.svg',
     svg: grid([
-      linePlot(legendless(bands('||delta||_2', ep, cs.map((c) => c.minimal.l2), '#9467bd')), { title: 'Minimal adversarial l2 norm', xlabel: 'epoch', ylabel: '||delta||_2 (pixel units, [0,1] scale)', width: 400 }),
-      linePlot(legendless(bands('||delta||_inf', ep, cs.map((c) => c.minimal.linf), '#2ca02c')), { title: 'Minimal adversarial linf norm', xlabel: 'epoch', ylabel: '||delta||_inf (pixel units)', width: 400 }),
+      linePlot((bands('||delta||_2', ep, cs.map((c) => c.minimal.l2), '#9467bd')), { title: 'Minimal adversarial l2 norm', xlabel: 'epoch', ylabel: '||delta||_2 (pixel units, [0,1] scale)', width: 400 }),
+      linePlot((bands('||delta||_inf', ep, cs.map((c) => c.minimal.linf), '#2ca02c')), { title: 'Minimal adversarial linf norm', xlabel: 'epoch', ylabel: '||delta||_inf (pixel units)', width: 400 }),
     ], 2),
     caption: 'Fig 3 (top): norms of the minimal Linf adversarial perturbation of each checkpoint (median and quartiles over the images it classifies correctly)',
   });

@@ -54,7 +54,9 @@ export function linePlot(series: Series[], opts: LinePlotOptions): string {
   const W = opts.width ?? 480, H = opts.height ?? 320;
   const m = { l: 64, r: 16, t: opts.title ? 30 : 12, b: 48 };
   const legend = series.filter((s) => s.label.trim() !== '');
-  const legendH = series.length > 1 && legend.length ? 16 * Math.ceil(legend.length / 3) : 0;
+  const maxLen = Math.max(0, ...legend.map((s) => s.label.length));
+  const lcols = Math.max(1, Math.min(3, Math.floor((W - 80) / (maxLen * 6.2 + 30))));
+  const legendH = series.length > 1 && legend.length ? 16 * Math.ceil(legend.length / lcols) : 0;
   const pw = W - m.l - m.r, ph = H - m.t - m.b - legendH;
   const ty = (v: number): number => (opts.logY ? Math.log10(Math.max(v, 1e-300)) : v);
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -102,7 +104,7 @@ export function linePlot(series: Series[], opts: LinePlotOptions): string {
     if (opts.markers ?? s.x.length <= 30) for (const p of pts) { const [a, b] = p.split(','); out.push(`<circle cx="${a}" cy="${b}" r="2.2" fill="${col}"/>`); }
     const li = legend.indexOf(s);
     if (legendH && li >= 0) {
-      const lx = m.l + (li % 3) * (pw / 3), ly = H - legendH + 4 + 16 * Math.floor(li / 3);
+      const lx = m.l + (li % lcols) * (pw / lcols), ly = H - legendH + 4 + 16 * Math.floor(li / lcols);
       out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 16}" y2="${ly}" stroke="${col}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
       out.push(`<text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
     }
