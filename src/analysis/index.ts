@@ -1,4 +1,4 @@
-// Analyses of adversarial perturbations and saliency maps (see docs/analysis-experiments.md).
+// Analyses of adversarial perturbations and saliency maps (see README, 'Analyses and experiments').
 export * from './fourier.ts';
 export * from './stats.ts';
 export * from './saliency.ts';

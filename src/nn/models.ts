@@ -1,5 +1,5 @@
 // The paper's model zoo, named by short spec strings (grammar in parseSpec and
-// docs/data-models-training.md). Inputs are [N, C, H, W]; every model returns
+// README, 'Data sets, the model zoo, training and checkpoints'). Inputs are [N, C, H, W]; every model returns
 // logits [N, classes]; `forward(x, ctx)` pushes the input of every ReLU into
 // ctx.preActivations, in order.
 import { Tensor } from '../tensor.ts';
