@@ -16,7 +16,6 @@ struct Params {
 }
 @group(0) @binding(0) var<uniform> P: Params;
 
-fn lin(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 64u + lid; }
 
 // input offset inside one H*W plane of tap (i,u) x (j,v), or -1 when zero padded
 fn tap(i: u32, j: u32, u: u32, v: u32) -> i32 {

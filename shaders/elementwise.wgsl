@@ -3,7 +3,6 @@
 // 64-wide workgroups (the host splits grids over 65535 workgroups per axis).
 // {{EXPR}} / {{OP}} are replaced by the host (one pipeline per op).
 
-fn lin(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 64u + lid; }
 
 // runtime (not constant-folded) bit patterns: WGSL rejects inf/NaN constants
 var<private> INF_BITS: u32 = 0x7f800000u;

@@ -12,7 +12,6 @@
 //  - chirp / pointMul / chirpOut: Bluestein's algorithm for large non-power-of-two n.
 //  - toComplex, realPart, specProduct: the circular-convolution pipeline.
 
-fn lin(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 64u + lid; }
 fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
 
 //// kernel: stockham

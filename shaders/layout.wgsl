@@ -1,7 +1,6 @@
 // Layout kernels: strided gather (transpose, slice), pad (zero / circular),
 // and the copy of one concat input into its slot of the output.
 
-fn lin(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 64u + lid; }
 
 //// kernel: gather
 // out[idx] = X[base + sum_d idx[d] * st[d]] over the output shape (rank <= 8).
