@@ -1,11 +1,11 @@
 // End-to-end test of the web lab in real headless Chromium (Debian's
 // /usr/bin/chromium driven by playwright-core). It builds the app, serves
 // web/dist on localhost, trains a small model on the synthetic set (on WebGPU
-// through SwiftShader when the adapter is there), checks that the loss curve
+// through SwiftShader, forced by ?backend=webgpu), checks that the loss curve
 // has points and falls, runs an attack, checks that the delta spectrum heat
 // map has non-blank pixels and saves screenshots under out/web-e2e/. It then
-// repeats the flow with WebGPU disabled, where the app must fall back to WASM
-// (or the reference backend while WASM is not built).
+// repeats the flow with WebGPU disabled, where the app must fall back to WASM.
+// Left to choose, the app must pass over the software adapter for WASM.
 // Setup on a fresh machine: bash scripts/web-e2e-setup.sh.
 // Without Chromium it skips locally and FAILS when env CI is set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,18 +55,24 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
-  async function flow(label: string, extraFlags: string[], roundTrip = false): Promise<Lab> {
+  /** Opens the lab (URL query `query`) and waits for the worker to pick a backend. */
+  async function open(extraFlags: string[], query = ''): Promise<{ browser: any; page: any; logs: string[] }> {
     const profile = mkdtempSync(join(tmpdir(), 'ifrlab-chromium-'));
     profiles.push(profile);
     // a fresh --user-data-dir per run (playwright passes the profile directory as that flag)
     const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags], viewport: { width: 1280, height: 1000 } });
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    page.on('console', (m: { type(): string; text(): string }) => logs.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e: Error) => logs.push(`pageerror: ${e.message}`));
+    await page.goto(url + query);
+    await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, { timeout: 30_000 });
+    return { browser, page, logs };
+  }
+
+  async function flow(label: string, extraFlags: string[], roundTrip = false, query = ''): Promise<Lab> {
+    const { browser, page, logs } = await open(extraFlags, query);
     try {
-      const page = await browser.newPage();
-      const logs: string[] = [];
-      page.on('console', (m: { type(): string; text(): string }) => logs.push(`${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e: Error) => logs.push(`pageerror: ${e.message}`));
-      await page.goto(url);
-      await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, { timeout: 30_000 });
       // a small model, a few steps, on a small synthetic set (64 training + 16 held-out images, so the loss falls clearly)
       await fillForm(page, { '#data-n': 80, '#model-spec': 'fc-w32-d1-relu', '#lr': 0.02, '#batch': 32, '#steps': 25, '#ckpt-every': 5 });
       await page.click('#train-start');
@@ -142,23 +148,33 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     expect(lab.attack!.nonBlank).toBeGreaterThan(512);
   }
 
-  it('trains and attacks on WebGPU (SwiftShader)', async () => {
-    const lab = await flow('webgpu', WEBGPU_ON);
+  it('auto mode passes over the software WebGPU adapter for WASM', async () => {
+    const { browser, page } = await open(WEBGPU_ON);
+    try {
+      const lab: Lab = await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      console.log(`[auto] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)}`);
+      expect(lab.init?.hasGpuAdapter).toBe(true);
+      expect(lab.backend).toBe('wasm');
+      expect(lab.init?.tried.find((t) => t.name === 'webgpu')?.error).toMatch(/software adapter/);
+      expect(await page.textContent('#backend-why')).toMatch(/software adapter/);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
+  it('trains and attacks on WebGPU (SwiftShader, forced with ?backend=webgpu)', async () => {
+    const lab = await flow('webgpu', WEBGPU_ON, false, '?backend=webgpu');
     console.log(`[webgpu run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
     expect(lab.init?.hasGpuAdapter).toBe(true);
-    const gpuTry = lab.init?.tried.find((t) => t.name === 'webgpu');
-    // While src/backends/webgpu is the placeholder that throws 'not built yet', the app falls back; once it starts, this must be 'webgpu'.
-    if (lab.backend !== 'webgpu') expect(gpuTry?.error ?? '').toMatch(/not built yet/);
+    expect(lab.backend).toBe('webgpu');
     checkFlow(lab);
   }, 240_000);
 
-  it('falls back to WASM (or reference) when WebGPU is unavailable', async () => {
+  it('falls back to WASM when WebGPU is unavailable', async () => {
     const lab = await flow('fallback', WEBGPU_OFF, true);
     console.log(`[fallback run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
     expect(lab.init?.hasGpuAdapter).toBe(false);
-    expect(['wasm', 'reference']).toContain(lab.backend);
-    const wasmTry = lab.init?.tried.find((t) => t.name === 'wasm');
-    if (lab.backend !== 'wasm') expect(wasmTry?.error ?? '').toMatch(/not built yet/);
+    expect(lab.backend).toBe('wasm');
     checkFlow(lab);
     // the checkpoint round trip through a .safetensors download reproduces the attack exactly
     expect(lab.reloaded?.status).toMatch(/^loaded .*fc-w32-d1-relu/);

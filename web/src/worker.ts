@@ -7,7 +7,7 @@ import {
   Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
-import type { BackendName } from '../../src/index.ts';
+import type { Backend, BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/nn/types.ts';
 import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/nn/models.ts';
 import { SGD } from '../../src/train/optim.ts';
@@ -63,10 +63,24 @@ async function init(prefer: string): Promise<InitResult> {
   const all: BackendName[] = ['webgpu', 'wasm', 'reference'];
   const order = prefer === 'auto' ? all : [prefer as BackendName, ...all.filter((b) => b !== prefer)];
   const tried: InitResult['tried'] = [];
+  // Auto mode passes over a software WebGPU adapter (SwiftShader, llvmpipe) as setFastestBackend does:
+  // WASM is about 15x faster there. It is kept as the fallback should WASM fail to start.
+  let softGpu: Backend | null = null;
   for (const name of order) {
     if (name === 'webgpu' && !hasGpuAdapter) { tried.push({ name, error: adapterError }); continue; }
+    if (name === 'reference' && softGpu) {
+      await setBackend(softGpu);
+      backendName = 'webgpu';
+      tried.push({ name: 'webgpu', software: true });
+      break;
+    }
     try {
       const b = await setBackend(name);
+      if (prefer === 'auto' && name === 'webgpu' && b.isSoftware) {
+        softGpu = b;
+        tried.push({ name, software: true, error: 'software adapter, WASM is faster here (the Use menu forces WebGPU)' });
+        continue;
+      }
       backendName = name;
       tried.push({ name, software: !!b.isSoftware });
       break;
