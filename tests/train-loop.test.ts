@@ -144,6 +144,19 @@ describe('ifrlab train (CLI)', () => {
       for (const h of log.history.slice(1)) { expect(h.trainLoss).toBeGreaterThan(0); expect(h.examplesPerSecond).toBeGreaterThan(0); }
       expect(log.bestTestAccuracy).toBe(Math.max(...log.history.slice(1).map((h) => h.testAccuracy)));
       for (const f of ['checkpoints/epoch-000.safetensors', 'checkpoints/epoch-002.json', 'checkpoints/epoch-002.optim.safetensors', 'best.safetensors', 'best.json']) expect(existsSync(join(dir, f))).toBe(true);
+      // curve.svg: test accuracy at epochs 0-2 (3 points), train accuracy and loss at epochs 1-2
+      const curve = readFileSync(join(dir, 'curve.svg'), 'utf8');
+      expect([...curve.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(' ').length)).toEqual([3, 2, 2]);
+      // `ifrlab report DIR` puts the run in a table and draws its curves beside the page
+      const { run: report } = await import('../src/cli/report.ts');
+      const page = join(dir, 'page.md');
+      await report([dir, '--out', page]);
+      const md = readFileSync(page, 'utf8');
+      const best = log.best!;
+      expect(md).toContain(`| fc-w8-d1-linear | synthetic:train=96,test=32 | 0 | 0.01, step | 2/2 | ${(100 * best.testAccuracy).toFixed(2)}% (epoch ${best.epoch}) |`);
+      expect(md).toContain('![learning curves](page-curves.svg)');
+      expect(readFileSync(join(dir, 'page-curves.svg'), 'utf8')).toContain('fc-w8-d1-linear, synthetic:train=96,test=32 test');
+      await expect(report([join(dir, 'checkpoints'), '--out', page])).rejects.toThrow(/neither result.json \+ report.md .* nor log.json/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }, 60_000);
 });

@@ -1,6 +1,8 @@
-// `ifrlab report DIR... --out FILE`: one Markdown page from several experiment outputs.
+// `ifrlab report DIR... --out FILE`: one Markdown page from experiment outputs and training runs.
 import { parseFlags, helpText } from './args.ts';
 import { collectReports, relativePath } from '../report/collect.ts';
+import { learningCurveSvg, runLabel } from '../train/curve.ts';
+import type { TrainLog } from '../train/trainer.ts';
 
 const spec = {
   out: { type: 'string', default: 'report.md', help: 'the Markdown file to write' },
@@ -10,18 +12,30 @@ const spec = {
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags('report', spec, args);
   if (f.help || f._.length === 0) {
-    console.log(`${helpText('report DIR... ', spec)}\n\nEach DIR is an 'ifrlab experiment' output directory (result.json, report.md, figures).`);
-    if (!f.help) throw new Error('report: give at least one experiment output directory');
+    console.log(`${helpText('report DIR... ', spec)}\n\nEach DIR is an 'ifrlab experiment' output directory (result.json, report.md, figures)\nor an 'ifrlab train' output directory (log.json): the training runs get a table and\none learning-curve figure, written beside the page as <out>-curves.svg.`);
+    if (!f.help) throw new Error('report: give at least one experiment or training output directory');
     return;
   }
   const fs = await import('../platform/fs.ts');
   const outDir = fs.dirName(fs.resolvePath(f.out));
   const inputs = [];
+  const runs: { relDir: string; log: TrainLog }[] = [];
   for (const d of f._) {
-    const rj = fs.joinPath(d, 'result.json'), rm = fs.joinPath(d, 'report.md');
-    if (!fs.fileExists(rj) || !fs.fileExists(rm)) throw new Error(`report: ${d} has no result.json and report.md (run 'ifrlab experiment NAME --out ${d}' first)`);
-    inputs.push({ relDir: relativePath(outDir, fs.resolvePath(d)), resultJson: await fs.readText(rj), reportMd: await fs.readText(rm) });
+    const relDir = relativePath(outDir, fs.resolvePath(d));
+    const rj = fs.joinPath(d, 'result.json'), rm = fs.joinPath(d, 'report.md'), lj = fs.joinPath(d, 'log.json');
+    if (fs.fileExists(rj) && fs.fileExists(rm)) inputs.push({ relDir, resultJson: await fs.readText(rj), reportMd: await fs.readText(rm) });
+    else if (fs.fileExists(lj)) {
+      const log = JSON.parse(await fs.readText(lj)) as TrainLog;
+      if (log.format !== 'ifrlab-train-log') throw new Error(`report: ${lj} is not an ifrlab training log (format '${log.format}')`);
+      runs.push({ relDir, log });
+    } else throw new Error(`report: ${d} has neither result.json + report.md (run 'ifrlab experiment NAME --out ${d}') nor log.json (run 'ifrlab train ... --out ${d}')`);
   }
-  await fs.writeBytes(f.out, collectReports(inputs, f.title));
-  console.log(`wrote ${f.out} (${inputs.length} experiments)`);
+  let training;
+  if (runs.length) {
+    const figure = f.out.replace(/\.md$/i, '') + '-curves.svg';
+    await fs.writeBytes(figure, learningCurveSvg(runs.map((r) => ({ label: runLabel(r.log), log: r.log }))));
+    training = { runs, figure: relativePath(outDir, fs.resolvePath(figure)) };
+  }
+  await fs.writeBytes(f.out, collectReports(inputs, f.title, training));
+  console.log(`wrote ${f.out} (${inputs.length} experiments, ${runs.length} training runs)`);
 }

@@ -1,10 +1,12 @@
 // Writes a training run to a directory (Node and Deno):
 //   DIR/log.json                      the TrainLog (rewritten after every checkpoint)
+//   DIR/curve.svg                     its learning curve (rewritten with the log)
 //   DIR/checkpoints/NAME.safetensors  weights (+ NAME.json sidecar; NAME.optim.safetensors for the newest)
 //   DIR/best.safetensors, best.json   a copy of the best epoch so far
 import { join } from 'node:path';
 import { saveCheckpoint } from '../io/checkpoint.ts';
 import type { TrainLog, TrainSink } from '../train/trainer.ts';
+import { learningCurveSvg, runLabel } from '../train/curve.ts';
 import { copyFile, readText, removeFile, writeBytes, fileExists } from './fs.ts';
 
 export function dirSink(dir: string): TrainSink {
@@ -16,7 +18,10 @@ export function dirSink(dir: string): TrainSink {
       await copyFile(`${ck(name)}.safetensors`, join(dir, 'best.safetensors'));
       await copyFile(`${ck(name)}.json`, join(dir, 'best.json'));
     },
-    async writeLog(log) { await writeBytes(join(dir, 'log.json'), JSON.stringify(log, null, 2)); },
+    async writeLog(log) {
+      await writeBytes(join(dir, 'log.json'), JSON.stringify(log, null, 2));
+      await writeBytes(join(dir, 'curve.svg'), learningCurveSvg([{ label: runLabel(log), log }]));
+    },
   };
 }
 

@@ -1,6 +1,8 @@
-// Collect several experiment outputs (DIR/result.json + DIR/report.md) into one
-// Markdown page: an index table, then each report with its figure links
-// rewritten relative to the page.
+// Collect several experiment outputs (DIR/result.json + DIR/report.md) and
+// training runs (DIR/log.json) into one Markdown page: a table of the training
+// runs with their learning curves, an index table of the experiments, then each
+// experiment's report with its figure links rewritten relative to the page.
+import type { TrainLog } from '../train/trainer.ts';
 export interface CollectInput {
   /** Path of the experiment's output directory, relative to the page's folder (for links). */
   relDir: string;
@@ -8,9 +10,19 @@ export interface CollectInput {
   reportMd: string;
 }
 
-export function collectReports(inputs: CollectInput[], title = 'ifrlab experiment report'): string {
+export interface TrainingRuns {
+  /** Each run's log and directory (relative to the page). */
+  runs: { relDir: string; log: TrainLog }[];
+  /** The learning-curve figure, relative to the page. */
+  figure: string;
+}
+
+export function collectReports(inputs: CollectInput[], title = 'ifrlab experiment report', training?: TrainingRuns): string {
   const metas = inputs.map((i) => JSON.parse(i.resultJson) as { experiment: string; title: string; reproduces: string; scale: string; backend: string; seconds: number; finishedAt: string; config?: { data?: string } });
-  const lines = [`# ${title}`, '', '| experiment | reproduces | data | scale | backend | wall time (s) | finished | output |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [`# ${title}`, ''];
+  if (training?.runs.length) lines.push(...trainingSection(training), '');
+  if (!inputs.length) return lines.join('\n');
+  lines.push('| experiment | reproduces | data | scale | backend | wall time (s) | finished | output |', '|---|---|---|---|---|---|---|---|');
   metas.forEach((m, k) => lines.push(`| [${m.experiment}](#${anchor(m.title)}) | ${m.reproduces} | ${m.config?.data ?? '-'} | ${m.scale} | ${m.backend} | ${m.seconds.toFixed(0)} | ${m.finishedAt} | ${inputs[k].relDir} |`));
   for (const i of inputs) {
     const rel = i.relDir.replace(/\/+$/, '') || '.';
@@ -21,6 +33,19 @@ export function collectReports(inputs: CollectInput[], title = 'ifrlab experimen
     lines.push('', body.trim());
   }
   return lines.join('\n') + '\n';
+}
+
+function trainingSection({ runs, figure }: TrainingRuns): string[] {
+  const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
+  const lines = ['## Training runs', '', '| model | data | seed | lr, schedule | epochs | best test accuracy | final train accuracy | wall (s) | backend | status | output |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const { relDir, log } of runs) {
+    const c = log.config, h = log.history, last = h[h.length - 1];
+    const epochs = `${last?.epoch ?? 0}/${c.epochs}`;
+    const best = log.best ? `${pct(log.best.testAccuracy)} (epoch ${log.best.epoch})` : '-';
+    lines.push(`| ${c.model} | ${c.data} | ${c.seed} | ${c.lr}, ${c.schedule} | ${epochs} | ${best} | ${pct(last?.trainAccuracy)} | ${log.wallSeconds.toFixed(0)} | ${log.backend} | ${log.status} | ${relDir} |`);
+  }
+  lines.push('', `![learning curves](${figure})`);
+  return lines;
 }
 
 function anchor(s: string): string {

@@ -22,7 +22,7 @@ export interface LinePlotOptions {
   markers?: boolean;
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -88,7 +88,7 @@ export function linePlot(series: Series[], opts: LinePlotOptions): string {
   for (const v of niceTicks(y0, y1)) {
     const Y = (m.t + ph - ((v - y0) / (y1 - y0)) * ph).toFixed(1);
     out.push(`<line x1="${m.l}" y1="${Y}" x2="${m.l + pw}" y2="${Y}" stroke="#eee"/>`);
-    out.push(`<text x="${m.l - 4}" y="${Y}" text-anchor="end" dominant-baseline="middle">${opts.logY ? `1e${fmtNum(v)}` : fmtNum(v)}</text>`);
+    out.push(`<text x="${m.l - 4}" y="${Y}" text-anchor="end" dominant-baseline="middle">${opts.logY ? (Number.isInteger(v) ? `1e${v}` : fmtNum(10 ** v)) : fmtNum(v)}</text>`);
   }
   out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 32}" text-anchor="middle">${esc(opts.xlabel)}</text>`);
