@@ -88,6 +88,29 @@ describe('memory', () => {
     expect(Number.isFinite(last)).toBe(true);
   });
 
+  test('a gradient-penalty step (backward with createGraph, then backward again) frees everything in its tidy', () => {
+    // loss = CE(conv model) + ||d CE / d x||^2: the penalty's weight gradient goes through
+    // the recorded conv2d gradient kernels (second order)
+    const w = T.randNormal([4, 3, 3, 3], 1, 0, 0.2).requireGrad();
+    const r = T.randNormal([10, 4 * 6 * 6], 2, 0, 0.05).requireGrad();
+    const x = T.randUniform([5, 3, 6, 6], 3);
+    const labels = [0, 1, 2, 3, 4];
+    const step = (): number => T.tidy(() => {
+      const xi = T.detach(x).requireGrad();
+      const logits = T.matmul(T.reshape(T.relu(T.conv2d(xi, w, null, { padding: 1, mode: 'circular' })), [5, -1]), r, { transB: true });
+      const ce = T.crossEntropy(logits, labels);
+      const gx = T.backward(ce, { targets: [xi], createGraph: true }).get(xi)!;
+      const loss = T.add(ce, T.sum(T.square(gx)));
+      T.backward(loss, { targets: [w, r] }).forEach((g, p) => { T.mul(g, 0.1).dataSync(); void p; });
+      return loss.itemSync();
+    });
+    step();
+    const before = T.memory();
+    for (let i = 0; i < 50; i++) expect(Number.isFinite(step())).toBe(true);
+    expect(T.memory()).toEqual(before);
+    expect(w.grad).toBeNull();
+  });
+
   test('tidy keeps returned tensors and disposes the rest, also on error', () => {
     const base = T.memory().tensors;
     const kept = T.tidy(() => {

@@ -26,6 +26,12 @@ export interface BackwardOptions {
   seed?: Tensor;
   /** Only these tensors get gradients (returned in a Map; `.grad` untouched). Default: accumulate into every leaf's .grad. */
   targets?: readonly Tensor[];
+  /**
+   * Record the backward pass itself, so the gradients can be differentiated again
+   * (gradient penalties, Hessian-vector products). Nothing is freed early then: call it
+   * inside a tidy() that also holds the forward pass and the second backward.
+   */
+  createGraph?: boolean;
 }
 
 /**
@@ -43,10 +49,13 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
   const grads = new Map<Tensor, Tensor>();
   // gradients can be shared (add() sends g to both inputs): free one only when nothing holds it
   const release = (x: Tensor): void => {
-    if (x === opts.seed || [...grads.values()].includes(x) || [...result.values()].includes(x)) return;
+    if (opts.createGraph || x === opts.seed || [...grads.values()].includes(x) || [...result.values()].includes(x)) return;
     x.dispose();
   };
-  noGrad(() => {
+  const run = opts.createGraph ? <R>(f: () => R): R => f() : noGrad;
+  // with createGraph the intermediates of each op's backward stay alive: later nodes may read them
+  const scope = opts.createGraph ? <R>(f: () => R): R => f() : tidy;
+  run(() => {
     grads.set(root, opts.seed ?? ones(root.shape, root.backend));
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -78,7 +87,7 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
       }
       if (t.node) {
         const node = t.node;
-        const gin = tidy(() => node.backward(g!));
+        const gin = scope(() => node.backward(g!));
         for (let k = 0; k < node.inputs.length; k++) {
           const p = node.inputs[k], gp = gin[k];
           if (!gp) continue;

@@ -1,6 +1,6 @@
 // Neural-network ops: log-softmax, cross-entropy, convolutions (bounded-width,
 // locally connected, full-width circular), batch norm, pooling.
-import type { CircConvParams, ConvParams, PadMode } from '../backends/backend.ts';
+import type { Buffer, CircConvParams, ConvParams, PadMode } from '../backends/backend.ts';
 import { record, Tensor, wrap } from '../tensor.ts';
 import { fmt, normAxis, ShapeError } from '../core/shape.ts';
 import { backendOf, requireRank } from './util.ts';
@@ -63,6 +63,35 @@ export interface Conv2dOptions {
   mode?: PadMode;
 }
 
+/** The three kernels of a layer that is bilinear in its input and weight (conv2d, local2d, circConv2d). */
+interface BilinearKernels {
+  fwd(x: Buffer, w: Buffer): Buffer;
+  gradInput(g: Buffer, w: Buffer): Buffer;
+  gradFilter(x: Buffer, g: Buffer): Buffer;
+}
+
+/**
+ * y = F(x, w) for a bilinear F, with its gradients as recorded ops so that they can be
+ * differentiated again (backward with createGraph). With <h, .> the pairing of outputs:
+ * gradInput(g, w) is bilinear in (g, w), its adjoint in g is F(., w) and in w is
+ * gradFilter(., g); gradFilter(x, g) has adjoints gradInput(g, .) and F(x, .).
+ */
+function bilinear(op: string, k: BilinearKernels, xShape: readonly number[], wShape: readonly number[], yShape: number[], attrs: Record<string, unknown>): (x: Tensor, w: Tensor) => Tensor {
+  const fwd = (x: Tensor, w: Tensor): Tensor => record(wrap(k.fwd(x.buffer, w.buffer), yShape, x.backend), op, [x, w], (g) => [
+    x.requiresGrad ? gradInput(g, w) : null,
+    w.requiresGrad ? gradFilter(x, g) : null,
+  ], attrs);
+  const gradInput = (g: Tensor, w: Tensor): Tensor => record(wrap(k.gradInput(g.buffer, w.buffer), [...xShape], g.backend), `${op}GradInput`, [g, w], (h) => [
+    g.requiresGrad ? fwd(h, w) : null,
+    w.requiresGrad ? gradFilter(h, g) : null,
+  ], attrs);
+  const gradFilter = (x: Tensor, g: Tensor): Tensor => record(wrap(k.gradFilter(x.buffer, g.buffer), [...wShape], x.backend), `${op}GradFilter`, [x, g], (h) => [
+    x.requiresGrad ? gradInput(g, h) : null,
+    g.requiresGrad ? fwd(x, h) : null,
+  ], attrs);
+  return fwd;
+}
+
 export function convParams(op: string, x: Tensor, kh: number, kw: number, O: number, wC: number, opts: Conv2dOptions): ConvParams {
   requireRank(op, x, 4, 'input [N, C, H, W]');
   const [N, C, H, W] = x.shape;
@@ -91,11 +120,9 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dO
   const be = backendOf('conv2d', x, w);
   requireRank('conv2d', w, 4, 'weight [O, C, kh, kw]');
   const p = convParams('conv2d', x, w.shape[2], w.shape[3], w.shape[0], w.shape[1], opts);
-  let y = wrap(be.conv2d(x.buffer, w.buffer, p), [p.N, p.O, p.Ho, p.Wo], be);
-  y = record(y, 'conv2d', [x, w], (g) => [
-    x.requiresGrad ? wrap(be.conv2dGradInput(g.buffer, w.buffer, p), x.shape, be) : null,
-    w.requiresGrad ? wrap(be.conv2dGradFilter(x.buffer, g.buffer, p), w.shape, be) : null,
-  ], { ...p });
+  const y = bilinear('conv2d', {
+    fwd: (a, b) => be.conv2d(a, b, p), gradInput: (g, b) => be.conv2dGradInput(g, b, p), gradFilter: (a, g) => be.conv2dGradFilter(a, g, p),
+  }, x.shape, w.shape, [p.N, p.O, p.Ho, p.Wo], { ...p })(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
@@ -111,11 +138,9 @@ export function local2d(x: Tensor, w: Tensor, kernel: [number, number], bias?: T
   if (w.shape[2] !== p.Ho || w.shape[3] !== p.Wo || w.shape[4] !== kh * kw) {
     throw new ShapeError('local2d', `weight ${fmt(w.shape)} does not fit output ${p.Ho}x${p.Wo} with kernel ${kh}x${kw} (want [${p.O}, ${p.C}, ${p.Ho}, ${p.Wo}, ${kh * kw}])`);
   }
-  let y = wrap(be.local2d(x.buffer, w.buffer, p), [p.N, p.O, p.Ho, p.Wo], be);
-  y = record(y, 'local2d', [x, w], (g) => [
-    x.requiresGrad ? wrap(be.local2dGradInput(g.buffer, w.buffer, p), x.shape, be) : null,
-    w.requiresGrad ? wrap(be.local2dGradFilter(x.buffer, g.buffer, p), w.shape, be) : null,
-  ], { ...p });
+  const y = bilinear('local2d', {
+    fwd: (a, b) => be.local2d(a, b, p), gradInput: (g, b) => be.local2dGradInput(g, b, p), gradFilter: (a, g) => be.local2dGradFilter(a, g, p),
+  }, x.shape, w.shape, [p.N, p.O, p.Ho, p.Wo], { ...p })(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, p.Ho, p.Wo])) : y;
 }
 
@@ -131,11 +156,9 @@ export function circConv2d(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const [N, C, H, W] = x.shape;
   if (w.shape[1] !== C || w.shape[2] !== H || w.shape[3] !== W) throw new ShapeError('circConv2d', `weight ${fmt(w.shape)} must be [O, ${C}, ${H}, ${W}] for input ${fmt(x.shape)}`);
   const p: CircConvParams = { N, C, O: w.shape[0], H, W };
-  let y = wrap(be.circConv2d(x.buffer, w.buffer, p), [N, p.O, H, W], be);
-  y = record(y, 'circConv2d', [x, w], (g) => [
-    x.requiresGrad ? wrap(be.circConv2dGradInput(g.buffer, w.buffer, p), x.shape, be) : null,
-    w.requiresGrad ? wrap(be.circConv2dGradFilter(x.buffer, g.buffer, p), w.shape, be) : null,
-  ], { ...p });
+  const y = bilinear('circConv2d', {
+    fwd: (a, b) => be.circConv2d(a, b, p), gradInput: (g, b) => be.circConv2dGradInput(g, b, p), gradFilter: (a, g) => be.circConv2dGradFilter(a, g, p),
+  }, x.shape, w.shape, [N, p.O, H, W], { ...p })(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
