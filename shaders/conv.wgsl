@@ -7,6 +7,8 @@
 // atomics): for input row y and tap row u the output rows are the i with
 // i*stride = y + padTop - u + t*H, t = 0 for zero padding, t over the few
 // wraps that fit for circular padding.
+// The two layers differ only in where a tap's weight lives: the forward and
+// input-gradient bodies are shared, and each kernel defines wIndex.
 
 struct Params {
   N: u32, C: u32, H: u32, W: u32,
@@ -43,7 +45,8 @@ fn wrapRange(base: i32, len: i32, last: i32) -> vec2<i32> {
   return vec2<i32>(-floorDiv(base, len), floorDiv(last - base, len));
 }
 
-//// kernel: conv2d
+//// body: forward
+// Y[n,o,i,j] = sum over taps (u,v) and channels c of W[wIndex(o,c,i,j,u,v)] * X[n,c,tap]
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
@@ -56,27 +59,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = (e / (P.Wo * P.Ho)) % P.O;
   let n = e / (P.Wo * P.Ho * P.O);
   let HW = P.H * P.W;
-  let K = P.kh * P.kw;
   var acc = 0.0;
   let xb = n * P.C * HW;
-  let wb = o * P.C * K;
   for (var u = 0u; u < P.kh; u++) {
     for (var v = 0u; v < P.kw; v++) {
       let t = tap(i, j, u, v);
       if (t < 0) { continue; }
       var xi = xb + u32(t);
-      var wi = wb + u * P.kw + v;
       for (var c = 0u; c < P.C; c++) {
-        acc += Wt[wi] * X[xi];
+        acc += Wt[wIndex(o, c, i, j, u, v)] * X[xi];
         xi += HW;
-        wi += K;
       }
     }
   }
   Y[e] = acc;
 }
 
-//// kernel: conv2dGradInput
+//// body: gradInput
+// DX[n,c,y,x] = sum over the outputs (i,j) and taps (u,v) that read input cell (y,x)
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> DX: array<f32>;
@@ -91,7 +91,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = i32(P.stride);
   let lastI = (i32(P.Ho) - 1) * s;
   let lastJ = (i32(P.Wo) - 1) * s;
-  let K = P.kh * P.kw;
   var acc = 0.0;
   for (var u = 0u; u < P.kh; u++) {
     let by = y + i32(P.pt) - i32(u);
@@ -108,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           if (jx < 0 || jx > lastJ || jx % s != 0) { continue; }
           let j = u32(jx / s);
           for (var o = 0u; o < P.O; o++) {
-            acc += G[((n * P.O + o) * P.Ho + i) * P.Wo + j] * Wt[(o * P.C + c) * K + u * P.kw + v];
+            acc += G[((n * P.O + o) * P.Ho + i) * P.Wo + j] * Wt[wIndex(o, c, i, j, u, v)];
           }
         }
       }
@@ -116,6 +115,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   DX[e] = acc;
 }
+
+//// kernel: conv2d
+// shared weights W[O, C, kh, kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return ((o * P.C + c) * P.kh + u) * P.kw + v; }
+//// insert: forward
+
+//// kernel: conv2dGradInput
+// shared weights W[O, C, kh, kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return ((o * P.C + c) * P.kh + u) * P.kw + v; }
+//// insert: gradInput
 
 //// kernel: conv2dGradFilter
 // One workgroup per weight element; its 64 invocations split the N*Ho*Wo sum.
@@ -158,79 +167,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 //// kernel: local2d
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> Wt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = lin(wid, nwg, lid);
-  if (e >= P.size) { return; }
-  let j = e % P.Wo;
-  let i = (e / P.Wo) % P.Ho;
-  let o = (e / (P.Wo * P.Ho)) % P.O;
-  let n = e / (P.Wo * P.Ho * P.O);
-  let HW = P.H * P.W;
-  let K = P.kh * P.kw;
-  var acc = 0.0;
-  let xb = n * P.C * HW;
-  let wb = ((o * P.C * P.Ho + i) * P.Wo + j) * K;
-  let wcs = P.Ho * P.Wo * K;
-  for (var u = 0u; u < P.kh; u++) {
-    for (var v = 0u; v < P.kw; v++) {
-      let t = tap(i, j, u, v);
-      if (t < 0) { continue; }
-      var xi = xb + u32(t);
-      var wi = wb + u * P.kw + v;
-      for (var c = 0u; c < P.C; c++) {
-        acc += Wt[wi] * X[xi];
-        xi += HW;
-        wi += wcs;
-      }
-    }
-  }
-  Y[e] = acc;
-}
+// one filter per output position: W[O, C, Ho, Wo, kh*kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return (((o * P.C + c) * P.Ho + i) * P.Wo + j) * P.kh * P.kw + u * P.kw + v; }
+//// insert: forward
 
 //// kernel: local2dGradInput
-@group(0) @binding(1) var<storage, read> G: array<f32>;
-@group(0) @binding(2) var<storage, read> Wt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let e = lin(wid, nwg, lid);
-  if (e >= P.size) { return; }
-  let x = i32(e % P.W);
-  let y = i32((e / P.W) % P.H);
-  let c = (e / (P.W * P.H)) % P.C;
-  let n = e / (P.W * P.H * P.C);
-  let s = i32(P.stride);
-  let lastI = (i32(P.Ho) - 1) * s;
-  let lastJ = (i32(P.Wo) - 1) * s;
-  let K = P.kh * P.kw;
-  var acc = 0.0;
-  for (var u = 0u; u < P.kh; u++) {
-    let by = y + i32(P.pt) - i32(u);
-    let ry = wrapRange(by, i32(P.H), lastI);
-    for (var ty = ry.x; ty <= ry.y; ty++) {
-      let iy = by + ty * i32(P.H);
-      if (iy < 0 || iy > lastI || iy % s != 0) { continue; }
-      let i = u32(iy / s);
-      for (var v = 0u; v < P.kw; v++) {
-        let bx = x + i32(P.pl) - i32(v);
-        let rx = wrapRange(bx, i32(P.W), lastJ);
-        for (var tx = rx.x; tx <= rx.y; tx++) {
-          let jx = bx + tx * i32(P.W);
-          if (jx < 0 || jx > lastJ || jx % s != 0) { continue; }
-          let j = u32(jx / s);
-          for (var o = 0u; o < P.O; o++) {
-            acc += G[((n * P.O + o) * P.Ho + i) * P.Wo + j] * Wt[(((o * P.C + c) * P.Ho + i) * P.Wo + j) * K + u * P.kw + v];
-          }
-        }
-      }
-    }
-  }
-  DX[e] = acc;
-}
+// one filter per output position: W[O, C, Ho, Wo, kh*kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return (((o * P.C + c) * P.Ho + i) * P.Wo + j) * P.kh * P.kw + u * P.kw + v; }
+//// insert: gradInput
 
 //// kernel: local2dGradFilter
 // One invocation per weight element w[o,c,i,j,u,v]: a sum over the batch.
