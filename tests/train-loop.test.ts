@@ -1,5 +1,5 @@
 // Training: SGD semantics, schedules, resume == uninterrupted, NaN stop, flat memory, learning, CLI.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +129,32 @@ describe('training loop', () => {
 });
 
 describe('ifrlab train (CLI)', () => {
+  it('Ctrl-C checkpoints the batch in progress, exits 130, and --resume finishes the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ifr-sigint-'));
+    const { run } = await import('../src/cli/train.ts');
+    const listeners = process.listenerCount('SIGINT');
+    try {
+      const args = ['--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=96,test=32', '--epochs', '2', '--batch', '32', '--backend', 'reference', '--out', dir];
+      // the signal arrives right after the initial evaluation, i.e. during the first batch
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        if (String(chunk).includes('epoch 0 (initial)')) process.emit('SIGINT');
+        return true;
+      });
+      try { await run(args); } finally { spy.mockRestore(); }
+      const code = process.exitCode;
+      process.exitCode = 0;
+      expect(code).toBe(130);
+      let log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')) as TrainLog;
+      expect(log.status).toBe('interrupted');
+      expect(log.lastCheckpoint).toBe('epoch-000-batch-00001');
+      expect(process.listenerCount('SIGINT')).toBe(listeners);
+      await run([...args, '--resume', '--quiet']);
+      log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')) as TrainLog;
+      expect(log.status).toBe('done');
+      expect(log.history.map((h) => h.epoch)).toEqual([0, 1, 2]);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  }, 60_000);
+
   it('writes log.json and checkpoints; --resume finishes an interrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ifr-train-'));
     const { run } = await import('../src/cli/train.ts');

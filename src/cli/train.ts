@@ -87,15 +87,27 @@ export async function run(argv: string[]): Promise<void> {
     last = t;
     err(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`);
   };
+  // Ctrl-C (or SIGTERM): finish the batch, checkpoint it, write the log, exit; a second one quits at once
+  let stopRequested = false;
+  const onSignal = (): void => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    err(`\ninterrupt: stopping after this batch (checkpoint + log.json); press Ctrl-C again to quit at once\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const { log } = await train(ds, cfg, dirSink(f.out), {
-      backend: backend.name, resume, progress,
+      backend: backend.name, resume, progress, stopRequested: () => stopRequested,
       log: (line) => err(`${tty && !f.quiet ? '\r\x1b[K' : ''}${line}\n`),
     });
     if (log.status === 'done') err(`done: best test accuracy ${(100 * (log.bestTestAccuracy ?? 0)).toFixed(2)}% at epoch ${log.best?.epoch}; ${log.wallSeconds.toFixed(0)} s; log ${f.out}/log.json\n`);
-    else err(`stopped (${log.status}); continue with --resume\n`);
+    else { err(`stopped (${log.status}); continue with --resume\n`); if (stopRequested) process.exitCode = 130; }
   } catch (e) {
     if (e instanceof TrainingDiverged) { err(`\n${e.message}\n`); process.exitCode = 1; return; }
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -144,7 +144,11 @@ export function defaultLearningRate(spec: string): number {
 }
 
 /** Train (or resume) a model on a data set. Returns the final log. */
-export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
+/**
+ * `stopRequested` is polled after every batch: when it returns true (Ctrl-C in the CLI), the run
+ * checkpoints that batch, writes the log with status 'interrupted' and returns; --resume continues.
+ */
+export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void; stopRequested?: () => boolean } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
   const shape = dsFull.shape;
   const trainSplit = limitSplit(dsFull.train, cfg.limitTrain, shape);
   const testSplit = limitSplit(dsFull.test, cfg.limitTest, shape);
@@ -220,6 +224,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       say(`epoch 0 (initial): test loss ${ev.loss.toFixed(4)}, accuracy ${(100 * ev.accuracy).toFixed(2)}%`);
     }
     let batchesThisRun = 0;
+    const stopNow = (): boolean => (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) || !!opts.stopRequested?.();
     const liveAtStart = memory().tensors;
     for (let epoch = epoch0; epoch < cfg.epochs; epoch++) {
       opt.lr = schedule.lr(epoch);
@@ -261,7 +266,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
           const left = (cfg.epochs - epoch - 1) * trainSplit.n + (trainSplit.n - Math.min(b * cfg.batchSize, trainSplit.n));
           opts.progress({ epoch: epoch + 1, epochs: cfg.epochs, batch: b, batches: nb, loss: part.lossSum / part.seen, accuracy: part.correct / part.seen, examplesPerSecond: eps, etaSeconds: left / eps });
         }
-        const interrupted = cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches;
+        const interrupted = stopNow();
         if (b < nb && ((cfg.checkpointEveryBatches > 0 && b % cfg.checkpointEveryBatches === 0) || interrupted)) {
           const { wallStart: _w, ...p } = part;
           await save(`epoch-${pad(epoch, 3)}-batch-${pad(b, 5)}`, metaFor(epoch, b, { partial: p, trainLoss: part.lossSum / part.seen }));
@@ -287,7 +292,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       await save(name, metaFor(epoch + 1, 0, { testAccuracy: ev.accuracy, trainLoss: rec.trainLoss, trainAccuracy: rec.trainAccuracy }));
       if (isBest) await sink.markBest(name);
       say(`epoch ${epoch + 1}/${cfg.epochs}: lr ${opt.lr.toPrecision(3)}, train loss ${rec.trainLoss!.toFixed(4)}, train acc ${(100 * rec.trainAccuracy!).toFixed(2)}%, test acc ${(100 * ev.accuracy).toFixed(2)}%, ${rec.examplesPerSecond!.toFixed(0)} ex/s, ${rec.seconds.toFixed(1)} s, live tensors ${memory().tensors - liveAtStart >= 0 ? '+' : ''}${memory().tensors - liveAtStart}`);
-      if (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches && epoch + 1 < cfg.epochs) {
+      if (stopNow() && epoch + 1 < cfg.epochs) {
         log.status = 'interrupted';
         await sink.writeLog(log);
         return { log, model };
