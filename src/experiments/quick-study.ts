@@ -48,7 +48,7 @@ export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
     if (fc && fwc) {
       const raw = [fwc.norms.backward.betaL1.mean, fc.norms.backward.betaL1.mean];
       const pre = [fwc.norms.paperBeta?.betaL1.mean ?? NaN, fc.norms.paperBeta?.betaL1.mean ?? NaN];
-      claims.push(`- Full-width conv has a smaller ‖β̂‖₁ than fully connected (paper Table 3: 1598 vs 2232): with the paper's β preprocessing ${fmtFixed(pre[0], 1)} vs ${fmtFixed(pre[1], 1)} (${pre[0] < pre[1] ? 'agrees' : 'DISAGREES'}); raw gradients ${fmtFixed(raw[0], 1)} vs ${fmtFixed(raw[1], 1)} (${raw[0] < raw[1] ? 'agrees' : 'DISAGREES'}); scale-free sparsity ‖β̂‖₁/‖β̂‖₂ of the raw gradient: FWC ${fmtFixed(fwc.norms.unitary.betaL1.mean / fwc.norms.unitary.betaL2.mean, 2)}, FC ${fmtFixed(fc.norms.unitary.betaL1.mean / fc.norms.unitary.betaL2.mean, 2)} (smaller = sparser).`);
+      claims.push(`- Full-width conv has a smaller ‖β̂‖₁ than fully connected (paper Table 3: 1598 vs 2232): with the paper's β preprocessing ${fmtFixed(pre[0], 1)} vs ${fmtFixed(pre[1], 1)} (${pre[0] < pre[1] ? 'agrees' : 'DISAGREES'}); raw gradients (NumPy's unnormalised fft2 scale; the table above is unitary) ${fmtFixed(raw[0], 1)} vs ${fmtFixed(raw[1], 1)} (${raw[0] < raw[1] ? 'agrees' : 'DISAGREES'}); scale-free sparsity ‖β̂‖₁/‖β̂‖₂ of the raw gradient: FWC ${fmtFixed(fwc.norms.unitary.betaL1.mean / fwc.norms.unitary.betaL2.mean, 2)}, FC ${fmtFixed(fc.norms.unitary.betaL1.mean / fc.norms.unitary.betaL2.mean, 2)} (smaller = sparser).`);
     }
     if (bwc && (fc || fwc)) {
       const vs = [fc && ['FC', fc] as const, fwc && ['FWC', fwc] as const].filter(Boolean) as (readonly [string, typeof bwc])[];
