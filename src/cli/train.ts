@@ -1,4 +1,5 @@
 // ifrlab train --model SPEC --data NAME --out DIR [options]
+import { setImmediate } from 'node:timers';
 import { parseFlags, helpText, type FlagSpec } from './args.ts';
 import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
 import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../train/trainer.ts';
@@ -87,18 +88,20 @@ export async function run(argv: string[]): Promise<void> {
     last = t;
     err(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`);
   };
-  // Ctrl-C (or SIGTERM): finish the batch, checkpoint it, write the log, exit; a second one quits at once
+  // Ctrl-C (or SIGTERM): finish the batch, checkpoint it, write the log, exit; a second one quits after the batch
   let stopRequested = false;
   const onSignal = (): void => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    err(`\ninterrupt: stopping after this batch (checkpoint + log.json); press Ctrl-C again to quit at once\n`);
+    err(`\ninterrupt: stopping after this batch (checkpoint + log.json); press Ctrl-C again to quit without saving\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const { log } = await train(ds, cfg, dirSink(f.out), {
-      backend: backend.name, resume, progress, stopRequested: () => stopRequested,
+      backend: backend.name, resume, progress,
+      // one turn of the event loop per batch, so that the signal handler runs
+      stopRequested: () => new Promise<boolean>((done) => setImmediate(() => done(stopRequested))),
       log: (line) => err(`${tty && !f.quiet ? '\r\x1b[K' : ''}${line}\n`),
     });
     if (log.status === 'done') err(`done: best test accuracy ${(100 * (log.bestTestAccuracy ?? 0)).toFixed(2)}% at epoch ${log.best?.epoch}; ${log.wallSeconds.toFixed(0)} s; log ${f.out}/log.json\n`);

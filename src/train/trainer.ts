@@ -145,10 +145,12 @@ export function defaultLearningRate(spec: string): number {
 
 /** Train (or resume) a model on a data set. Returns the final log. */
 /**
- * `stopRequested` is polled after every batch: when it returns true (Ctrl-C in the CLI), the run
+ * `stopRequested` is awaited after every batch: when it gives true (Ctrl-C in the CLI), the run
  * checkpoints that batch, writes the log with status 'interrupted' and returns; --resume continues.
+ * (The CLI's version yields to the event loop first: a batch on the WASM backend never does, so
+ * without it a signal would only be seen at the next file write.)
  */
-export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void; stopRequested?: () => boolean } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
+export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean> } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
   const shape = dsFull.shape;
   const trainSplit = limitSplit(dsFull.train, cfg.limitTrain, shape);
   const testSplit = limitSplit(dsFull.test, cfg.limitTest, shape);
@@ -224,7 +226,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       say(`epoch 0 (initial): test loss ${ev.loss.toFixed(4)}, accuracy ${(100 * ev.accuracy).toFixed(2)}%`);
     }
     let batchesThisRun = 0;
-    const stopNow = (): boolean => (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) || !!opts.stopRequested?.();
+    const stopNow = async (): Promise<boolean> => (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) || !!(await opts.stopRequested?.());
     const liveAtStart = memory().tensors;
     for (let epoch = epoch0; epoch < cfg.epochs; epoch++) {
       opt.lr = schedule.lr(epoch);
@@ -266,7 +268,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
           const left = (cfg.epochs - epoch - 1) * trainSplit.n + (trainSplit.n - Math.min(b * cfg.batchSize, trainSplit.n));
           opts.progress({ epoch: epoch + 1, epochs: cfg.epochs, batch: b, batches: nb, loss: part.lossSum / part.seen, accuracy: part.correct / part.seen, examplesPerSecond: eps, etaSeconds: left / eps });
         }
-        const interrupted = stopNow();
+        const interrupted = await stopNow();
         if (b < nb && ((cfg.checkpointEveryBatches > 0 && b % cfg.checkpointEveryBatches === 0) || interrupted)) {
           const { wallStart: _w, ...p } = part;
           await save(`epoch-${pad(epoch, 3)}-batch-${pad(b, 5)}`, metaFor(epoch, b, { partial: p, trainLoss: part.lossSum / part.seen }));
@@ -292,7 +294,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       await save(name, metaFor(epoch + 1, 0, { testAccuracy: ev.accuracy, trainLoss: rec.trainLoss, trainAccuracy: rec.trainAccuracy }));
       if (isBest) await sink.markBest(name);
       say(`epoch ${epoch + 1}/${cfg.epochs}: lr ${opt.lr.toPrecision(3)}, train loss ${rec.trainLoss!.toFixed(4)}, train acc ${(100 * rec.trainAccuracy!).toFixed(2)}%, test acc ${(100 * ev.accuracy).toFixed(2)}%, ${rec.examplesPerSecond!.toFixed(0)} ex/s, ${rec.seconds.toFixed(1)} s, live tensors ${memory().tensors - liveAtStart >= 0 ? '+' : ''}${memory().tensors - liveAtStart}`);
-      if (stopNow() && epoch + 1 < cfg.epochs) {
+      if (epoch + 1 < cfg.epochs && await stopNow()) {
         log.status = 'interrupted';
         await sink.writeLog(log);
         return { log, model };
