@@ -37,24 +37,29 @@ export async function setBackend(b: BackendName | Backend): Promise<Backend> {
   return backend;
 }
 
+/** One backend that setFastestBackend tried: started, skipped (software) or failed (error). */
+export interface BackendAttempt { name: string; error?: string; software?: boolean }
+
 /**
  * Try the backends from fastest to slowest and make the first that starts
- * current. A software-emulated device (WebGPU on a CPU rasteriser) is skipped:
- * the WASM backend is faster there.
+ * current. A software-emulated device (WebGPU on a CPU rasteriser) is skipped
+ * unless it is the last choice: the WASM backend, and even the reference one,
+ * are faster there. Each attempt is appended to `tried` (the web lab shows it).
  */
-export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm', 'reference']): Promise<Backend> {
-  const errors: string[] = [];
+export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm', 'reference'], tried: BackendAttempt[] = []): Promise<Backend> {
+  const first = tried.length;
   for (const name of order) {
     if (!factories.has(name)) continue;
     try {
       const b = await getBackend(name);
-      if (b.isSoftware && name !== order[order.length - 1]) { errors.push(`${name}: software adapter, skipped`); continue; }
+      if (b.isSoftware && name !== order[order.length - 1]) { tried.push({ name, software: true, error: 'software adapter, skipped (WASM is faster)' }); continue; }
+      tried.push({ name, software: !!b.isSoftware });
       return await setBackend(b);
     } catch (e) {
-      errors.push(`${name}: ${(e as Error).message}`);
+      tried.push({ name, error: (e as Error).message });
     }
   }
-  throw new Error(`no backend could start:\n${errors.join('\n')}`);
+  throw new Error(`no backend could start:\n${tried.slice(first).map((t) => `${t.name}: ${t.error}`).join('\n')}`);
 }
 
 export function availableBackends(): BackendName[] {

@@ -1,6 +1,7 @@
 // Messages between the page (main.ts) and the engine worker (worker.ts).
 // Requests carry an id and get exactly one reply {id, ok, result | error};
 // training streams 'progress' events without an id.
+import type { BackendAttempt } from '../../src/backends/registry.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'reference';
 
@@ -21,7 +22,7 @@ export type Request =
   | { op: 'graph'; n: number }
   | { op: 'specInfo'; spec: string };
 
-export interface InitResult { backend: string; tried: { name: string; error?: string; software?: boolean }[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
+export interface InitResult { backend: string; tried: BackendAttempt[]; hasGpuAdapter: boolean; specs: string[]; attacks: string[] }
 export interface DataInfo { name: string; n: number; train: number; test: number; shape: number[]; classes: number[] }
 export interface ProgressEvent { event: 'progress'; step: number; loss: number; acc: number; testLoss?: number; testAcc?: number; checkpoints: number }
 export interface TrainDone { event: 'trainDone'; reason: 'finished' | 'stopped' | 'error'; error?: string; steps: number; parameters: number; checkpoints: { step: number }[] }

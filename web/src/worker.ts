@@ -4,10 +4,10 @@
 // src/analysis, src/io (checkpoints). Backend: WebGPU when the browser gives
 // an adapter and the backend starts, else WASM, else the reference backend.
 import {
-  Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, sqrt, square, sum, tensor, tidy, topoOrder,
+  Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
-import type { Backend, BackendName } from '../../src/index.ts';
+import type { BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/nn/types.ts';
 import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/nn/models.ts';
 import { SGD } from '../../src/train/optim.ts';
@@ -60,32 +60,20 @@ async function init(prefer: string): Promise<InitResult> {
       if (!hasGpuAdapter) adapterError = 'navigator.gpu.requestAdapter() gave no adapter';
     } catch (e) { adapterError = `requestAdapter failed: ${(e as Error).message}`; }
   }
-  const all: BackendName[] = ['webgpu', 'wasm', 'reference'];
-  const order = prefer === 'auto' ? all : [prefer as BackendName, ...all.filter((b) => b !== prefer)];
   const tried: InitResult['tried'] = [];
-  // Auto mode passes over a software WebGPU adapter (SwiftShader, llvmpipe) as setFastestBackend does:
-  // WASM is about 15x faster there. It is kept as the fallback should WASM fail to start.
-  let softGpu: Backend | null = null;
-  for (const name of order) {
-    if (name === 'webgpu' && !hasGpuAdapter) { tried.push({ name, error: adapterError }); continue; }
-    if (name === 'reference' && softGpu) {
-      await setBackend(softGpu);
-      backendName = 'webgpu';
-      tried.push({ name: 'webgpu', software: true });
-      break;
-    }
+  if (!hasGpuAdapter) tried.push({ name: 'webgpu', error: adapterError });
+  const usable = (['webgpu', 'wasm', 'reference'] as BackendName[]).filter((b) => b !== 'webgpu' || hasGpuAdapter);
+  // a backend picked in the menu is used as it is (a software adapter too); otherwise, or when it
+  // fails, the shared choice: fastest first, a software WebGPU adapter passed over for WASM
+  let chosen: string | null = null;
+  if (prefer !== 'auto' && usable.includes(prefer as BackendName)) {
     try {
-      const b = await setBackend(name);
-      if (prefer === 'auto' && name === 'webgpu' && b.isSoftware) {
-        softGpu = b;
-        tried.push({ name, software: true, error: 'software adapter, WASM is faster here (the Use menu forces WebGPU)' });
-        continue;
-      }
-      backendName = name;
-      tried.push({ name, software: !!b.isSoftware });
-      break;
-    } catch (e) { tried.push({ name, error: (e as Error).message }); }
+      const b = await setBackend(prefer as BackendName);
+      tried.push({ name: prefer, software: !!b.isSoftware });
+      chosen = prefer;
+    } catch (e) { tried.push({ name: prefer, error: (e as Error).message }); }
   }
+  backendName = chosen ?? (await setFastestBackend(usable.filter((b) => b !== prefer), tried)).name;
   return { backend: backendName, tried, hasGpuAdapter, specs: SPECS, attacks: ATTACKS };
 }
 
