@@ -45,6 +45,14 @@ fn wrapRange(base: i32, len: i32, last: i32) -> vec2<i32> {
   return vec2<i32>(-floorDiv(base, len), floorDiv(last - base, len));
 }
 
+//// body: convWeights
+// shared weights W[O, C, kh, kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return ((o * P.C + c) * P.kh + u) * P.kw + v; }
+
+//// body: localWeights
+// one filter per output position: W[O, C, Ho, Wo, kh*kw]
+fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return (((o * P.C + c) * P.Ho + i) * P.Wo + j) * P.kh * P.kw + u * P.kw + v; }
+
 //// body: forward
 // Y[n,o,i,j] = sum over taps (u,v) and channels c of W[wIndex(o,c,i,j,u,v)] * X[n,c,tap]
 @group(0) @binding(1) var<storage, read> X: array<f32>;
@@ -117,13 +125,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 //// kernel: conv2d
-// shared weights W[O, C, kh, kw]
-fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return ((o * P.C + c) * P.kh + u) * P.kw + v; }
+//// insert: convWeights
 //// insert: forward
 
 //// kernel: conv2dGradInput
-// shared weights W[O, C, kh, kw]
-fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return ((o * P.C + c) * P.kh + u) * P.kw + v; }
+//// insert: convWeights
 //// insert: gradInput
 
 //// kernel: conv2dGradFilter
@@ -167,13 +173,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 //// kernel: local2d
-// one filter per output position: W[O, C, Ho, Wo, kh*kw]
-fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return (((o * P.C + c) * P.Ho + i) * P.Wo + j) * P.kh * P.kw + u * P.kw + v; }
+//// insert: localWeights
 //// insert: forward
 
 //// kernel: local2dGradInput
-// one filter per output position: W[O, C, Ho, Wo, kh*kw]
-fn wIndex(o: u32, c: u32, i: u32, j: u32, u: u32, v: u32) -> u32 { return (((o * P.C + c) * P.Ho + i) * P.Wo + j) * P.kh * P.kw + u * P.kw + v; }
+//// insert: localWeights
 //// insert: gradInput
 
 //// kernel: local2dGradFilter
