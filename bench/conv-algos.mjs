@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const T = await import(join(root, 'dist/src/index.js'));
-const { createWasmBackend } = await import(join(root, 'dist/src/backends/wasm/index.js'));
+const { createWasmBackend } = await import(join(root, 'dist/src/engine/backends/wasm/index.js'));
 const i = process.argv.indexOf('--threads');
 const be = await createWasmBackend(i > 0 ? { threads: Number(process.argv[i + 1]) } : {});
 const shapes = [

@@ -25,7 +25,7 @@ const minTime = Number(flag('time', '1.0'));
 const threads = flag('threads', null);
 
 if (threads) {
-  const { createWasmBackend } = await import(join(root, 'dist/src/backends/wasm/index.js'));
+  const { createWasmBackend } = await import(join(root, 'dist/src/engine/backends/wasm/index.js'));
   T.registerBackend('wasm', () => createWasmBackend({ threads: Number(threads) }));
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, linear, relu, reshape, Tensor, setBackend, ReferenceBackend, memory } from '../src/index.ts';
-import type { Classifier, ForwardContext } from '../src/nn/types.ts';
-import { pathObservables, perExampleNorm } from '../src/analysis/dynamics.ts';
-import { betaDeltaSpearman, saliency } from '../src/analysis/saliency.ts';
-import { normalArray } from '../src/core/random.ts';
+import type { Classifier, ForwardContext } from '../src/lab/nn/types.ts';
+import { pathObservables, perExampleNorm } from '../src/lab/analysis/dynamics.ts';
+import { betaDeltaSpearman, saliency } from '../src/lab/analysis/saliency.ts';
+import { normalArray } from '../src/engine/core/random.ts';
 
 await setBackend(new ReferenceBackend('float64'));
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   angularEnergy, averageSpectrum, dft2, fftshift2, fourierNorms, radialEnergy, spectra, toGrey,
-} from '../src/analysis/fourier.ts';
-import { pearson, rankAverage, spearman } from '../src/analysis/stats.ts';
-import { normalArray } from '../src/core/random.ts';
+} from '../src/lab/analysis/fourier.ts';
+import { pearson, rankAverage, spearman } from '../src/lab/analysis/stats.ts';
+import { normalArray } from '../src/engine/core/random.ts';
 
 const H = 32, W = 32;
 

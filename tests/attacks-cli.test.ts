@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as T from '../src/index.ts';
-import { loadDataset } from '../src/data/registry.ts';
-import { buildModel } from '../src/nn/models.ts';
-import { saveCheckpoint } from '../src/io/checkpoint.ts';
-import { decodeSafetensors } from '../src/io/safetensors.ts';
+import { loadDataset } from '../src/lab/data/registry.ts';
+import { buildModel } from '../src/lab/nn/models.ts';
+import { saveCheckpoint } from '../src/lab/io/checkpoint.ts';
+import { decodeSafetensors } from '../src/lab/io/safetensors.ts';
 import { run } from '../src/cli/attack.ts';
 
 let dir = '';

@@ -1,7 +1,7 @@
 // Attacks on linear models, where the answers are known in closed form.
 import { describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import * as A from '../src/attacks/index.ts';
+import * as A from '../src/lab/attacks/index.ts';
 import { randomLinear, type LinearModel } from './attacks-models.ts';
 
 const shape = [1, 8, 8], D = 64;

@@ -1,6 +1,6 @@
-// Small classifiers for the attack tests, built from ops (no dependency on src/nn).
+// Small classifiers for the attack tests, built from ops (no dependency on src/lab/nn).
 import * as T from '../src/index.ts';
-import type { Classifier } from '../src/nn/types.ts';
+import type { Classifier } from '../src/lab/nn/types.ts';
 
 /** logits = flatten(x) @ W^T + b, W [K, D] (row-major, float64 values given on the host). */
 export class LinearModel implements Classifier {

@@ -1,7 +1,7 @@
 // Attacks on a small ReLU network trained inside the test on generated data.
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import * as A from '../src/attacks/index.ts';
+import * as A from '../src/lab/attacks/index.ts';
 import { ReluNet } from './attacks-models.ts';
 
 const shape = [1, 6, 6], D = 36, K = 3;

@@ -3,9 +3,9 @@
 // projections and trust-region solvers.
 import { describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import * as A from '../src/attacks/index.ts';
+import * as A from '../src/lab/attacks/index.ts';
 import { randomLinear, ReluNet } from './attacks-models.ts';
-import type { Classifier } from '../src/nn/types.ts';
+import type { Classifier } from '../src/lab/nn/types.ts';
 
 const shape = [2, 3, 3], D = 18;
 

@@ -2,7 +2,7 @@
 // the gradient-path inspection API.
 import { describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import { philox } from '../src/core/random.ts';
+import { philox } from '../src/engine/core/random.ts';
 
 describe('counter-based random numbers', () => {
   test('Philox4x32-10 matches the Random123 known-answer vectors', () => {

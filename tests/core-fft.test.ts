@@ -2,7 +2,7 @@
 // against a direct circular convolution.
 import { describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import { normalArray } from '../src/core/random.ts';
+import { normalArray } from '../src/engine/core/random.ts';
 
 function dft(re: Float64Array, im: Float64Array, inverse: boolean): [Float64Array, Float64Array] {
   const n = re.length, s = inverse ? 1 : -1;

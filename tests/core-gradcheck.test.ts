@@ -123,8 +123,8 @@ describe('gradients match central finite differences in float64', () => {
 
   test('every op that records a gradient has a case in this table', () => {
     const recorded = new Set<string>();
-    for (const f of readdirSync(new URL('../src/ops/', import.meta.url))) {
-      const src = readFileSync(new URL(`../src/ops/${f}`, import.meta.url), 'utf8');
+    for (const f of readdirSync(new URL('../src/engine/ops/', import.meta.url))) {
+      const src = readFileSync(new URL(`../src/engine/ops/${f}`, import.meta.url), 'utf8');
       for (const m of src.matchAll(/record\([^,]+,\s*'(\w+)'/g)) recorded.add(m[1]);
       for (const m of src.matchAll(/unaryOp\('(\w+)', x, \(/g)) recorded.add(m[1]);
       for (const m of src.matchAll(/^\s+(\w+): \(g[,)]/gm)) recorded.add(m[1]);

@@ -2,13 +2,13 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCifar, parseIdxImages, parseIdxLabels, encodeCifar, encodeIdx, gunzip, sha256Hex } from '../src/data/formats.ts';
-import { loadDataset, readDatasetFile, DATASETS, type FileReader } from '../src/data/registry.ts';
-import { classCounts } from '../src/data/dataset.ts';
-import { decodePng, unfilter } from '../src/data/png.ts';
-import { untar } from '../src/data/archive.ts';
-import { dirReader } from '../src/platform/data.ts';
-import { uniformArray } from '../src/core/random.ts';
+import { parseCifar, parseIdxImages, parseIdxLabels, encodeCifar, encodeIdx, gunzip, sha256Hex } from '../src/lab/data/formats.ts';
+import { loadDataset, readDatasetFile, DATASETS, type FileReader } from '../src/lab/data/registry.ts';
+import { classCounts } from '../src/lab/data/dataset.ts';
+import { decodePng, unfilter } from '../src/lab/data/png.ts';
+import { untar } from '../src/lab/data/archive.ts';
+import { dirReader } from '../src/lab/platform/data.ts';
+import { uniformArray } from '../src/engine/core/random.ts';
 
 const SHARED = resolve(__dirname, '..', '..', 'shared', 'data');
 const haveCifar = existsSync(join(SHARED, 'cifar-10-batches-bin', 'data_batch_1.bin'));

@@ -1,14 +1,14 @@
 // The synthetic data set, batching, and the steganography transform checked through the FFT.
 import { describe, it, expect } from 'vitest';
-import { syntheticDataset } from '../src/data/synthetic.ts';
-import { steganography, stegoPattern } from '../src/data/steganography.ts';
-import { batches, epochOrder, gather, examples } from '../src/data/batches.ts';
-import { classCounts, channelStats, makeSplit, type Dataset } from '../src/data/dataset.ts';
-import { tensor } from '../src/ops/creation.ts';
-import { fft2, fftshift, toComplex } from '../src/ops/fft.ts';
-import { ReferenceBackend } from '../src/backends/reference/index.ts';
-import { fft2dInterleaved } from '../src/fft/host.ts';
-import '../src/backends/registry.ts';
+import { syntheticDataset } from '../src/lab/data/synthetic.ts';
+import { steganography, stegoPattern } from '../src/lab/data/steganography.ts';
+import { batches, epochOrder, gather, examples } from '../src/lab/data/batches.ts';
+import { classCounts, channelStats, makeSplit, type Dataset } from '../src/lab/data/dataset.ts';
+import { tensor } from '../src/engine/ops/creation.ts';
+import { fft2, fftshift, toComplex } from '../src/engine/ops/fft.ts';
+import { ReferenceBackend } from '../src/engine/backends/reference/index.ts';
+import { fft2dInterleaved } from '../src/engine/fft/host.ts';
+import '../src/engine/backends/registry.ts';
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
   if (a.length !== b.length) return false;

@@ -3,15 +3,15 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend, ReferenceBackend } from '../src/index.ts';
-import { nodeIO, runExperiment, type ExperimentContext } from '../src/experiments/index.ts';
-import { quickStudy } from '../src/experiments/quick-study.ts';
-import { dynamics } from '../src/experiments/dynamics.ts';
-import { fourierStatistics } from '../src/experiments/pipeline.ts';
-import { heatmap, linePlot, niceTicks, grid } from '../src/report/svg.ts';
-import { mdTable, pm } from '../src/report/markdown.ts';
-import { paperKey, TABLE1, TABLE3 } from '../src/experiments/paper.ts';
-import { normalArray } from '../src/core/random.ts';
-import type { ModelStudyConfig, ModelStudyResult } from '../src/experiments/model-study.ts';
+import { nodeIO, runExperiment, type ExperimentContext } from '../src/lab/experiments/index.ts';
+import { quickStudy } from '../src/lab/experiments/quick-study.ts';
+import { dynamics } from '../src/lab/experiments/dynamics.ts';
+import { fourierStatistics } from '../src/lab/experiments/pipeline.ts';
+import { heatmap, linePlot, niceTicks, grid } from '../src/lab/report/svg.ts';
+import { mdTable, pm } from '../src/lab/report/markdown.ts';
+import { paperKey, TABLE1, TABLE3 } from '../src/lab/experiments/paper.ts';
+import { normalArray } from '../src/engine/core/random.ts';
+import type { ModelStudyConfig, ModelStudyResult } from '../src/lab/experiments/model-study.ts';
 
 await setBackend(new ReferenceBackend('float32'));
 
@@ -107,7 +107,7 @@ describe('experiments end to end (tiny scale)', () => {
         snapshots: 2, n: 3, points: 20, attack: { eps: 8 / 255, steps: 3, absStepsize: 2 / 255 },
         minimal: { steps: 2, relStepsize: 0.5, initEps: 1 / 255, bisectSteps: 2, maxExpand: 4 },
       }));
-      const res = r.result as import('../src/experiments/dynamics.ts').DynamicsResult;
+      const res = r.result as import('../src/lab/experiments/dynamics.ts').DynamicsResult;
       expect(res.checkpoints.map((c) => c.step)).toEqual([0, 1, 2]);
       for (const c of res.checkpoints) {
         expect(c.adv.reluChange.length).toBe(3);
@@ -124,7 +124,7 @@ describe('experiments end to end (tiny scale)', () => {
 
 describe('report collection', () => {
   it('joins reports, demotes headings and rewrites figure links', async () => {
-    const { collectReports, relativePath } = await import('../src/report/collect.ts');
+    const { collectReports, relativePath } = await import('../src/lab/report/collect.ts');
     const rj = JSON.stringify({ experiment: 'quick-study', title: 'Quick study', reproduces: 'Table 1', scale: 'quick', backend: 'wasm', seconds: 12.3, finishedAt: 'now' });
     const page = collectReports([{ relDir: 'runs/qs', resultJson: rj, reportMd: '# Quick study\n\n## Table\n\n![spec](spectrum.svg)\n' }]);
     expect(page).toContain('| [quick-study](#quick-study) | Table 1 | - | quick | wasm | 12 | now | runs/qs |');
@@ -138,7 +138,7 @@ describe('report collection', () => {
 
 describe('progress bar', () => {
   it('prints about one line per 10% when not on a terminal, even when the loss in the label changes', async () => {
-    const { textProgress } = await import('../src/experiments/common.ts');
+    const { textProgress } = await import('../src/lab/experiments/common.ts');
     const lines: string[] = [];
     const p = textProgress((s) => lines.push(s), false);
     for (let i = 1; i <= 200; i++) p(`train fc-w16 loss ${(2 / i).toFixed(4)}`, i, 200);
@@ -168,7 +168,7 @@ describe('experiment CLI overrides', () => {
 
 describe('steganography experiment (tiny)', () => {
   it('trains every model under every condition and reports mean ± std beside the paper', async () => {
-    const { steganographyExperiment } = await import('../src/experiments/steganography.ts');
+    const { steganographyExperiment } = await import('../src/lab/experiments/steganography.ts');
     const out = mkdtempSync(join(tmpdir(), 'ifrlab-stego-'));
     try {
       const r = await runExperiment(steganographyExperiment, await ctxFor(out), (c) => ({

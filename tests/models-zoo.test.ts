@@ -2,12 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildModel, countParameters, parseSpec, formatSpec } from '../src/nn/models.ts';
-import { tensor, randUniform } from '../src/ops/creation.ts';
-import { tidy, memory } from '../src/tensor.ts';
-import { encodeSafetensors, decodeSafetensors } from '../src/io/safetensors.ts';
-import { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from '../src/io/checkpoint.ts';
-import '../src/backends/registry.ts';
+import { buildModel, countParameters, parseSpec, formatSpec } from '../src/lab/nn/models.ts';
+import { tensor, randUniform } from '../src/engine/ops/creation.ts';
+import { tidy, memory } from '../src/engine/tensor.ts';
+import { encodeSafetensors, decodeSafetensors } from '../src/lab/io/safetensors.ts';
+import { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from '../src/lab/io/checkpoint.ts';
+import '../src/engine/backends/registry.ts';
 
 const lin = (i: number, o: number) => i * o + o;
 const conv = (i: number, o: number, k: number, bias = true) => i * o * k * k + (bias ? o : 0);
@@ -145,10 +145,10 @@ describe('safetensors and checkpoints', () => {
 
 describe('model gradients (float64 finite differences through whole models)', () => {
   it('fwc, lc, bwc and resnet8 (training-mode batch norm): d loss / d parameter matches central differences', async () => {
-    const { setBackend, float64Backend } = await import('../src/backends/registry.ts');
-    const { crossEntropy } = await import('../src/ops/nn.ts');
-    const { backward } = await import('../src/autograd/backward.ts');
-    const prev = (await import('../src/tensor.ts')).engine.backend;
+    const { setBackend, float64Backend } = await import('../src/engine/backends/registry.ts');
+    const { crossEntropy } = await import('../src/engine/ops/nn.ts');
+    const { backward } = await import('../src/engine/autograd/backward.ts');
+    const prev = (await import('../src/engine/tensor.ts')).engine.backend;
     await setBackend(float64Backend());
     try {
       for (const [spec, shape] of [['fwc-c2-d3-relu', [2, 4, 4]], ['lc-k3-c2-d1-relu', [2, 5, 5]], ['bwc-k3-c2-d3-relu-pzero', [2, 5, 5]], ['resnet8', [3, 4, 4]]] as const) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TrainLog } from '../src/train/trainer.ts';
+import type { TrainLog } from '../src/lab/train/trainer.ts';
 
 const denoBin = resolve('node_modules', '.bin', 'deno');
 

@@ -3,14 +3,14 @@ import { describe, it, expect, vi } from 'vitest';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SGD } from '../src/train/optim.ts';
-import { makeSchedule } from '../src/train/schedule.ts';
-import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type TrainLog, type TrainSink, type ResumeState } from '../src/train/trainer.ts';
-import { encodeCheckpoint, decodeCheckpoint, type EncodedCheckpoint } from '../src/io/checkpoint.ts';
-import { syntheticDataset } from '../src/data/synthetic.ts';
-import { tensor } from '../src/ops/creation.ts';
-import { memory } from '../src/tensor.ts';
-import { setBackend } from '../src/backends/registry.ts';
+import { SGD } from '../src/lab/train/optim.ts';
+import { makeSchedule } from '../src/lab/train/schedule.ts';
+import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type TrainLog, type TrainSink, type ResumeState } from '../src/lab/train/trainer.ts';
+import { encodeCheckpoint, decodeCheckpoint, type EncodedCheckpoint } from '../src/lab/io/checkpoint.ts';
+import { syntheticDataset } from '../src/lab/data/synthetic.ts';
+import { tensor } from '../src/engine/ops/creation.ts';
+import { memory } from '../src/engine/tensor.ts';
+import { setBackend } from '../src/engine/backends/registry.ts';
 
 await setBackend('reference');
 

@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
-const built = existsSync(join(ROOT, 'src/backends/wasm/engine-bytes.generated.ts'));
+const built = existsSync(join(ROOT, 'src/engine/backends/wasm/engine-bytes.generated.ts'));
 
 test.skipIf(!existsSync(DENO) || !built)('deno: 2-thread wasm backend matches the reference (matmul, conv2d, fft2)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ifr-deno-'));
   const script = join(dir, 'check.ts');
   const src = (p: string) => JSON.stringify(join(ROOT, p));
   writeFileSync(script, `
-import { createWasmBackend } from ${src('src/backends/wasm/index.ts')};
-import { ReferenceBackend } from ${src('src/backends/reference/index.ts')};
+import { createWasmBackend } from ${src('src/engine/backends/wasm/index.ts')};
+import { ReferenceBackend } from ${src('src/engine/backends/reference/index.ts')};
 const w = await createWasmBackend({ threads: 2 });
 const r = new ReferenceBackend();
 let seed = 1;

@@ -5,11 +5,11 @@
 // reductions; <= 1e-6 for FFTs (float32 radix kernels with float64-derived twiddles)
 // at the hot sizes; elementwise ops are exact or within 2 float32 ulps.
 import { afterAll, describe, expect, test } from 'vitest';
-import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/index.ts';
-import { ReferenceBackend } from '../src/backends/reference/index.ts';
-import type { Backend, BinaryOp, ConvParams, UnaryOp } from '../src/backends/backend.ts';
-import { uniformArray } from '../src/core/random.ts';
-import { stridesOf } from '../src/core/shape.ts';
+import { createWasmBackend, type WasmBackend } from '../src/engine/backends/wasm/index.ts';
+import { ReferenceBackend } from '../src/engine/backends/reference/index.ts';
+import type { Backend, BinaryOp, ConvParams, UnaryOp } from '../src/engine/backends/backend.ts';
+import { uniformArray } from '../src/engine/core/random.ts';
+import { stridesOf } from '../src/engine/core/shape.ts';
 
 const ref = new ReferenceBackend('float32');
 let seed = 1;

@@ -1,14 +1,14 @@
 // Every op and its gradient on the WASM backend against the reference backend
-// (float32), through the public ops in src/ops: the same case table as the
+// (float32), through the public ops in src/engine/ops: the same case table as the
 // float64 finite-difference check (tests/helpers/op-cases.ts), plus larger
 // and odd shapes, with one and two threads. Tolerance: max|wasm - ref| / max|ref|
 // <= 1e-5 for values and for every input gradient.
 import { afterAll, describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
 import { Tensor } from '../src/index.ts';
-import type { Backend } from '../src/backends/backend.ts';
+import type { Backend } from '../src/engine/backends/backend.ts';
 import { cases, input, type Case } from './helpers/op-cases.ts';
-import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/index.ts';
+import { createWasmBackend, type WasmBackend } from '../src/engine/backends/wasm/index.ts';
 
 const ref = new T.ReferenceBackend('float32');
 

@@ -3,8 +3,8 @@
 // built here with the library's own encoders; and the 80/20 split rules.
 import { describe, expect, it } from 'vitest';
 import { fromFiles, synthetic } from '../web/src/datasets.ts';
-import { encodeCifar, encodeIdx } from '../src/data/formats.ts';
-import { gather } from '../src/data/batches.ts';
+import { encodeCifar, encodeIdx } from '../src/lab/data/formats.ts';
+import { gather } from '../src/lab/data/batches.ts';
 
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);

@@ -4,7 +4,7 @@
 // reference backend, within 1e-4 of the largest expected magnitude.
 import { describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
-import type { Backend } from '../src/backends/backend.ts';
+import type { Backend } from '../src/engine/backends/backend.ts';
 import { cases, input, type Case } from './helpers/op-cases.ts';
 import { gpu, relErr } from './webgpu-setup.ts';
 

@@ -3,7 +3,7 @@
 // forks pool gives every test file one). Every message names the way out:
 // setBackend('wasm').
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend } from '../src/backends/reference/index.ts';
+import { ReferenceBackend } from '../src/engine/backends/reference/index.ts';
 import { gpu, skipReason } from './webgpu-setup.ts';
 
 const d = gpu ? describe : describe.skip;

@@ -3,10 +3,10 @@
 // 1e-5 for elementwise/layout (exact up to f32 rounding), 1e-4 for sums and
 // FFTs (f32 accumulation vs the reference's f64).
 import { describe, expect, it } from 'vitest';
-import { ReferenceBackend } from '../src/backends/reference/index.ts';
-import type { BinaryOp, Buffer, ConvParams, MatmulParams, UnaryOp } from '../src/backends/backend.ts';
-import { uniformArray } from '../src/core/random.ts';
-import { stridesOf, sizeOf } from '../src/core/shape.ts';
+import { ReferenceBackend } from '../src/engine/backends/reference/index.ts';
+import type { BinaryOp, Buffer, ConvParams, MatmulParams, UnaryOp } from '../src/engine/backends/backend.ts';
+import { uniformArray } from '../src/engine/core/random.ts';
+import { stridesOf, sizeOf } from '../src/engine/core/shape.ts';
 import { gpu, relErr, skipReason } from './webgpu-setup.ts';
 
 const ref = new ReferenceBackend('float32');

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.ts';
 import type { Tensor } from '../src/index.ts';
-import { uniformArray } from '../src/core/random.ts';
-import { sizeOf } from '../src/core/shape.ts';
+import { uniformArray } from '../src/engine/core/random.ts';
+import { sizeOf } from '../src/engine/core/shape.ts';
 import { gpu, relErr, skipReason } from './webgpu-setup.ts';
 
 const ref = new T.ReferenceBackend('float32');

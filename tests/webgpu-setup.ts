@@ -1,10 +1,10 @@
 // Shared by the tests/webgpu-*.test.ts files: embed the WGSL, start the backend
 // once, and decide whether to skip (no adapter, locally) or fail (CI set).
 import { execFileSync } from 'node:child_process';
-import type { Backend } from '../src/backends/backend.ts';
+import type { Backend } from '../src/engine/backends/backend.ts';
 
 execFileSync(process.execPath, ['shaders/embed.mjs', '--quiet'], { cwd: new URL('..', import.meta.url) });
-const mod = await import('../src/backends/webgpu/index.ts');
+const mod = await import('../src/engine/backends/webgpu/index.ts');
 
 export type GPUBackend = InstanceType<typeof mod.WebGPUBackend>;
 export let gpu: GPUBackend | null = null;

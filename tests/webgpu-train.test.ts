@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.ts';
 import type { Backend, Tensor } from '../src/index.ts';
-import { uniformArray } from '../src/core/random.ts';
+import { uniformArray } from '../src/engine/core/random.ts';
 import { gpu, skipReason } from './webgpu-setup.ts';
 
 const d = gpu ? describe : describe.skip;

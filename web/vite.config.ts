@@ -11,7 +11,7 @@ const STUB = '\0ifrlab-platform-stub';
 export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /**
- * src/platform/* is the Node/Deno file-system layer; library modules import it
+ * src/lab/platform/* is the Node/Deno file-system layer; library modules import it
  * lazily (`await import('../platform/fs.ts')`) only for path-based
  * save/load. In the browser those imports resolve to a stub that throws a
  * clear error, so the bundle never pulls in node:fs.
@@ -26,7 +26,7 @@ function platformStub(): Plugin {
     },
     load(id) {
       if (id !== STUB) return null;
-      return `const fail = (name) => () => { throw new Error('src/platform/' + name + ' (files on disk) is not available in the browser; use the byte-level functions'); };
+      return `const fail = (name) => () => { throw new Error('src/lab/platform/' + name + ' (files on disk) is not available in the browser; use the byte-level functions'); };
 export default new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? fail(k) : undefined) });`;
     },
   };
@@ -53,7 +53,7 @@ function dataDir(): Plugin {
 
 export default defineConfig({
   root: here,
-  base: './',
+  base: './/',
   plugins: [platformStub(), dataDir()],
   // cross-origin isolation, so the WASM backend may use SharedArrayBuffer threads
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] }, headers: ISOLATION },

@@ -2,12 +2,12 @@
 // Attacks the first N test images of the checkpoint's data set and writes
 // DIR/summary.json and DIR/perturbations.safetensors.
 import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
-import { ATTACK_NAMES, attackNorm, NormalizedClassifier, runBatched, runNamedAttack, summarize, type AttackName, type NamedAttackOptions } from '../attacks/named.ts';
-import { randomDirections } from '../attacks/minimal.ts';
-import { finishResult, normOf } from '../attacks/common.ts';
-import { tensor } from '../ops/creation.ts';
-import { gather } from '../data/batches.ts';
+import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { ATTACK_NAMES, attackNorm, NormalizedClassifier, runBatched, runNamedAttack, summarize, type AttackName, type NamedAttackOptions } from '../lab/attacks/named.ts';
+import { randomDirections } from '../lab/attacks/minimal.ts';
+import { finishResult, normOf } from '../lab/attacks/common.ts';
+import { tensor } from '../engine/ops/creation.ts';
+import { gather } from '../lab/data/batches.ts';
 
 const spec = {
   checkpoint: { type: 'string', required: true, help: 'checkpoint (.safetensors with its .json sidecar)' },
@@ -50,10 +50,10 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(f.n) || f.n < 1) throw new Error(`attack: --n must be a positive integer, got ${f.n}`);
   if (!Number.isInteger(f.batch) || f.batch < 1) throw new Error(`attack: --batch must be a positive integer, got ${f.batch}`);
   if (f.init !== 'data' && f.init !== 'noise') throw new Error(`attack: --init must be data or noise, got '${f.init}'`);
-  const fs = await import('../platform/fs.ts');
-  const { loadDatasetFromDisk } = await import('../platform/data.ts');
-  const { loadCheckpoint } = await import('../io/checkpoint.ts');
-  const { encodeSafetensors } = await import('../io/safetensors.ts');
+  const fs = await import('../lab/platform/fs.ts');
+  const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
+  const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
+  const { encodeSafetensors } = await import('../lab/io/safetensors.ts');
   const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
   const { model: raw, meta } = await loadCheckpoint(f.checkpoint);
   const norm = meta.normalize as { mean: number[]; std: number[] } | undefined;
@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<void> {
       const xt = tensor(batch.x.subarray(s * d, e * d), [e - s, ...shape]);
       try { parts.push(await finishResult('random-control', { model, x: xt, labels: labels.slice(s, e) }, batch.x.subarray(s * d, e * d), xr.subarray(s * d, e * d))); } finally { xt.dispose(); }
     }
-    const { mergeResults } = await import('../attacks/named.ts');
+    const { mergeResults } = await import('../lab/attacks/named.ts');
     const rc = mergeResults(parts, 'random-control');
     const matched = normOf(rc.norms, p);
     summary.randomControl = { norm: p, note: 'Gaussian direction per example, rescaled to the adversarial perturbation norm; x + delta not clipped', ...summarize(rc), maxNormMismatch: Math.max(0, ...[...matched].map((v, i) => Math.abs(v - normOf(result.norms, p)[i]))) };

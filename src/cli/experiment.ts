@@ -1,7 +1,7 @@
 // `ifrlab experiment NAME [--scale quick|paper] [--data-dir DIR] [--data NAME] --out DIR`
 import { parseFlags, helpText } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
-import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../experiments/index.ts';
+import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../lab/experiments/index.ts';
 
 const spec = {
   out: { type: 'string', help: 'output directory (result.json, figures, report.md; reruns resume from it)' },

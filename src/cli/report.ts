@@ -1,8 +1,8 @@
 // `ifrlab report DIR... --out FILE`: one Markdown page from experiment outputs and training runs.
 import { parseFlags, helpText } from './args.ts';
-import { collectReports, relativePath } from '../report/collect.ts';
-import { learningCurveSvg, runLabel } from '../train/curve.ts';
-import type { TrainLog } from '../train/trainer.ts';
+import { collectReports, relativePath } from '../lab/report/collect.ts';
+import { learningCurveSvg, runLabel } from '../lab/train/curve.ts';
+import type { TrainLog } from '../lab/train/trainer.ts';
 
 const spec = {
   out: { type: 'string', default: 'report.md', help: 'the Markdown file to write' },
@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<void> {
     if (!f.help) throw new Error('report: give at least one experiment or training output directory');
     return;
   }
-  const fs = await import('../platform/fs.ts');
+  const fs = await import('../lab/platform/fs.ts');
   const outDir = fs.dirName(fs.resolvePath(f.out));
   const inputs = [];
   const runs: { relDir: string; log: TrainLog }[] = [];

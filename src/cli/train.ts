@@ -1,10 +1,10 @@
 // ifrlab train --model SPEC --data NAME --out DIR [options]
 import { setImmediate } from 'node:timers';
 import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../backends/registry.ts';
-import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../train/trainer.ts';
-import { parseSpec, formatSpec } from '../nn/models.ts';
-import { steganography, type StegoVariant } from '../data/steganography.ts';
+import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
+import { parseSpec, formatSpec } from '../lab/nn/models.ts';
+import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
 
 const spec = {
   model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
@@ -50,9 +50,9 @@ export function progressLine(p: Progress): string {
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags('train', spec, argv);
   if (f.help) { console.log(helpText('train', spec)); return; }
-  const { loadDatasetFromDisk } = await import('../platform/data.ts');
-  const { dirSink, readTrainLog, checkpointPath } = await import('../platform/train-sink.ts');
-  const { loadCheckpoint } = await import('../io/checkpoint.ts');
+  const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
+  const { dirSink, readTrainLog, checkpointPath } = await import('../lab/platform/train-sink.ts');
+  const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
   const modelSpec = formatSpec(parseSpec(f.model));
   const cfg: TrainConfig = {

@@ -1,7 +1,7 @@
 // Browser entry for tests/webgpu-browser.test.ts (bundled with esbuild): run the
 // shared parity cases on the page's navigator.gpu and publish the outcome on
 // window.__webgpuParity for the test to read.
-import { createWebGPUBackend } from '../../src/backends/webgpu/index.ts';
+import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import { parityCases } from './parity-cases.ts';
 
 interface Outcome { adapter: string; error: string; results: { name: string; ok: boolean; ms: number; error?: string }[]; done: boolean }

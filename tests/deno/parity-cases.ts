@@ -2,9 +2,9 @@
 // browser run (browser-entry.ts, driven by tests/webgpu-browser.test.ts): the
 // WebGPU backend against the reference backend on small shapes, with plain
 // throws so that they need no test framework.
-import { ReferenceBackend } from '../../src/backends/reference/index.ts';
-import type { Backend, Buffer, ConvParams } from '../../src/backends/backend.ts';
-import { uniformArray } from '../../src/core/random.ts';
+import { ReferenceBackend } from '../../src/engine/backends/reference/index.ts';
+import type { Backend, Buffer, ConvParams } from '../../src/engine/backends/backend.ts';
+import { uniformArray } from '../../src/engine/core/random.ts';
 
 const ref = new ReferenceBackend('float32');
 let gpu: Backend | null = null;

@@ -3,8 +3,8 @@
 // backend. Run from the repository root:
 //   node shaders/embed.mjs && npx deno test -A --no-check tests/deno/
 // Without an adapter it fails when CI is set and is ignored otherwise.
-import type { Backend } from '../../src/backends/backend.ts';
-import { createWebGPUBackend } from '../../src/backends/webgpu/index.ts';
+import type { Backend } from '../../src/engine/backends/backend.ts';
+import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import { parityCases } from './parity-cases.ts';
 
 declare const Deno: {

@@ -3,7 +3,7 @@
 // that records a gradient, with inputs away from kinks.
 import * as T from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
-import { uniformArray } from '../../src/core/random.ts';
+import { uniformArray } from '../../src/engine/core/random.ts';
 
 /** Values in ±[lo, hi] (away from the kinks of relu/abs/sign at 0), seeded. */
 export function input(shape: number[], seed: number, lo = 0.2, hi = 1.0, positive = false): Float64Array {

@@ -1,10 +1,10 @@
-// Data sets for the web lab: the built-in synthetic set (src/data/synthetic.ts)
+// Data sets for the web lab: the built-in synthetic set (src/lab/data/synthetic.ts)
 // and CIFAR-10 / MNIST-format files a user drops in or serves, parsed with
-// the library's readers (src/data/formats.ts). This file only recognises
+// the library's readers (src/lab/data/formats.ts). This file only recognises
 // which dropped file is which and splits train / test.
-import { syntheticDataset } from '../../src/data/synthetic.ts';
-import { gunzip, isGzip, parseCifar, parseIdxImages, parseIdxLabels } from '../../src/data/formats.ts';
-import { limitSplit, makeSplit, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { syntheticDataset } from '../../src/lab/data/synthetic.ts';
+import { gunzip, isGzip, parseCifar, parseIdxImages, parseIdxLabels } from '../../src/lab/data/formats.ts';
+import { limitSplit, makeSplit, type Dataset, type Split } from '../../src/lab/data/dataset.ts';
 
 /** The synthetic set with n images: 80% train, 20% test. */
 export function synthetic(n: number, seed: number): Dataset {

@@ -1,7 +1,7 @@
 // Messages between the page (main.ts) and the engine worker (worker.ts).
 // Requests carry an id and get exactly one reply {id, ok, result | error};
 // training streams 'progress' events without an id.
-import type { BackendAttempt } from '../../src/backends/registry.ts';
+import type { BackendAttempt } from '../../src/engine/backends/registry.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'reference';
 

@@ -1,23 +1,23 @@
 // The engine worker: all tensor work of the web lab runs here (a module
 // worker), so the page stays responsive. It uses the same library code as the
-// CLI: src/nn (model zoo), src/data, src/train (SGD), src/attacks,
-// src/analysis, src/io (checkpoints). Backend: WebGPU when the browser gives
+// CLI: src/lab/nn (model zoo), src/lab/data, src/lab/train (SGD), src/lab/attacks,
+// src/lab/analysis, src/lab/io (checkpoints). Backend: WebGPU when the browser gives
 // an adapter and the backend starts, else WASM, else the reference backend.
 import {
   Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
-import type { Classifier } from '../../src/nn/types.ts';
-import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/nn/models.ts';
-import { SGD } from '../../src/train/optim.ts';
-import { epochOrder, gather } from '../../src/data/batches.ts';
-import { classCounts, limitSplit, type Dataset } from '../../src/data/dataset.ts';
-import { defaultLearningRate, evaluate } from '../../src/train/trainer.ts';
-import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/attacks/index.ts';
-import { angularEnergy, averageSpectrum, pathObservables, radialEnergy, saliency, spectra } from '../../src/analysis/index.ts';
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/io/checkpoint.ts';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/io/safetensors.ts';
+import type { Classifier } from '../../src/lab/nn/types.ts';
+import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/lab/nn/models.ts';
+import { SGD } from '../../src/lab/train/optim.ts';
+import { epochOrder, gather } from '../../src/lab/data/batches.ts';
+import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
+import { defaultLearningRate, evaluate } from '../../src/lab/train/trainer.ts';
+import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
+import { angularEnergy, averageSpectrum, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/lab/io/checkpoint.ts';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/lab/io/safetensors.ts';
 import { fromFiles, synthetic } from './datasets.ts';
 import type { AttackResult, DataInfo, DynamicsResult, GraphNodeView, Img, InitResult, Map2, ProgressEvent, Request, TrainDone } from './protocol.ts';
 
@@ -117,8 +117,8 @@ function modelAt(params: Map<string, NamedArray>): Classifier {
 // ---------------------------------------------------------------- training
 // An interactive stepper (per-step events, pause / resume / stop between
 // steps) built from the library's pieces: batches in the project trainer's
-// epoch order (src/data/batches.ts), SGD with momentum (src/train/optim.ts),
-// evaluation with src/train/trainer.ts evaluate(). The epoch-based trainer
+// epoch order (src/lab/data/batches.ts), SGD with momentum (src/lab/train/optim.ts),
+// evaluation with src/lab/train/trainer.ts evaluate(). The epoch-based trainer
 // with schedules and checkpoint files is the CLI's `ifrlab train`.
 function argmaxRows(logits: Float32Array, n: number): number[] {
   const K = logits.length / n;
@@ -343,7 +343,7 @@ async function graph(n: number): Promise<GraphNodeView[]> {
 // ---------------------------------------------------------------- checkpoint files
 /**
  * One self-contained .safetensors file: the weights as written by
- * src/io/checkpoint.ts encodeCheckpoint (names = model.parameters()/buffers()),
+ * src/lab/io/checkpoint.ts encodeCheckpoint (names = model.parameters()/buffers()),
  * with the JSON sidecar (CheckpointMeta) also stored in the header metadata
  * under 'ifrlab_meta' so the browser can reload it without the sidecar.
  */

@@ -1,0 +1,283 @@
+// Learning dynamics of one model (paper Figures 2, 3, 4, 6, 7): train with
+// checkpoints saved on a schedule; attack the FINAL model with PGD Linf on the
+// first N training images (delta_final) and draw the random control r with
+// ||r||_2 = ||delta_final||_2; then for every checkpoint:
+//   - along x -> x + delta_final and x -> x + r (100 points): fraction of ReLU
+//     units that change state and the roughness of the logits (Figs 2, 6, 7);
+//   - the minimal Linf adversarial perturbation of that checkpoint (minimal-norm
+//     search around PGD Linf): its l2 and linf norms (Fig 3 top), its average
+//     spectrum and radial/angular energy (Fig 3 bottom, Fig 4).
+import { tensor } from '../../engine/ops/creation.ts';
+import type { Classifier } from '../nn/types.ts';
+import { loadCheckpoint } from '../io/checkpoint.ts';
+import { pgd } from '../attacks/pgd.ts';
+import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
+import { pathObservables } from '../analysis/dynamics.ts';
+import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } from '../analysis/fourier.ts';
+import { meanOf, quantile } from '../analysis/stats.ts';
+import { part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
+import { openDataset, splitToBatch } from './data.ts';
+import { evaluate } from '../train/trainer.ts';
+import { limitSplit } from '../data/dataset.ts';
+import { stepSchedule, trainedRun } from './train-run.ts';
+import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
+import { fmtFixed, mdTable } from '../report/markdown.ts';
+
+export interface DynamicsConfig {
+  data: string;
+  spec: string;
+  trainLimit?: number;
+  testLimit?: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  decay: number;
+  decayEvery: number;
+  /** Number of checkpoints after the initial one, evenly spaced in optimiser steps. */
+  snapshots: number;
+  /** Images analysed (the first N training images, as in the paper). */
+  n: number;
+  points: number;
+  /** PGD Linf attack of the final model. */
+  attack: { eps: number; steps: number; absStepsize: number };
+  /** Minimal-norm search at every checkpoint: PGD Linf with `steps`, relative step, bisections. */
+  minimal: { steps: number; relStepsize: number; initEps: number; bisectSteps: number; maxExpand: number };
+  seed: number;
+}
+
+export interface CheckpointStats {
+  step: number;
+  epoch: number;
+  testAccuracy: number;
+  adv: { reluChange: number[]; roughness: number[] };
+  rand: { reluChange: number[]; roughness: number[] };
+  minimal: { found: number; l2: number[]; linf: number[]; eps: number[] };
+  spectrum: number[];
+  radial: { centres: number[]; energy: number[] };
+  angular: { centresDeg: number[]; energy: number[] };
+}
+
+export interface DynamicsResult {
+  spec: string;
+  data: string;
+  finalAttack: { successRate: number; meanL2: number; meanLinf: number };
+  checkpoints: CheckpointStats[];
+  h: number;
+  w: number;
+}
+
+export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): DynamicsConfig {
+  if (scale === 'paper') {
+    return {
+      data: ctx.data ?? 'cifar10', spec: 'bwc-k3-c32-d1-relu', epochs: 40, batchSize: 128, lr: 0.002, momentum: 0.9, decay: 0.3, decayEvery: 4,
+      snapshots: 40, n: 100, points: 100,
+      attack: { eps: 8 / 255, steps: 1000, absStepsize: 0.01 },
+      minimal: { steps: 100, relStepsize: 0.1, initEps: 1 / 255, bisectSteps: 10, maxExpand: 8 },
+      seed: ctx.seed,
+    };
+  }
+  return {
+    data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
+    spec: 'bwc-k3-c16-d1-relu', epochs: 4, batchSize: 64, lr: 0.005, momentum: 0.9, decay: 0.3, decayEvery: 3,
+    snapshots: 6, n: 32, points: 100,
+    attack: { eps: 8 / 255, steps: 40, absStepsize: 1 / 255 },
+    minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 },
+    seed: ctx.seed,
+  };
+}
+
+interface CkptIndex { entries: { step: number; epoch: number; file: string }[] }
+
+/** Train through the project trainer with checkpoints every few batches; pick about `snapshots + 1` evenly spaced ones (always the first and last). */
+async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<CkptIndex> {
+  const nTrain = Math.min(cfg.trainLimit ?? ds.train.n, ds.train.n);
+  const perEpoch = Math.ceil(nTrain / cfg.batchSize);
+  const every = Math.max(1, Math.round((perEpoch * cfg.epochs) / cfg.snapshots));
+  const run = await trainedRun(ctx, 'training', ds, {
+    spec: cfg.spec, lr: cfg.lr, epochs: cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: 0,
+    schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
+    checkpointEveryBatches: every < perEpoch ? every : 0,
+  }, 'last');
+  (run.model as { dispose?: () => void }).dispose?.();
+  const sinkMod = await import('../platform/train-sink.ts');
+  const all: CkptIndex['entries'] = [];
+  for (const name of run.log.checkpoints) {
+    const metaText = await ctx.io.readText(sinkMod.checkpointPath(run.dir, name).replace(/\.safetensors$/, '.json'));
+    const meta = JSON.parse(metaText) as { epoch: number; batchInEpoch?: number; globalStep?: number };
+    const step = meta.globalStep ?? meta.epoch * perEpoch + (meta.batchInEpoch ?? 0);
+    all.push({ step, epoch: step / perEpoch, file: sinkMod.checkpointPath(run.dir, name) });
+  }
+  all.sort((x, y) => x.step - y.step);
+  const uniq = all.filter((e, i) => i === 0 || e.step !== all[i - 1].step);
+  const want = Math.min(uniq.length, cfg.snapshots + 1);
+  const picked = [...new Set(Array.from({ length: want }, (_, k) => Math.round((k * (uniq.length - 1)) / Math.max(want - 1, 1))))].map((i) => uniq[i]);
+  return { entries: picked };
+}
+
+export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): Promise<DynamicsResult> {
+  const ds = await openDataset(ctx, cfg.data);
+  const index = await trainWithCheckpoints(cfg, ctx, ds);
+  const batch = splitToBatch(ds.train, ds.shape, cfg.n);
+  const testSplit = limitSplit(ds.test, Math.min(cfg.testLimit ?? 1000, 1000), ds.shape);
+  const [n, , h, w] = batch.shape;
+  const per = batch.x.length / n;
+  const x = tensor(batch.x, batch.shape);
+  const load = async (file: string): Promise<Classifier> => (await loadCheckpoint(file)).model;
+  const dispose = (m: Classifier): void => { (m as { dispose?: () => void }).dispose?.(); };
+  try {
+    // the final model's adversarial directions and their random controls
+    const finalDir = await part(ctx, 'final-attack', async () => {
+      const m = await load(index.entries[index.entries.length - 1].file);
+      const r = await pgd({ model: m, x, labels: batch.labels, seed: cfg.seed, onProgress: (p) => ctx.progress('attack final model', p.done, p.total) },
+        { norm: 'linf', eps: cfg.attack.eps, steps: cfg.attack.steps, absStepsize: cfg.attack.absStepsize, randomStart: true });
+      dispose(m);
+      const rand = randomDirections(r.perturbation, n, per, 'l2', cfg.seed + 1);
+      return {
+        delta: roundArray(r.perturbation, 7), rand: roundArray(rand, 7),
+        successRate: r.stats.successRate, meanL2: meanOf(r.norms.l2), meanLinf: meanOf(r.norms.linf),
+      };
+    });
+    const dAdv = tensor(finalDir.delta, batch.shape), dRand = tensor(finalDir.rand, batch.shape);
+    const checkpoints: CheckpointStats[] = [];
+    try {
+      for (const [k, e] of index.entries.entries()) {
+        const st = await part(ctx, `checkpoint-${e.step}`, async () => {
+          ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: path observables`, k, index.entries.length);
+          const m = await load(e.file);
+          const { accuracy: testAccuracy } = await evaluate(m, testSplit, ds.shape);
+          const adv = await pathObservables(m, x, dAdv, { points: cfg.points });
+          const rnd = await pathObservables(m, x, dRand, { points: cfg.points });
+          ctx.progress(`checkpoint ${k + 1}/${index.entries.length}: minimal-norm search`, k, index.entries.length);
+          const mn = await minimalNormSearch({ model: m, x, labels: batch.labels, seed: cfg.seed },
+            (a, eps) => pgd(a, { norm: 'linf', eps, steps: cfg.minimal.steps, relStepsize: cfg.minimal.relStepsize, randomStart: false }),
+            { norm: 'linf', initEps: cfg.minimal.initEps, bisectSteps: cfg.minimal.bisectSteps, maxExpand: cfg.minimal.maxExpand });
+          dispose(m);
+          // minimal perturbations of examples the checkpoint classified correctly and that were attacked successfully
+          const idx = [...Array(n).keys()].filter((i) => mn.cleanCorrect[i] && mn.isAdversarial[i] && mn.norms.linf[i] > 0);
+          const dsel = new Float64Array(idx.length * per);
+          idx.forEach((i, j) => { for (let q = 0; q < per; q++) dsel[j * per + q] = mn.perturbation[i * per + q]; });
+          const set = { data: dsel, shape: [idx.length, ...batch.shape.slice(1)] };
+          const spec = idx.length ? averageSpectrum(set, { scale: 'log', logEps: 1e-8 }).data : new Float64Array(h * w);
+          const pow = idx.length ? averageSpectrum(set, { scale: 'power' }).data : new Float64Array(h * w);
+          const rad = radialEnergy(pow, h, w, fullRadial(h, w)), ang = angularEnergy(pow, h, w, { bins: 36 });
+          return {
+            step: e.step, epoch: e.epoch, testAccuracy,
+            adv: { reluChange: roundArray(adv.reluChange), roughness: roundArray(adv.roughness) },
+            rand: { reluChange: roundArray(rnd.reluChange), roughness: roundArray(rnd.roughness) },
+            minimal: { found: idx.length, l2: idx.map((i) => mn.norms.l2[i]), linf: idx.map((i) => mn.norms.linf[i]), eps: idx.map((i) => mn.eps?.[i] ?? NaN) },
+            spectrum: roundArray(spec, 5),
+            radial: { centres: roundArray(rad.centres), energy: roundArray(normalise(rad.energy)) },
+            angular: { centresDeg: roundArray(ang.centresDeg), energy: roundArray(normalise(ang.energy)) },
+          } satisfies CheckpointStats;
+        });
+        checkpoints.push(st);
+      }
+      ctx.progress('checkpoints analysed', index.entries.length, index.entries.length);
+    } finally {
+      dAdv.dispose(); dRand.dispose();
+    }
+    return { spec: cfg.spec, data: cfg.data, finalAttack: { successRate: finalDir.successRate, meanL2: finalDir.meanL2, meanLinf: finalDir.meanLinf }, checkpoints, h, w };
+  } finally {
+    x.dispose();
+  }
+}
+
+function bands(label: string, xs: number[], vals: number[][], color: string): Series[] {
+  return [
+    { label: `${label} (median)`, x: xs, y: vals.map((v) => quantile(v, 0.5)), color },
+    { label: `${label} (25-75%)`, x: xs, y: vals.map((v) => quantile(v, 0.25)), color, dashed: true },
+    { label: '', x: xs, y: vals.map((v) => quantile(v, 0.75)), color, dashed: true },
+  ];
+}
+
+export function dynamicsFigures(r: DynamicsResult): Figure[] {
+  const cs = r.checkpoints;
+  const ep = cs.map((c) => c.epoch);
+  const figs: Figure[] = [];
+  figs.push({
+    file: 'relu-changes.svg',
+    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.reluChange), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.reluChange), '#1f77b4')], { title: 'Fraction of ReLU units changing state along x -> x + d', xlabel: 'epoch', ylabel: 'fraction of ReLU units' }),
+    caption: 'Figs 2a-b, 7: fraction of ReLU units whose state changes along the path to the final model\'s adversarial (red) and random (blue) directions, at each checkpoint (median and quartiles over images)',
+  });
+  figs.push({
+    file: 'roughness.svg',
+    svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.roughness), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.roughness), '#1f77b4')], { title: 'Roughness of the logits along x -> x + d', xlabel: 'epoch', ylabel: 'sum |second difference| (logit units)' }),
+    caption: 'Figs 2c-d, 6: roughness (sum of absolute second differences of the logits over 100 points) along adversarial (red) and random (blue) directions, at each checkpoint',
+  });
+  figs.push({
+    file: 'minimal-norms.svg',
+    svg: grid([
+      linePlot((bands('||delta||_2', ep, cs.map((c) => c.minimal.l2), '#9467bd')), { title: 'Minimal adversarial l2 norm', xlabel: 'epoch', ylabel: '||delta||_2 (pixel units, [0,1] scale)', width: 400 }),
+      linePlot((bands('||delta||_inf', ep, cs.map((c) => c.minimal.linf), '#2ca02c')), { title: 'Minimal adversarial linf norm', xlabel: 'epoch', ylabel: '||delta||_inf (pixel units)', width: 400 }),
+    ], 2),
+    caption: 'Fig 3 (top): norms of the minimal Linf adversarial perturbation of each checkpoint (median and quartiles over the images it classifies correctly)',
+  });
+  figs.push({
+    file: 'spectra-per-checkpoint.svg',
+    svg: grid(cs.map((c) => heatmap(c.spectrum, r.h, r.w, { title: `epoch ${fmtFixed(c.epoch, 2)}`, colorLabel: 'log |delta_hat|', cell: 4, xStart: -Math.floor(r.w / 2), yStart: -Math.floor(r.h / 2) })), 4, 'Average spectrum of the minimal adversarial perturbation per checkpoint'),
+    caption: 'Fig 3 (bottom): average centred log-magnitude spectrum (grey, unitary DFT) of each checkpoint\'s minimal adversarial perturbations',
+  });
+  const cmap = (k: number): string => `hsl(${Math.round(240 - (240 * k) / Math.max(cs.length - 1, 1))},70%,45%)`;
+  figs.push({
+    file: 'radial-per-checkpoint.svg',
+    svg: linePlot(cs.map((c, k) => ({ label: `ep ${fmtFixed(c.epoch, 1)}`, x: c.radial.centres, y: c.radial.energy, color: cmap(k) })), { title: 'Radial energy of delta_hat per checkpoint', xlabel: 'k_r (cycles per image)', ylabel: 'fraction of energy E(k_r)' }),
+    caption: 'Fig 4a: radial energy E(k_r) of the minimal adversarial perturbations per checkpoint (blue = early, red = late)',
+  });
+  figs.push({
+    file: 'angular-per-checkpoint.svg',
+    svg: linePlot(cs.map((c, k) => ({ label: `ep ${fmtFixed(c.epoch, 1)}`, x: c.angular.centresDeg, y: c.angular.energy, color: cmap(k) })), { title: 'Angular energy of delta_hat per checkpoint', xlabel: 'k_phi (degrees)', ylabel: 'fraction of energy E(k_phi)' }),
+    caption: 'Fig 4b: angular energy E(k_phi) per checkpoint (10-degree bins)',
+  });
+  return figs;
+}
+
+function meanRadius(c: CheckpointStats): number {
+  let s = 0;
+  c.radial.centres.forEach((k, i) => { s += k * c.radial.energy[i]; });
+  return s;
+}
+
+export function dynamicsMarkdown(cfg: DynamicsConfig, r: DynamicsResult): { markdown: string; summary: string } {
+  const cs = r.checkpoints;
+  const rows = cs.map((c) => [
+    fmtFixed(c.epoch, 2), fmtFixed(100 * c.testAccuracy, 1),
+    meanOf(c.adv.reluChange), meanOf(c.rand.reluChange), meanOf(c.adv.roughness), meanOf(c.rand.roughness),
+    `${c.minimal.found}/${cfg.n}`, meanOf(c.minimal.l2), meanOf(c.minimal.linf), meanRadius(c),
+  ]);
+  const table = mdTable(['epoch', 'test acc %', 'ReLU change adv', 'ReLU change rand', 'roughness adv', 'roughness rand', 'minimal found', 'min ||δ||₂', 'min ||δ||∞', 'mean k_r of δ energy'], rows, 4);
+  const first = cs[0], last = cs[cs.length - 1];
+  const peakL2 = Math.max(...cs.map((c) => meanOf(c.minimal.l2)).filter(Number.isFinite));
+  const claims = [
+    `- Adversarial directions become rougher than random ones during training (paper Fig 2c-d, 6): at initialisation roughness adv/rand = ${fmtFixed(meanOf(first.adv.roughness), 4)}/${fmtFixed(meanOf(first.rand.roughness), 4)}; at the end ${fmtFixed(meanOf(last.adv.roughness), 4)}/${fmtFixed(meanOf(last.rand.roughness), 4)} -> ${meanOf(last.adv.roughness) > meanOf(last.rand.roughness) && meanOf(last.adv.roughness) / Math.max(meanOf(last.rand.roughness), 1e-12) > meanOf(first.adv.roughness) / Math.max(meanOf(first.rand.roughness), 1e-12) ? 'agrees' : 'DISAGREES'}.`,
+    `- ReLU changes adv vs random (Fig 2a-b, 7): start ${fmtFixed(meanOf(first.adv.reluChange), 4)} vs ${fmtFixed(meanOf(first.rand.reluChange), 4)}, end ${fmtFixed(meanOf(last.adv.reluChange), 4)} vs ${fmtFixed(meanOf(last.rand.reluChange), 4)} -> ${meanOf(last.adv.reluChange) > meanOf(last.rand.reluChange) ? 'adversarial > random at the end (agrees)' : 'DISAGREES'}.`,
+    `- Minimal adversarial norms fall during training (Fig 3 top; the paper: intermediate models need larger perturbations than the final one): mean l2 at the first checkpoint ${fmtFixed(meanOf(first.minimal.l2), 4)} (${first.minimal.found} images), largest over checkpoints ${fmtFixed(peakL2, 4)}, final ${fmtFixed(meanOf(last.minimal.l2), 4)}; linf first ${fmtFixed(meanOf(first.minimal.linf), 4)}, final ${fmtFixed(meanOf(last.minimal.linf), 4)} -> first vs final ${meanOf(last.minimal.l2) < meanOf(first.minimal.l2) ? 'agrees' : 'DISAGREES'}; peak vs final ${meanOf(last.minimal.l2) < peakL2 ? 'agrees' : 'DISAGREES'}.`,
+    `- The energy of delta moves to higher frequencies (Fig 3 bottom, 4a): energy-weighted mean radius ${fmtFixed(meanRadius(first), 3)} -> ${fmtFixed(meanRadius(last), 3)} cycles/image -> ${meanRadius(last) > meanRadius(first) ? 'agrees' : 'DISAGREES'}.`,
+  ];
+  const markdown = [
+    `Model \`${r.spec}\` on \`${r.data}\`: ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (x${cfg.decay} every ${cfg.decayEvery} epochs), momentum ${cfg.momentum}; ${cs.length} checkpoints (including initialisation). The final model was attacked with PGD Linf (eps ${fmtFixed(cfg.attack.eps, 4)}, ${cfg.attack.steps} steps) on the first ${cfg.n} training images (success ${fmtFixed(100 * r.finalAttack.successRate, 1)}% of correctly classified; mean ||δ||₂ ${fmtFixed(r.finalAttack.meanL2, 3)}); random controls have the same l2 norm. Path observables use ${cfg.points} points. Minimal norms: minimal-norm search (exponential then ${cfg.minimal.bisectSteps} bisections) around PGD Linf with ${cfg.minimal.steps} steps and no random start (a random start would put white noise into the smallest perturbations) at each checkpoint, over the images that checkpoint classifies correctly (\"minimal found\").`,
+    '',
+    '## Per checkpoint (means over images)',
+    '',
+    table,
+    '',
+    '## The paper\'s qualitative claims, checked',
+    '',
+    ...claims,
+    '',
+    'The paper shows these for ResNet18 on CIFAR-10 and gives no numbers for them (figures only), so only the direction of each effect can be compared.',
+  ].join('\n');
+  return { markdown, summary: [table, '', ...claims].join('\n') };
+}
+
+export const dynamics: Experiment<DynamicsConfig, DynamicsResult> = {
+  name: 'dynamics',
+  title: 'Learning dynamics of adversarial examples over training checkpoints',
+  reproduces: 'Figures 2, 3, 4, 6, 7',
+  config: dynamicsConfig,
+  async run(cfg, ctx) {
+    const result = await runDynamics(cfg, ctx);
+    const { markdown, summary } = dynamicsMarkdown(cfg, result);
+    return { result, figures: dynamicsFigures(result), markdown, summary };
+  },
+};
