@@ -31,11 +31,15 @@ export async function run(args: string[]): Promise<void> {
   const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
   const t0 = Date.now();
   const overrides = parseOverrides(f.set);
-  const file = await runExperiment(exp, {
+  const { prepareOutputDir } = await import('../lab/platform/fs.ts');
+  const { withRunLock } = await import('../lab/platform/run-lock.ts');
+  await prepareOutputDir(out);
+  // one writer per output folder (train and the sweep workers take the same lock)
+  const file = await withRunLock(out, `experiment ${args.join(' ')}`, async () => runExperiment(exp, {
     out, scale: f.scale as Scale, io: await nodeIO(), dataDir: f['data-dir'], data: f.data, seed: f.seed,
     progress: f.quiet ? () => {} : textProgress(),
     log: (m) => process.stderr.write(`${m}\n`),
-  }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined);
+  }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined));
   if (file.summary) console.log(`\n${file.summary}`);
   console.log(`\n${name} (${f.scale} scale, backend ${backend.name}) finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log(`  ${out}/result.json\n  ${out}/report.md\n  ${file.figures.length} figures in ${out}/`);

@@ -51,7 +51,9 @@ export async function run(argv: string[]): Promise<void> {
   const f = parseFlags('train', spec, argv);
   if (f.help) { console.log(helpText('train', spec)); return; }
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
-  const { dirSink, readTrainLog, checkpointPath } = await import('../lab/platform/train-sink.ts');
+  const { dirSink, readTrainLog, findResumePoint } = await import('../lab/platform/train-sink.ts');
+  const { prepareOutputDir, removeStaleTemps, fileExists, joinPath } = await import('../lab/platform/fs.ts');
+  const { acquireRunLock } = await import('../lab/platform/run-lock.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
   const modelSpec = formatSpec(parseSpec(f.model));
@@ -64,6 +66,15 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new Error(`train: --batch must be a positive integer, got ${cfg.batchSize}`);
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new Error(`train: --epochs must be a positive integer, got ${cfg.epochs}`);
   const err = (s: string): void => { process.stderr.write(s); };
+  // the output folder is created, tested and locked before any work: one writer per run directory
+  await prepareOutputDir(f.out);
+  const lock = await acquireRunLock(f.out, `train ${argv.join(' ')}`);
+  try {
+    await removeStaleTemps(f.out);
+    await removeStaleTemps(joinPath(f.out, 'checkpoints'));
+    await trainLocked();
+  } finally { lock.release(); }
+  async function trainLocked(): Promise<void> {
   err(`train: ${modelSpec} on ${cfg.data}, backend ${backend.name}, ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (${cfg.schedule}), seed ${cfg.seed} -> ${f.out}\n`);
   let ds = await loadDatasetFromDisk(cfg.data, f['data-dir']);
   if (f['stego-eps'] !== undefined) {
@@ -75,10 +86,20 @@ export async function run(argv: string[]): Promise<void> {
   let resume;
   if (f.resume) {
     const log = await readTrainLog(f.out);
-    if (!log || !log.lastCheckpoint) throw new Error(`train --resume: no log.json with a checkpoint in ${f.out}`);
-    if (log.status === 'done' && log.config.epochs >= cfg.epochs) { err(`train --resume: the run in ${f.out} is already complete (${log.config.epochs} epochs)\n`); return; }
-    if (log.config.model !== cfg.model) throw new Error(`train --resume: ${f.out} holds a ${log.config.model} run, not ${cfg.model}`);
-    resume = await loadCheckpoint(checkpointPath(f.out, log.lastCheckpoint), { optimizer: true });
+    if (log?.status === 'done' && log.config.epochs >= cfg.epochs) { err(`train --resume: the run in ${f.out} is already complete (${log.config.epochs} epochs)\n`); return; }
+    // the newest complete checkpoint, even when a kill left log.json one save behind
+    const point = await findResumePoint(f.out);
+    if (!point) {
+      if (!log && !fileExists(joinPath(f.out, 'checkpoints')) && !lock.staleFrom) throw new Error(`train --resume: no run to resume in ${f.out} (no log.json, no checkpoints/)`);
+      err(`train --resume: ${f.out} has no complete checkpoint yet (the first save was interrupted); starting from the beginning\n`);
+    } else {
+      resume = await loadCheckpoint(point.path, { optimizer: true });
+      const was = (resume.meta.log as { config?: { model?: string } } | undefined)?.config?.model;
+      if (was !== cfg.model) { resume.model.dispose?.(); throw new Error(`train --resume: ${f.out} holds a ${was} run, not ${cfg.model}`); }
+      // best.safetensors/best.json are copies of a kept checkpoint: redo the copy in case a kill split the pair
+      const best = (resume.meta.log as { best?: { checkpoint: string } | null }).best;
+      if (best) await dirSink(f.out).markBest(best.checkpoint);
+    }
   }
   const tty = process.stderr.isTTY;
   let last = 0;
@@ -112,5 +133,6 @@ export async function run(argv: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
   }
 }

@@ -57,9 +57,11 @@ export async function trainedRun(ctx: ExperimentContext, dirName: string, ds: Da
     return pick(prev);
   }
   let resume;
-  if (prev && prev.lastCheckpoint && prev.status !== 'diverged') {
-    ctx.log(`resume: ${r.spec} continues from ${prev.lastCheckpoint} in ${dir}`);
-    resume = await loadCheckpoint(sinkMod.checkpointPath(dir, prev.lastCheckpoint), { optimizer: true });
+  // the newest complete checkpoint (log.json may lag one save behind after a kill)
+  const point = prev ? await sinkMod.findResumePoint(dir) : null;
+  if (point) {
+    ctx.log(`resume: ${r.spec} continues from ${point.name} in ${dir}`);
+    resume = await loadCheckpoint(point.path, { optimizer: true });
   }
   const { engine } = await import('../../engine/tensor.ts');
   const { TrainingDiverged } = await import('../train/trainer.ts');

@@ -59,8 +59,12 @@ export interface TrainLog {
   backend: string;
   dataset: { name: string; shape: number[]; classes: number; train: number; test: number };
   model: { spec: string; parameters: number };
-  status: 'running' | 'interrupted' | 'done' | 'diverged';
+  status: 'running' | 'interrupted' | 'done' | 'diverged' | 'failed';
   message?: string;
+  /** Mean loss of the first training batch; a later batch loss above LOSS_EXPLOSION times it is reported. */
+  initialLoss?: number;
+  /** Warnings about the run (e.g. an exploding loss), also printed while training. */
+  warnings?: string[];
   history: EpochRecord[];
   best: { epoch: number; testAccuracy: number; checkpoint: string } | null;
   bestTestAccuracy: number | null;
@@ -106,6 +110,9 @@ interface EpochProgress {
 }
 
 export class TrainingDiverged extends Error {}
+
+/** A batch loss this many times the first batch's loss is reported as an explosion (see TrainLog.warnings). */
+export const LOSS_EXPLOSION = 100;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
 
@@ -209,9 +216,11 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     log.checkpoints.push(name);
     log.lastCheckpoint = name;
     meta.log = JSON.parse(JSON.stringify(log));
+    // new checkpoint, then the log, only then drop the old optimiser state: a kill between any two
+    // steps leaves a complete checkpoint to resume from
     await sink.saveCheckpoint(name, model, meta, opt.velocity);
-    if (prev && prev !== name) await sink.dropOptimizerState(prev);
     await sink.writeLog(log);
+    if (prev && prev !== name) await sink.dropOptimizerState(prev);
   };
   const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
@@ -254,6 +263,12 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
           log.wallSeconds = wallBase + (now() - runStart);
           await sink.writeLog(log);
           throw new TrainingDiverged(msg);
+        }
+        if (log.initialLoss === undefined) log.initialLoss = lv;
+        else if (lv > LOSS_EXPLOSION * log.initialLoss && !log.warnings?.some((w) => w.startsWith('loss exploded'))) {
+          const w = `loss exploded: ${lv.toPrecision(3)} at epoch ${epoch + 1}, batch ${b + 1}, over ${LOSS_EXPLOSION}x the first batch's ${log.initialLoss.toPrecision(3)} (lr ${opt.lr}); the run continues but is probably useless, try a smaller --lr`;
+          (log.warnings ??= []).push(w);
+          say(`warning: ${w}`);
         }
         opt.step(grads);
         for (const g of grads.values()) g.dispose();
@@ -304,6 +319,15 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     log.wallSeconds = wallBase + (now() - runStart);
     await sink.writeLog(log);
     return { log, model };
+  } catch (e) {
+    // a failed write (full disk...) must not leave log.json saying 'running'; best effort, the disk may still be full
+    if (!(e instanceof TrainingDiverged)) {
+      log.status = 'failed';
+      log.message = (e as Error).message;
+      log.wallSeconds = wallBase + (now() - runStart);
+      await sink.writeLog(log).catch(() => {});
+    }
+    throw e;
   } finally {
     opt.dispose();
   }
