@@ -31,6 +31,7 @@ const spec = {
   init: { type: 'string', default: 'data', help: 'Brendel-Bethge starting points: data or noise' },
   pool: { type: 'number', default: 500, help: 'Brendel-Bethge: candidate starting images (the examples after the attacked ones)' },
   'random-control': { type: 'boolean', default: false, help: "also evaluate Gaussian directions of each perturbation's norm" },
+  'allow-extra': { type: 'boolean', default: false, help: 'accept a checkpoint with tensors the model does not use (ignored)' },
   quiet: { type: 'boolean', default: false, help: 'no progress output' },
 } satisfies FlagSpec;
 
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<void> {
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const { encodeSafetensors } = await import('../lab/io/safetensors.ts');
   const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
-  const { model: raw, meta } = await loadCheckpoint(f.checkpoint);
+  const { model: raw, meta } = await loadCheckpoint(f.checkpoint, { allowExtra: f['allow-extra'] });
   const norm = meta.normalize as { mean: number[]; std: number[] } | undefined;
   const model = norm ? new NormalizedClassifier(raw, norm.mean, norm.std) : raw;
   const ds = await loadDatasetFromDisk(f.data ?? meta.data, f['data-dir']);

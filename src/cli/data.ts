@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<void> {
     const key = files.has(file.name) ? file.name : `${file.name}.gz`;
     let b = files.get(key);
     if (!b) throw new Error(`data fetch ${name}: the download has no ${file.name}`);
-    if (isGzip(b)) b = await gunzip(b, key);
+    if (isGzip(b)) b = await gunzip(b, key, file.size);
     await verifyBytes(b, file, `${name}/${key} (downloaded)`);
   }
   await fs.makeDir(target);

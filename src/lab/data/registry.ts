@@ -99,7 +99,7 @@ export async function readDatasetFile(spec: DatasetSpec, f: FileSpec, read: File
       tried.push(path);
       let bytes = await read(path);
       if (!bytes) continue;
-      if (isGzip(bytes)) bytes = await gunzip(bytes, path);
+      if (isGzip(bytes)) bytes = await gunzip(bytes, path, f.size); // never inflate past the official size
       if (verify !== 'none') await verifyBytes(bytes, f, path);
       return { bytes, path };
     }
