@@ -12,7 +12,7 @@ const spec = {
 const usage = `usage: ifrlab data fetch NAME | verify NAME | info NAME [--data-dir DIR]\n  NAME: ${DATA_NAMES.join(', ')}\n\n${helpText('data', spec)}`;
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags('data', spec, argv);
+  const f = parseFlags('data', spec, argv, 2);
   const [sub, name] = f._;
   if (f.help || !sub) { console.log(usage); return; }
   if (!name) throw new Error(`data ${sub}: missing data set name\n\n${usage}`);

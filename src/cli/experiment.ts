@@ -1,5 +1,5 @@
 // `ifrlab experiment NAME [--scale quick|paper] [--data-dir DIR] [--data NAME] --out DIR`
-import { parseFlags, helpText } from './args.ts';
+import { parseFlags, helpText, didYouMean } from './args.ts';
 import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
 import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../lab/experiments/index.ts';
 
@@ -8,7 +8,7 @@ const spec = {
   scale: { type: 'string', default: 'quick', help: 'quick (minutes on 2 cores) | paper (the paper\'s settings)' },
   'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
   data: { type: 'string', help: 'data set name overriding the experiment\'s default (e.g. cifar10, synthetic:train=2000)' },
-  seed: { type: 'number', default: 0, help: 'seed of everything random' },
+  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed of everything random' },
   backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
   set: { type: 'string', help: "override top-level config values: 'epochs=6,trainLimit=10000,attackN=200' (see DIR/config.json for the keys)" },
@@ -20,14 +20,16 @@ export function experimentUsage(): string {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags('experiment', spec, args);
+  const f = parseFlags('experiment', spec, args, 1);
   if (f.help) { console.log(experimentUsage()); return; }
   const name = f._[0];
   if (!name) throw new Error(`experiment: name the experiment\n\n${experimentUsage()}`);
   const exp = EXPERIMENTS[name];
-  if (!exp) throw new Error(`experiment: unknown experiment '${name}'\n\n${experimentUsage()}`);
+  if (!exp) throw new Error(`experiment: unknown experiment '${name}'${didYouMean(name, Object.keys(EXPERIMENTS))}\n\n${experimentUsage()}`);
   if (f.scale !== 'quick' && f.scale !== 'paper') throw new Error(`experiment: --scale must be quick or paper, got '${f.scale}'`);
   const out = f.out ?? `runs/${name}-${f.scale}`;
+  const BACKENDS = ['auto', 'reference', 'wasm', 'webgpu'];
+  if (!BACKENDS.includes(f.backend)) throw new Error(`experiment: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
   const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
   const t0 = Date.now();
   const overrides = parseOverrides(f.set);

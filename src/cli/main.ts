@@ -1,6 +1,8 @@
 // The command-line front end. Each command lives in its own module under
 // src/cli/ and exports `run(args: string[]): Promise<void>`; they are loaded
 // lazily so that `ifrlab --help` starts fast.
+import { didYouMean } from './args.ts';
+
 type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<void> }> };
 
 const commands: Record<string, Command> = {
@@ -24,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const cmd = commands[name];
-  if (!cmd) throw new Error(`unknown command '${name}'\n\n${usage()}`);
+  if (!cmd) throw new Error(`unknown command '${name}'${didYouMean(name, Object.keys(commands))}\n\n${usage()}`);
   let mod;
   try {
     mod = await cmd.load();

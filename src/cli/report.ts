@@ -10,7 +10,7 @@ const spec = {
 } as const;
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags('report', spec, args);
+  const f = parseFlags('report', spec, args, Infinity);
   if (f.help || f._.length === 0) {
     console.log(`${helpText('report DIR... ', spec)}\n\nEach DIR is an 'ifrlab experiment' output directory (result.json, report.md, figures)\nor an 'ifrlab train' output directory (log.json): the training runs get a table and\none learning-curve figure, written beside the page as <out>-curves.svg.`);
     if (!f.help) throw new Error('report: give at least one experiment or training output directory');

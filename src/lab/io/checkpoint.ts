@@ -151,8 +151,8 @@ export async function saveCheckpoint(path: string, model: Classifier, meta: Chec
 export async function loadCheckpoint(path: string, opts: { optimizer?: boolean } & DecodeOptions = {}): Promise<{ model: Classifier; meta: CheckpointMeta; velocity?: Map<string, NamedArray> }> {
   const fs = await import('../platform/fs.ts');
   const p = checkpointPaths(path);
-  if (!fs.fileExists(p.weights)) throw new Error(`loadCheckpoint: no weights file ${p.weights}`);
   if (!fs.fileExists(p.meta)) throw new Error(`loadCheckpoint: no sidecar ${p.meta} next to ${p.weights}`);
+  if (!fs.fileExists(p.weights)) throw new Error(`loadCheckpoint: no weights file ${p.weights}`);
   const meta = await fs.readText(p.meta);
   const weights = await fs.readBytes(p.weights);
   const optim = opts.optimizer && fs.fileExists(p.optim) ? await fs.readBytes(p.optim) : undefined;
