@@ -8,16 +8,13 @@ import type {
 import { sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
+import { BINARY, REDUCE, UNARY } from './opcodes.ts';
 import { CTRL_BYTES, Pool, spawnWebWorker, type WorkerHandle, type WorkerSpawner } from './threads.ts';
 
 export interface WasmBackendOptions {
   /** Threads for the heavy kernels (1 = no workers). Default: min(2, cores), or IFRLAB_WASM_THREADS. */
   threads?: number;
 }
-
-const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, step: 7, square: 8, reciprocal: 9, sin: 10, cos: 11 };
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, gt: 7, ge: 8, lt: 9, le: 10, eq: 11, ne: 12 };
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as declared in asconfig.json
