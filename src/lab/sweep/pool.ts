@@ -35,7 +35,10 @@ export class ChildPool {
   workers(): { pid: number; cell: string | null }[] { return this.slots.map((s) => ({ pid: s.proc.pid ?? -1, cell: s.busy?.id ?? null })); }
 
   private spawn(): Slot {
-    const proc = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // one WASM thread per process unless told otherwise: parallelism comes from the processes, and the
+    // threaded conv kernels are not bit-reproducible from run to run (results must not depend on the worker)
+    const env = { ...process.env, IFRLAB_WASM_THREADS: process.env.IFRLAB_WASM_THREADS ?? '1' };
+    const proc = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env });
     let readyOk!: () => void, readyFail!: (e: Error) => void;
     const slot: Slot = { proc, busy: null, ready: new Promise<void>((a, b) => { readyOk = a; readyFail = b; }) };
     slot.ready.catch(() => {});
