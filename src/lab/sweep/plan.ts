@@ -30,8 +30,15 @@ function dataSizes(data: string): { train: number; test: number; input: number }
   return { train: 50000, test: 10000, input: 3072 };
 }
 
-/** Estimated seconds of one cell on one core (0 for the cheap assembly cells). */
+/** Fixed cost of a cell: loading its data and checkpoints, writing its files (measured on the tiny test sweeps). */
+const PER_CELL = 0.5;
+
+/** Estimated seconds of one cell on one core. */
 export function estimateSeconds(cell: Cell, byId: Map<string, Cell>): number {
+  return PER_CELL + work(cell, byId);
+}
+
+function work(cell: Cell, byId: Map<string, Cell>): number {
   if (cell.kind === 'train') {
     const c = cell.config as unknown as TrainCellConfig, d = dataSizes(c.data);
     const n = Math.min(c.trainLimit ?? d.train, d.train), t = Math.min(c.testLimit ?? d.test, d.test);
@@ -42,7 +49,7 @@ export function estimateSeconds(cell: Cell, byId: Map<string, Cell>): number {
     const spec = String(byId.get(cell.deps[0])?.config.spec ?? '');
     return Math.min(c.attackN, d.test) * (c.attack.opts.steps ?? 40) / (1.2 * trainRate(spec, d.input));
   }
-  return cell.kind === 'experiment' ? NaN : 1;
+  return cell.kind === 'experiment' ? NaN : 0;
 }
 
 const fmtSecs = (s: number): string => (!Number.isFinite(s) ? '?' : s < 90 ? `${s.toFixed(s < 10 ? 1 : 0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);

@@ -3,6 +3,7 @@
 // died during the cell (it is replaced by a fresh one).
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { Cell } from './cell.ts';
 import type { CellOutcome } from './execute.ts';
 import type { FromChild, ToChild } from './child.ts';
@@ -19,7 +20,9 @@ export interface PoolOptions {
 
 interface Slot { proc: ChildProcess; ready: Promise<void>; busy: Cell | null; settle?: (o: PoolOutcome) => void }
 
-const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+// the compiled child beside this module; from the TypeScript sources (tests), the one in dist/
+const besideMe = fileURLToPath(new URL('./child.js', import.meta.url));
+const CHILD = existsSync(besideMe) ? besideMe : besideMe.replace(/([\\/])src([\\/]lab[\\/]sweep[\\/]child\.js)$/, '$1dist$1src$2');
 
 export class ChildPool {
   private slots: Slot[] = [];
