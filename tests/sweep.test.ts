@@ -19,10 +19,10 @@ import { table1 } from '../src/lab/experiments/paper-tables.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'ifrlab-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-// bwc trains long enough (6 epochs, a checkpoint after each) to be killed in the middle
+// bwc trains long enough (8 epochs, a checkpoint after each) to be killed in the middle
 const GRID: GridFile = {
-  name: 'test-grid', data: 'synthetic:train=1024,test=64',
-  models: ['fc-w32-d1-linear', { spec: 'bwc-k3-c8-d1-relu', epochs: 6, lr: 0.002 }],
+  name: 'test-grid', data: 'synthetic:train=512,test=64',
+  models: ['fc-w32-d1-linear', { spec: 'bwc-k3-c8-d1-relu', epochs: 8, lr: 0.002 }],
   train: { epochs: 2, batchSize: 64 },
   attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 16,
 };
@@ -142,7 +142,7 @@ describe('embedded local runner', () => {
     expect(starts.length).toBe(2);
     expect(starts[0].pid).toBe(killed);
     expect(starts[0].resumeFrom).toBeNull();
-    expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-5]/);
+    expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-7]/);
     expectFinishedOnce(dir);
     expectSameResults(ref, dir);
   });
@@ -208,7 +208,7 @@ describe(`distributed mode on BullMQ (${redisTitle})`, () => {
     expect(r).toEqual({ ok: true });
     const starts = new Store(dir).attempts(bwcTrain.id).filter((a) => a.event === 'start');
     expect(starts.length).toBe(2);
-    expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-5]/);
+    expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-7]/);
     expectFinishedOnce(dir);
     expectSameResults(ref, dir);
     // resubmitting a finished sweep enqueues nothing
