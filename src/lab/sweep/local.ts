@@ -45,6 +45,7 @@ export async function runLocal(storeDir: string, cells: Cell[], o: LocalOptions)
   const pool = new ChildPool(Math.min(o.workers, todo.length), { store: storeDir, backend: o.backend ?? 'auto', dataDir: o.dataDir, log: o.log, progress: o.progress });
   o.onPool?.(pool);
   const crashes = new Map<string, number>();
+  const notBefore = new Map<string, number>(); // a cell another process holds is looked at again a second later
   const running = new Set<Promise<void>>();
   const skipDependents = (): void => {
     let changed = true;
@@ -61,7 +62,7 @@ export async function runLocal(storeDir: string, cells: Cell[], o: LocalOptions)
       if (n <= (o.maxCrashes ?? 2)) {
         o.log?.(`${out.status === 'crashed' ? out.message : `${c.label} is ${out.status}`}: ${c.label} goes back to the queue`);
         state.set(c.id, 'todo');
-        if (out.status !== 'crashed') return void setTimeout(kick, 1000); // another process holds it: look again shortly
+        if (out.status !== 'crashed') { notBefore.set(c.id, Date.now() + 1000); setTimeout(() => kick(), 1000); }
         return;
       }
       store.fail(c.id, `worker process died ${n} times running it (last: ${out.status === 'crashed' ? out.message : out.status})`);
@@ -76,13 +77,14 @@ export async function runLocal(storeDir: string, cells: Cell[], o: LocalOptions)
   await new Promise<void>((resolveAll) => {
     kick = () => {
       for (const c of todo) {
-        if (state.get(c.id) !== 'todo' || !c.deps.every((d) => state.get(d) === 'ok')) continue;
+        if (state.get(c.id) !== 'todo' || !c.deps.every((d) => state.get(d) === 'ok') || (notBefore.get(c.id) ?? 0) > Date.now()) continue;
         if (running.size >= pool.size) break;
         state.set(c.id, 'running');
         const p: Promise<void> = pool.run(c).then((out) => settle(c, out)).finally(() => { running.delete(p); kick(); });
         running.add(p);
       }
       if (!running.size && !todo.some((c) => state.get(c.id) === 'todo')) resolveAll();
+      // (cells waiting on notBefore keep the loop alive through their timer)
     };
     kick();
   });
