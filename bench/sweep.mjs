@@ -68,7 +68,7 @@ if (argv.includes('--no-queue') || !redis) {
     let prevEnd = 0;
     const rows = jobs.map((j) => {
       const cell = j.data.cell, m = meta(dir, cell.id);
-      const ready = Math.max(j.timestamp, prevEnd, ...jobs.filter((k) => cell.deps.includes(k.data.cell.id)).map((k) => k.finishedOn));
+      const ready = Math.max(t0, prevEnd, ...jobs.filter((k) => cell.deps.includes(k.data.cell.id)).map((k) => k.finishedOn));
       prevEnd = j.finishedOn;
       return { label: cell.label, gap: (j.processedOn - ready) / 1000, around: (j.finishedOn - j.processedOn) / 1000 - m.seconds, work: m.seconds, attempts: j.attemptsMade };
     });

@@ -57,15 +57,15 @@ const fmtSecs = (s: number): string => (!Number.isFinite(s) ? '?' : s < 90 ? `${
 export function planText(cells: Cell[], store: Store | null): string {
   const byId = new Map(cells.map((c) => [c.id, c]));
   const short = (id: string) => id.slice(0, 10);
-  let total = 0, left = 0;
+  let total = 0, left = 0, unknown = 0;
   const lines = cells.map((c) => {
     const est = estimateSeconds(c, byId);
     const state = store ? (store.isDone(c.id) ? 'done' : store.failure(c.id) ? 'failed' : 'todo') : 'todo';
-    if (Number.isFinite(est)) { total += est; if (state !== 'done') left += est; }
+    if (Number.isFinite(est)) { total += est; if (state !== 'done') left += est; } else unknown++;
     return `${short(c.id)}  ${c.kind.padEnd(10)} ${state.padEnd(6)} ${fmtSecs(est).padStart(7)}  ${c.label}${c.deps.length ? `  <- ${c.deps.length > 4 ? `${c.deps.length} cells` : c.deps.map(short).join(' ')}` : ''}`;
   });
   return [
-    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the README's benchmark numbers)`,
+    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the README's benchmark numbers)${unknown ? `; no estimate for ${unknown} whole-experiment cell${unknown > 1 ? 's' : ''}` : ''}`,
     `${'id'.padEnd(10)}  ${'kind'.padEnd(10)} ${'state'.padEnd(6)} ${'cost'.padStart(7)}  cell  <- needs`,
     ...lines,
   ].join('\n');
