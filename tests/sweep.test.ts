@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJSON, contentHash } from '../src/lab/sweep/hash.ts';
 import { makeCell, topoOrder, type Cell } from '../src/lab/sweep/cell.ts';
@@ -15,6 +15,11 @@ import { runLocal } from '../src/lab/sweep/local.ts';
 import { Store } from '../src/lab/sweep/store.ts';
 import { experimentCells } from '../src/lab/sweep/experiments.ts';
 import { table1 } from '../src/lab/experiments/paper-tables.ts';
+import { nodeIO, runExperiment } from '../src/lab/experiments/index.ts';
+import type { ModelStudyConfig } from '../src/lab/experiments/model-study.ts';
+import { CellLock, isStale } from '../src/lab/sweep/lock.ts';
+import { createWasmBackend } from '../src/engine/backends/wasm/index.ts';
+import { setBackend } from '../src/engine/backends/registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ifrlab-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -29,6 +34,7 @@ const GRID: GridFile = {
 const cells = gridCells(GRID);
 const bwcTrain = cells.find((c) => c.kind === 'train' && c.config.spec === 'bwc-k3-c8-d1-relu')!;
 const OPTS = { backend: 'wasm', log: () => {} };
+const BAD: GridFile = { ...GRID, name: 'bad', data: 'synthetic:train=128,test=32', models: ['fc-w32-d1-linear', 'nope-w3'], eps: [0.01] };
 
 const resultBytes = (dir: string, id: string) => readFileSync(join(dir, 'cells', id, 'result.json'));
 function expectSameResults(a: string, b: string): void {
@@ -91,6 +97,25 @@ describe('cell identity', () => {
     expect(() => topoOrder([x, y])).toThrow(/cycle/);
   });
 
+  it('a cell lock has one holder; a dead holder or an old heartbeat makes it stale', () => {
+    const dir = join(tmp, 'lock');
+    new Store(dir).put(makeCell('k', 'l', {}));
+    const cdir = join(dir, 'cells', makeCell('k', 'l', {}).id);
+    const a = CellLock.acquire(cdir);
+    expect(a).toBeInstanceOf(CellLock);
+    const b = CellLock.acquire(cdir);
+    expect('busy' in b && b.busy.pid).toBe(process.pid);
+    (a as CellLock).release();
+    const c = CellLock.acquire(cdir);
+    expect(c).toBeInstanceOf(CellLock);
+    (c as CellLock).release();
+    const h = { host: 'elsewhere', pid: 1, ppid: 0, token: 't', heartbeat: Date.now() };
+    expect(isStale(h, 60_000)).toBe(false);
+    expect(isStale({ ...h, heartbeat: Date.now() - 120_000 }, 60_000)).toBe(true);
+    const dead = spawn(process.execPath, ['-e', '0']);
+    return new Promise<void>((res) => dead.once('exit', () => { expect(isStale({ ...h, host: hostname(), pid: dead.pid! }, 60_000)).toBe(true); res(); }));
+  });
+
   it('table1 becomes one train and one attack cell per model and a report cell needing all of them', () => {
     const cfg = table1.config('quick', { seed: 0 } as never);
     const cs = experimentCells(table1, cfg, { scale: 'quick', seed: 0 });
@@ -104,6 +129,20 @@ describe('cell identity', () => {
 const ref = join(tmp, 'ref');
 
 describe('embedded local runner', () => {
+  it('an experiment run as cells gives the same result as `ifrlab experiment` in one process (table1, one model)', async () => {
+    process.env.IFRLAB_WASM_THREADS = '1';
+    await setBackend(await createWasmBackend({ threads: 1 }));
+    const cfg: ModelStudyConfig = { ...table1.config('quick', { seed: 0 } as never), data: 'synthetic:train=128,test=32', trainLimit: 128, testLimit: 32, epochs: 1, attackN: 8, models: [{ spec: 'fc-w32-d1-relu', lr: 0.01 }] };
+    const cs = experimentCells(table1, cfg, { scale: 'quick', seed: 0 });
+    const dir = join(tmp, 'study');
+    expect((await runLocal(dir, cs, { ...OPTS, workers: 1 })).done.length).toBe(3);
+    const viaCells = JSON.parse(readFileSync(join(dir, 'cells', cs[2].id, 'work', 'out', 'result.json'), 'utf8'));
+    const whole = await runExperiment(table1, { out: join(tmp, 'whole'), scale: 'quick', io: await nodeIO(), seed: 0, progress: () => {}, log: () => {} }, () => cfg);
+    const strip = (r: { models: { trainSeconds?: number }[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0 })) });
+    expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
+    expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
+  });
+
   it('runs the sweep with one worker in dependency order; a rerun runs nothing', async () => {
     const s1 = await runLocal(ref, cells, { ...OPTS, workers: 1 });
     expect(s1.done.length).toBe(7);
@@ -148,9 +187,9 @@ describe('embedded local runner', () => {
   });
 
   it('a cell that fails fails once with its message; the cells needing it are skipped, the others finish', async () => {
-    const bad = gridCells({ ...GRID, name: 'bad', models: ['fc-w32-d1-linear', 'nope-w3'], eps: [0.01] });
+    const bad = gridCells(BAD);
     const dir = join(tmp, 'bad');
-    const sum = await runLocal(dir, bad, { ...OPTS, workers: 2 });
+    const sum = await runLocal(dir, bad, { ...OPTS, workers: 1 });
     expect(sum.failed.length).toBe(1);
     expect(sum.failed[0].message).toMatch(/nope-w3/);
     expect(sum.skipped.length).toBe(2); // its attack and the table
@@ -215,8 +254,24 @@ describe(`distributed mode on BullMQ (${redisTitle})`, () => {
     expect((await submitSweep(url, dir, cells, { name: 'test-grid' })).enqueued).toBe(0);
     const survivor = [w1, w2].find((w) => w !== victim)!;
     expect(survivor.err()).toMatch(/done: train bwc-k3-c8-d1-relu/);
-    survivor.p.kill('SIGTERM');
-    await new Promise((res) => survivor.p.once('exit', res));
     expect(readdirSync(join(dir, 'cells')).length).toBe(7);
+  });
+
+  it.skipIf(!REDIS)('a failing cell fails once with its message, fails the sweep, and the other cells still finish', async () => {
+    const { submitSweep, waitSweep } = await import('../src/lab/sweep/queue.ts');
+    const bad = gridCells(BAD);
+    const dir = join(tmp, 'queue'); // the surviving worker serves this store
+    const { rootId, enqueued } = await submitSweep(url, dir, bad, { name: 'bad' });
+    expect(enqueued).toBe(5);
+    const r = await waitSweep(url, rootId!);
+    expect(r.ok).toBe(false);
+    const store = new Store(dir);
+    const failedTrain = bad.find((c) => c.kind === 'train' && c.config.spec === 'nope-w3')!;
+    expect(store.failure(failedTrain.id)!.message).toMatch(/nope-w3/);
+    expect(store.attempts(failedTrain.id).filter((a) => a.event === 'start').length).toBe(1);
+    const good = bad.filter((c) => c.kind !== 'collect' && c.id !== failedTrain.id && !c.deps.includes(failedTrain.id));
+    expect(good.length).toBe(2);
+    for (let i = 0; i < 100 && !good.every((c) => store.isDone(c.id)); i++) await new Promise((res) => setTimeout(res, 100));
+    for (const c of good) expect(store.isDone(c.id), c.label).toBe(true);
   });
 });
