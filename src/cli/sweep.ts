@@ -68,7 +68,12 @@ export async function run(args: string[]): Promise<void> {
     if (!rootId) { console.log(`sweep ${name}: all ${order.length} cells are done in ${f.store}`); return; }
     console.log(`sweep ${name}: ${enqueued} of ${order.length} cells enqueued on ${f.queue} (root job ${rootId}); start workers with\n  ifrlab worker --queue ${f.queue} --store ${f.store}`);
     if (f.detach) return;
-    const r = await q.waitSweep(f.queue, rootId, (c) => log(`queue: ${c.completed} completed, ${c.active} running, ${c.waiting + c.prioritized + c.delayed + c['waiting-children']} waiting, ${c.failed} failed`));
+    let last = '';
+    const r = await q.waitSweep(f.queue, rootId, (c) => {
+      const line = `queue: ${c.completed} completed, ${c.active} running, ${c.waiting + c.prioritized + c.delayed + c['waiting-children']} waiting, ${c.failed} failed`;
+      if (line !== last) log(line);
+      last = line;
+    });
     if (!r.ok) throw new Error(`sweep ${name} failed: ${r.reason}\n(see: ifrlab sweep status --store ${f.store} --queue ${f.queue})`);
     console.log(`sweep ${name}: done; results in ${f.store}/cells/<id>/result.json`);
     return;

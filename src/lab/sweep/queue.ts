@@ -150,6 +150,7 @@ export async function startWorker(url: string, storeDir: string, o: WorkerOption
     lockDuration: o.lockMs ?? 5 * 60_000, stalledInterval: o.stalledMs ?? 30_000, maxStalledCount: 2,
   });
   worker.on('error', (e) => o.log?.(`worker error: ${e.message}`));
+  worker.on('stalled', (id) => o.log?.(`stalled: job ${id} lost its worker; it goes back to the queue`));
   worker.on('failed', (job, e) => o.log?.(`FAILED: ${(job?.data?.cell as Cell | undefined)?.label ?? job?.name}: ${e.message}`));
   return {
     worker, pool,
