@@ -11,6 +11,8 @@ const commands: Record<string, Command> = {
   data: { summary: 'ifrlab data fetch|verify NAME', load: () => import('./data.ts') },
   attack: { summary: 'attack a checkpoint: ifrlab attack --checkpoint FILE --attack NAME --out DIR', load: () => import('./attack.ts') },
   experiment: { summary: 'run a paper table/figure: ifrlab experiment NAME --out DIR', load: () => import('./experiment.ts') },
+  sweep: { summary: 'run a grid or experiment as cells: ifrlab sweep FILE|NAME --store DIR [--workers N] [--queue redis://...]', load: () => import('./sweep.ts') },
+  worker: { summary: 'run sweep cells from a queue: ifrlab worker --queue redis://HOST:6379 --store DIR', load: () => import('./worker.ts') },
   report: { summary: 'collect experiment results into one Markdown page', load: () => import('./report.ts') },
 };
 

@@ -60,8 +60,8 @@ export interface ModelStudyResult {
   models: ModelStudyModel[];
 }
 
-/** Train (or load / resume) one model through the project trainer; the best test epoch is used. */
-async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number }> {
+/** Train (or load / resume) one model through the project trainer; the best test epoch is used (its checkpoint file is `checkpoint`). */
+export async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number; runDir: string; checkpoint: string }> {
   // a run whose loss becomes NaN/Inf is retried with the learning rate x0.2 (at most twice), and the report says so
   let lr = m.lr;
   let run;
@@ -81,7 +81,8 @@ async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: Experimen
   const hist = run.log.history.filter((h) => h.epoch > 0);
   const acc = run.log.bestTestAccuracy ?? hist[hist.length - 1]?.testAccuracy ?? NaN;
   ctx.log(`${m.spec}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
-  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr };
+  const checkpoint = (run.log.best?.checkpoint ?? run.log.lastCheckpoint)!;
+  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr, runDir: run.dir, checkpoint };
 }
 
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
