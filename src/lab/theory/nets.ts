@@ -9,7 +9,7 @@
 // beta is the network's response to each basis input, f(e_d) (for linear
 // networks, the linear predictor it computes).
 import { tensor } from '../../engine/ops/creation.ts';
-import { abs, add, exp, log, mul, neg, relu } from '../../engine/ops/elementwise.ts';
+import { abs, add, exp, log, lt, maximum, mul, neg, relu, where } from '../../engine/ops/elementwise.ts';
 import { mean, sum } from '../../engine/ops/reduce.ts';
 import { reshape } from '../../engine/ops/layout.ts';
 import { matmul } from '../../engine/ops/linalg.ts';
@@ -114,15 +114,23 @@ export type LossName = 'exp' | 'logistic';
  */
 export function logLoss(m: Tensor, loss: LossName): Tensor {
   const z = reshape(neg(m), [1, m.shape[0]]);
-  if (loss === 'exp') return mean(sub(z, logSoftmax(z)));
-  // softplus(u) = relu(u) + log(1 + exp(-|u|))
-  const sp = add(relu(z), log(add(exp(neg(abs(z))), tensor(1, []))));
-  return log(sum(sp));
+  // log sum_n exp(l_n) as a log-sum-exp: mean_n (l_n - logSoftmax(l)_n)
+  const lse = (l: Tensor): Tensor => mean(sub(l, logSoftmax(l)));
+  if (loss === 'exp') return lse(z);
+  // l_n = log softplus(u_n), u = -m: softplus(u) = relu(u) + log(1 + exp(-|u|)), and
+  // log softplus(u) = u to double precision below u = -40 (where softplus underflows later)
+  const uc = maximum(z, tensor(-40, []));
+  const logSp = log(add(relu(uc), log(add(exp(neg(abs(uc))), tensor(1, [])))));
+  return lse(where(lt(z, tensor(-40, [])), z, logSp));
 }
 
 export interface TrainOptions {
   loss: LossName;
-  /** Normalised GD (on log L) or plain GD on L. */
+  /**
+   * normalised: w -= lr_t * grad(log L) / ||w||^(L-2), i.e. the step lr_t / (L(w) ||w||^(L-2))
+   * on L itself, which makes the relative step scale-free for L-homogeneous networks;
+   * constant: plain GD on L with step lr_t.
+   */
   schedule: 'normalised' | 'constant';
   lr: number;
   /** Step at step t: lr / (1 + t / decaySteps)^decay (decay 0: constant). */
@@ -142,6 +150,7 @@ export interface TrainOptions {
 export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y: ArrayLike<number>, opts: TrainOptions): number {
   const N = y.length, D = s.H * s.W, shapes = paramShapes(s);
   const marks = new Set(opts.checkpoints ?? []);
+  const degree = shapes.length; // f(c w) = c^degree f(w)
   let last = NaN;
   for (let step = 0; step <= opts.steps; step++) {
     const { value, grads } = tidy(() => {
@@ -157,8 +166,17 @@ export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y:
     if (step === opts.steps) break;
     // normalised: the gradient of log L is grad L / L; constant: plain GD on L itself
     const lr = opts.lr / (1 + step / (opts.decaySteps ?? 100)) ** (opts.decay ?? 0);
-    const f = opts.schedule === 'normalised' ? lr : lr * Math.exp(value);
+    const wn = Math.sqrt(params.reduce((a, p) => a + p.reduce((b, v) => b + v * v, 0), 0));
+    const f = opts.schedule === 'normalised' ? lr / wn ** (degree - 2) : lr * Math.exp(value);
     params.forEach((p, i) => { const g = grads[i]; for (let j = 0; j < p.length; j++) p[j] -= f * g[j]; });
+    // Normalised GD grows the weights geometrically. Once the margins pass 1e100
+    // the loss weights exp(-m_n) / sum are exactly one-hot in float64 (and the
+    // normalised step is scale-free), so shrinking every layer by the same factor
+    // changes nothing but keeps the numbers far from overflow.
+    if (opts.schedule === 'normalised' && -value > 1e100) {
+      const c = (1e50 / -value) ** (1 / degree);
+      for (const p of params) for (let j = 0; j < p.length; j++) p[j] *= c;
+    }
   }
   return last;
 }

@@ -242,6 +242,8 @@ export interface ReweightResult {
   history: number[];
   /** Cosine between the last two iterates (1 at convergence). */
   lastStepCosine: number;
+  /** Duality gap of the convex group-l1 solve it starts from. */
+  l1Gap: number;
   iterations: number;
 }
 
@@ -252,9 +254,10 @@ export interface ReweightResult {
  */
 export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, opts: { maxSteps?: number; epsRel?: number; tol?: number } = {}): ReweightResult {
   if (!(q > 0 && q <= 1)) throw new Error(`reweightedMaxMargin: q must be in (0, 1], got ${q}`);
-  let beta = groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-9 }).beta;
+  const start = groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-10 });
+  let beta = start.beta;
   const history = [groupNormValue(g, beta, undefined, q)];
-  if (q === 1) return { beta, value: history[0], history, lastStepCosine: 1, iterations: 0 };
+  if (q === 1) return { beta, value: history[0], history, lastStepCosine: 1, iterations: 0, l1Gap: start.gap };
   const maxSteps = opts.maxSteps ?? 30, epsRel = opts.epsRel ?? 1e-6;
   let lastCos = 0, it = 0;
   for (; it < maxSteps; it++) {
@@ -267,7 +270,7 @@ export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, o
     history.push(groupNormValue(g, beta, undefined, q));
     if (1 - lastCos < 1e-12) break;
   }
-  return { beta, value: history[history.length - 1], history, lastStepCosine: lastCos, iterations: it };
+  return { beta, value: history[history.length - 1], history, lastStepCosine: lastCos, iterations: it, l1Gap: start.gap };
 }
 
 /** The normalised margin min_n z_n . beta / ||beta|| in a given norm (l2 when norm is omitted). */
