@@ -18,7 +18,7 @@ import { meanOf } from '../analysis/stats.ts';
 
 export function implicitBiasConfig(scale: Scale, ctx: Pick<ExperimentContext, 'seed'>): ImplicitBiasConfig {
   const c = { ...defaultImplicitBiasConfig(), seed: ctx.seed };
-  return scale === 'paper' ? { ...c, steps: 20000, checkpoints: 40 } : c;
+  return scale === 'paper' ? { ...c, steps: 100000, seeds: 5, checkpoints: 40 } : c;
 }
 
 /** The theorem's checks: own-limit cosine thresholds and the separation from the other limit. */

@@ -56,7 +56,7 @@ export interface ImplicitBiasConfig {
 
 export const defaultImplicitBiasConfig = (): ImplicitBiasConfig => ({
   H: 1, W: 6, N: 5, families: 'fc+conv+bwc+diag+fc-relu', L: 2, k: 3, width: 0, loss: 'exp', schedule: 'normalised',
-  lr: 0.1, decay: 0.5, decaySteps: 100, steps: 5000, init: 0.1, checkpoints: 30, maxLimitCosine: 0.9, minCrossGap: 0.05, seeds: 3, seed: 0, precision: 'float64',
+  lr: 0.1, decay: 0.5, decaySteps: 100, steps: 20000, init: 0.1, checkpoints: 30, maxLimitCosine: 0.9, minCrossGap: 0.05, seeds: 3, seed: 0, precision: 'float64',
 });
 
 /** The predicted limits, each scaled to unit margin. */
