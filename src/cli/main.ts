@@ -8,6 +8,7 @@ const commands: Record<string, Command> = {
   train: { summary: 'train a model: ifrlab train --model SPEC --data NAME --out DIR', load: () => import('./train.ts') },
   data: { summary: 'ifrlab data fetch|verify NAME', load: () => import('./data.ts') },
   attack: { summary: 'attack a checkpoint: ifrlab attack --checkpoint FILE --attack NAME --out DIR', load: () => import('./attack.ts') },
+  analyse: { summary: 'analyse a checkpoint: ifrlab analyse fourier-map --checkpoint FILE --out DIR', load: () => import('./analyse.ts') },
   experiment: { summary: 'run a paper table/figure: ifrlab experiment NAME --out DIR', load: () => import('./experiment.ts') },
   report: { summary: 'collect experiment results into one Markdown page', load: () => import('./report.ts') },
 };

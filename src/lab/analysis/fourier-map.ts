@@ -119,3 +119,15 @@ export async function fourierSensitivityMap(model: Classifier, x: Float32Array, 
   }
   return { H, W, eps: opts.eps, n, errorRate, logitChange, cleanError: cleanWrong / n };
 }
+
+/** Mean of a centred [H, W] map over rings of integer radius round(sqrt(kx^2 + ky^2)) (index = radius). */
+export function radialMean(values: ArrayLike<number>, H: number, W: number): Float64Array {
+  const rmax = Math.ceil(Math.hypot(Math.floor(H / 2), Math.floor(W / 2)));
+  const sum = new Float64Array(rmax + 1), cnt = new Float64Array(rmax + 1);
+  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
+    const { ky, kx } = centredFrequency(H, W, r, c);
+    const b = Math.round(Math.hypot(ky, kx));
+    sum[b] += values[r * W + c]; cnt[b]++;
+  }
+  return sum.map((s, i) => (cnt[i] ? s / cnt[i] : NaN));
+}

@@ -128,7 +128,7 @@ export const implicitBiasExperiment: Experiment<ImplicitBiasConfig, { problems: 
       fmtFixed(meanOf(problems.map((p) => p.runs.find((r) => r.family === f)!.checkpoints.at(-1)!.l2MarginRatio)), 4),
     ]));
     const probTable = mdTable(['seed', 'draws', 'cos(l2*, Fourier*)', 'Fourier excess of l2*', 'l2 excess of Fourier*', 'gap l2', 'gap Fourier-l1', 'gap l1'], problems.map((p) => [
-      p.seed, p.draws, fmtFixed(p.limits.limitCosine, 4), fmtFixed(p.limits.crossGap.l2InFourier, 3), fmtFixed(p.limits.crossGap.fourierInL2, 3), p.limits.gaps.l2.toExponential(1), p.limits.gaps.fourier.toExponential(1), p.limits.gaps.l1.toExponential(1),
+      String(p.seed), String(p.draws), fmtFixed(p.limits.limitCosine, 4), fmtFixed(p.limits.crossGap.l2InFourier, 3), fmtFixed(p.limits.crossGap.fourierInL2, 3), p.limits.gaps.l2.toExponential(1), p.limits.gaps.fourier.toExponential(1), p.limits.gaps.l1.toExponential(1),
     ]));
     const checks = summary.checks.map((c) => `- ${c.holds ? 'HOLDS' : 'FAILS'}: ${c.name}: ${c.detail}`).join('\n');
     const markdown = [
