@@ -16,7 +16,7 @@ import { matmul } from '../../engine/ops/linalg.ts';
 import { circConv2d, logSoftmax } from '../../engine/ops/nn.ts';
 import { sub } from '../../engine/ops/elementwise.ts';
 import { backward } from '../../engine/autograd/backward.ts';
-import { noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
+import { engine, noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { normalArray } from '../../engine/core/random.ts';
 
 export const FAMILIES = ['fc', 'conv', 'bwc', 'diag', 'fc-relu'] as const;
@@ -151,6 +151,7 @@ export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y:
   const N = y.length, D = s.H * s.W, shapes = paramShapes(s);
   const marks = new Set(opts.checkpoints ?? []);
   const degree = shapes.length; // f(c w) = c^degree f(w)
+  const big = engine.backend.dtype === 'float64' ? 1e100 : 1e30;
   let last = NaN;
   for (let step = 0; step <= opts.steps; step++) {
     const { value, grads } = tidy(() => {
@@ -170,11 +171,11 @@ export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y:
     const f = opts.schedule === 'normalised' ? lr / wn ** (degree - 2) : lr * Math.exp(value);
     params.forEach((p, i) => { const g = grads[i]; for (let j = 0; j < p.length; j++) p[j] -= f * g[j]; });
     // Normalised GD grows the weights geometrically. Once the margins pass 1e100
-    // the loss weights exp(-m_n) / sum are exactly one-hot in float64 (and the
-    // normalised step is scale-free), so shrinking every layer by the same factor
-    // changes nothing but keeps the numbers far from overflow.
-    if (opts.schedule === 'normalised' && -value > 1e100) {
-      const c = (1e50 / -value) ** (1 / degree);
+    // (float32: 1e30) the loss weights exp(-m_n) / sum are one-hot to the
+    // precision (and the normalised step is scale-free), so shrinking every layer
+    // by the same factor changes nothing but keeps the numbers far from overflow.
+    if (opts.schedule === 'normalised' && -value > big) {
+      const c = (Math.sqrt(big) / -value) ** (1 / degree);
       for (const p of params) for (let j = 0; j < p.length; j++) p[j] *= c;
     }
   }
