@@ -9,12 +9,11 @@
 // beta is the network's response to each basis input, f(e_d) (for linear
 // networks, the linear predictor it computes).
 import { tensor } from '../../engine/ops/creation.ts';
-import { abs, add, exp, log, lt, maximum, mul, neg, relu, where } from '../../engine/ops/elementwise.ts';
+import { abs, add, exp, log, lt, maximum, mul, neg, relu, sub, where } from '../../engine/ops/elementwise.ts';
 import { mean, sum } from '../../engine/ops/reduce.ts';
 import { reshape } from '../../engine/ops/layout.ts';
 import { matmul } from '../../engine/ops/linalg.ts';
 import { circConv2d, logSoftmax } from '../../engine/ops/nn.ts';
-import { sub } from '../../engine/ops/elementwise.ts';
 import { backward } from '../../engine/autograd/backward.ts';
 import { engine, noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { normalArray } from '../../engine/core/random.ts';
