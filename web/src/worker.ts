@@ -15,11 +15,11 @@ import { epochOrder, gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
 import { defaultLearningRate, evaluate } from '../../src/lab/train/trainer.ts';
 import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
-import { angularEnergy, averageSpectrum, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
+import { angularEnergy, averageSpectrum, fourierSensitivityMap, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/lab/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/lab/io/safetensors.ts';
 import { fromFiles, synthetic } from './datasets.ts';
-import type { AttackResult, DataInfo, DynamicsResult, GraphNodeView, Img, InitResult, Map2, ProgressEvent, Request, TrainDone } from './protocol.ts';
+import type { AttackResult, DataInfo, DynamicsResult, FourierMapResult, GraphNodeView, Img, InitResult, Map2, ProgressEvent, Request, TrainDone } from './protocol.ts';
 
 const post = (m: unknown, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -260,6 +260,18 @@ async function attack(r: Extract<Request, { op: 'attack' }>): Promise<AttackResu
   }
 }
 
+// ---------------------------------------------------------------- Fourier sensitivity map
+async function fourierMap(r: Extract<Request, { op: 'fourierMap' }>): Promise<FourierMapResult> {
+  const m = requireModel();
+  m.setTraining(false);
+  const { x, y } = evalBatch(r.n);
+  try {
+    const map = await fourierSensitivityMap(m, await x.data(), y, { eps: r.eps, batch: 64 });
+    const { H, W } = map;
+    return { n: map.n, eps: r.eps, cleanError: map.cleanError, error: { h: H, w: W, data: map.errorRate, label: 'error rate' }, logit: { h: H, w: W, data: map.logitChange, label: '‖Δ logits‖₂' } };
+  } finally { x.dispose(); }
+}
+
 // ---------------------------------------------------------------- dynamics
 const DYN_IMAGES = 16;
 async function dynamics(r: Extract<Request, { op: 'dynamics' }>): Promise<DynamicsResult> {
@@ -397,6 +409,7 @@ async function handle(r: Request): Promise<unknown> {
     case 'attack': return withLock(() => attack(r));
     case 'dynamics': return withLock(() => dynamics(r));
     case 'minNormCurve': return withLock(() => minNormCurve(r));
+    case 'fourierMap': return withLock(() => fourierMap(r));
     case 'graph': return withLock(() => graph(r.n));
     case 'specInfo': { const canonical = formatSpec(parseSpec(r.spec)); return { canonical, lr: defaultLearningRate(canonical) }; }
   }
