@@ -138,7 +138,9 @@ export async function inputGradient(model: Classifier, x: Tensor, dz: (z: Float3
       const zt = model.forward(xl);
       const z = await zt.data();
       const s = sum(mul(zt, tensor(dz(z), zt.shape, x.backend)));
-      const g = backward(s, { targets: [xl] }).get(xl)!;
+      const g = s.requiresGrad ? backward(s, { targets: [xl] }).get(xl) : undefined;
+      // a model whose output does not depend on x (fully masked) has no gradient: zero
+      if (!g) return { z, grad: new Float32Array(x.size) };
       try { return { z, grad: await g.data() }; } finally { g.dispose(); }
     });
   } finally { x.dispose(); }
