@@ -28,6 +28,8 @@ export interface EnsembleOptions {
   largeEps?: number;
   /** Run the sanity checks (default true). */
   checks?: boolean;
+  /** Images per attack call (default: all at once). */
+  batchSize?: number;
 }
 
 export interface SanityCheck { name: string; pass: boolean; detail: string }
@@ -67,6 +69,9 @@ export function parseEpsList(s: string): number[] {
   return out;
 }
 
+/** What the evaluation keeps of an attack run on some rows. */
+interface Rows { advPred: Int32Array; adversarial: Float32Array; norm: Float64Array; isAdversarial: Uint8Array }
+
 /** Rows idx of the inputs as a new batch. */
 function subset(a: AttackInputs, x0: Float32Array, d: number, idx: number[]): AttackInputs {
   const x = tensor(Float32Array.from(idx.flatMap((i) => Array.from(x0.subarray(i * d, (i + 1) * d)))), [idx.length, ...a.x.shape.slice(1)], a.x.backend);
@@ -92,18 +97,30 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
   const correct = [...Array(n).keys()].filter((i) => cleanPred[i] === a.labels[i]);
   // the smallest-norm adversarial seen per image (BB's start)
   const bestAdv = new Float32Array(n * d), bestNorm = new Float64Array(n).fill(Infinity);
-  const record = (r: AttackResult, idx: number[]): void => {
-    const nr = normOf(r.norms, norm);
+  const record = (r: Rows, idx: number[]): void => {
     idx.forEach((i, q) => {
-      if (r.advPred[q] !== a.labels[i] && nr[q] < bestNorm[i]) { bestNorm[i] = nr[q]; bestAdv.set(r.adversarial.subarray(q * d, (q + 1) * d), i * d); }
+      if (r.advPred[q] !== a.labels[i] && r.norm[q] < bestNorm[i]) { bestNorm[i] = r.norm[q]; bestAdv.set(r.adversarial.subarray(q * d, (q + 1) * d), i * d); }
     });
+  };
+  // an attack on rows idx, in batches of batchSize
+  const onRows = async (fn: (b: AttackInputs, s: number) => Promise<AttackResult>, idx: number[]): Promise<Rows> => {
+    const bs = Math.max(1, o.batchSize ?? idx.length);
+    const out: Rows = { advPred: new Int32Array(idx.length), adversarial: new Float32Array(idx.length * d), norm: new Float64Array(idx.length), isAdversarial: new Uint8Array(idx.length) };
+    for (let s = 0; s < idx.length; s += bs) {
+      const b = subset(a, x0, d, idx.slice(s, s + bs));
+      try {
+        const r = await fn(b, s);
+        out.advPred.set(r.advPred, s); out.adversarial.set(r.adversarial, s * d); out.norm.set(normOf(r.norms, norm), s); out.isAdversarial.set(r.isAdversarial, s);
+      } finally { b.x.dispose(); }
+    }
+    return out;
   };
   const names = ['apgd-ce', 'apgd-t', ...(images ? ['square'] : [])];
   const total = eps.length * names.length + 2;
   let done = 0;
   const tick = (what: string): void => { done++; onProgress?.({ attack: 'ensemble', done, total, message: what }); };
-  const run = async (name: string, b: AttackInputs, e: number, k: number): Promise<AttackResult> => {
-    const seed = (a.seed ?? 0) + 31 * k;
+  const run = (name: string, idx: number[], e: number, k: number): Promise<Rows> => onRows((b, s) => one(name, b, e, (a.seed ?? 0) + 31 * k + s), idx);
+  const one = (name: string, b: AttackInputs, e: number, seed: number): Promise<AttackResult> => {
     if (name === 'apgd-ce') return apgd({ ...b, seed }, { norm, eps: e, steps, restarts, loss: 'ce' });
     if (name === 'apgd-t') return apgdTargeted({ ...b, seed }, { norm, eps: e, steps, restarts, targetClasses: o.targetClasses });
     if (name === 'apgd-ce-long') return apgd({ ...b, seed }, { norm, eps: e, steps: 4 * steps, restarts, loss: 'ce' });
@@ -122,14 +139,11 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
       const idx = correct.filter((i) => rob[i]);
       counts[name] = 0;
       if (idx.length && e > 0) {
-        const b = subset(a, x0, d, idx);
-        try {
-          const r = await run(name, b, e, k);
-          record(r, idx);
-          idx.forEach((i, q) => {
-            if (r.advPred[q] !== a.labels[i]) { rob[i] = 0; counts[name]++; adv.set(r.adversarial.subarray(q * d, (q + 1) * d), i * d); }
-          });
-        } finally { b.x.dispose(); }
+        const r = await run(name, idx, e, k);
+        record(r, idx);
+        idx.forEach((i, q) => {
+          if (r.advPred[q] !== a.labels[i]) { rob[i] = 0; counts[name]++; adv.set(r.adversarial.subarray(q * d, (q + 1) * d), i * d); }
+        });
       }
       after.push({ attack: name, robustAccuracy: rob.reduce((p, v) => p + v, 0) / n });
       tick(`eps ${e.toPrecision(3)}: ${name}`);
@@ -142,25 +156,17 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
   const doChecks = o.checks ?? true;
   let largeRobust = NaN, longExtra = NaN;
   if (doChecks && correct.length) {
-    const b = subset(a, x0, d, correct);
-    try {
-      const r = await apgd({ ...b, seed: (a.seed ?? 0) + 99 }, { norm, eps: largeEps, steps, loss: 'ce' });
-      record(r, correct);
-      largeRobust = correct.filter((_, q) => r.advPred[q] === a.labels[correct[q]]).length / n;
-    } finally { b.x.dispose(); }
+    const r = await onRows((b, s) => apgd({ ...b, seed: (a.seed ?? 0) + 99 + s }, { norm, eps: largeEps, steps, loss: 'ce' }), correct);
+    record(r, correct);
+    largeRobust = correct.filter((i, q) => r.advPred[q] === a.labels[i]).length / n;
     tick('large eps');
+    // APGD-CE at the largest budget with 1x and 4x the steps (same seeds)
     const last = eps.length - 1;
-    // images robust to APGD-CE at the largest budget (re-run at the same seed with 4x the steps)
-    const idx = correct;
-    const b2 = subset(a, x0, d, idx);
-    try {
-      const short = await run('apgd-ce', b2, eps[last], last);
-      const long = await run('apgd-ce-long', b2, eps[last], last);
-      record(long, idx);
-      const s = short.advPred.reduce((p, v, q) => p + (v !== a.labels[idx[q]] ? 1 : 0), 0);
-      const l = long.advPred.reduce((p, v, q) => p + (v !== a.labels[idx[q]] ? 1 : 0), 0);
-      longExtra = (l - s) / n;
-    } finally { b2.x.dispose(); }
+    const short = await run('apgd-ce', correct, eps[last], last);
+    const long = await run('apgd-ce-long', correct, eps[last], last);
+    record(long, correct);
+    const broken = (x: Rows): number => correct.filter((i, q) => x.advPred[q] !== a.labels[i]).length;
+    longExtra = (broken(long) - broken(short)) / n;
     tick('4x steps');
   } else { done += 2; }
   // Brendel-Bethge, unbounded, from the best start: the closest adversarial found, else another
@@ -177,14 +183,10 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
     });
     const idx = usable.map((q) => correct[q]);
     if (idx.length) {
-      const b = subset(a, x0, d, idx);
       const sp = new Float32Array(idx.length * d);
       usable.forEach((q, r) => sp.set(start.subarray(q * d, (q + 1) * d), r * d));
-      try {
-        const r = await brendelBethge({ ...b, seed: a.seed }, { norm, steps: bbSteps, startingPoints: sp });
-        const nr = normOf(r.norms, norm);
-        idx.forEach((i, q) => { if (r.isAdversarial[q]) minNorm[i] = Math.min(nr[q], bestNorm[i]); else if (bestNorm[i] < Infinity) minNorm[i] = bestNorm[i]; });
-      } finally { b.x.dispose(); }
+      const r = await onRows((b, s) => brendelBethge({ ...b, seed: a.seed }, { norm, steps: bbSteps, startingPoints: sp.slice(s * d, (s + b.labels.length) * d) }), idx);
+      idx.forEach((i, q) => { if (r.isAdversarial[q]) minNorm[i] = Math.min(r.norm[q], bestNorm[i]); else if (bestNorm[i] < Infinity) minNorm[i] = bestNorm[i]; });
     }
   } else for (const i of correct) minNorm[i] = bestNorm[i];
   // BB's minimal norm joins the worst case: an image with a smaller adversarial than eps is not robust
