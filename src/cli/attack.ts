@@ -160,7 +160,7 @@ export async function run(argv: string[]): Promise<void> {
   await fs.makeDir(f.out);
   await fs.writeBytes(fs.joinPath(f.out, 'perturbations.safetensors'), encodeSafetensors(tensors, { attack: name, spec: meta.spec, data: ds.name }));
   await fs.writeBytes(fs.joinPath(f.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  const rep = attackReport({
+  const rep = await attackReport({
     attack: name, norm: preset.norm, spec: meta.spec, data: ds.name, checkpoint: f.checkpoint, backend: backend.name, seconds,
     shape: [n, ...shape], x: batch.x, perturbation: result.perturbation, labels, advPred: result.advPred, cleanCorrect: result.cleanCorrect,
     success: result.success, norms: normOf(result.norms, preset.norm), stats: result.stats, curve, checks: ensemble?.checks, randomControl: rcSummary,

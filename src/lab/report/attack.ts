@@ -44,7 +44,7 @@ export interface Figure { file: string; bytes: Uint8Array | string; caption: str
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 /** Up to `k` examples (successful ones first): rows x, x_adv, delta (each delta scaled to its own max |delta|). */
-export function examplesPng(r: AttackReportInput, k = 8, zoom = 4): { png: Uint8Array; picked: number[] } {
+export async function examplesPng(r: AttackReportInput, k = 8, zoom = 4): Promise<{ png: Uint8Array; picked: number[] }> {
   const [n, c, h, w] = r.shape, d = c * h * w;
   const order = [...Array(n).keys()].sort((p, q) => (r.success[q] ? 1 : 0) - (r.success[p] ? 1 : 0) || p - q);
   const picked = order.slice(0, Math.min(k, n));
@@ -68,7 +68,7 @@ export function examplesPng(r: AttackReportInput, k = 8, zoom = 4): { png: Uint8
     put(col, 1, (q, j) => r.x[o + q * h * w + j] + r.perturbation[o + q * h * w + j]);
     put(col, 2, (q, j) => 0.5 + (m > 0 ? r.perturbation[o + q * h * w + j] / (2 * m) : 0));
   });
-  return { png: encodePng(rgb, W, H), picked };
+  return { png: await encodePng(rgb, W, H), picked };
 }
 
 /** Average log-magnitude spectra of delta and x (grey, centred; each panel its own colour scale) and their radial energy. */
@@ -112,12 +112,12 @@ export function successCurve(r: AttackReportInput): { t: number[]; frac: number[
 const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** The figures and report.md of an attack run. */
-export function attackReport(r: AttackReportInput): { figures: Figure[]; markdown: string } {
+export async function attackReport(r: AttackReportInput): Promise<{ figures: Figure[]; markdown: string }> {
   const figures: Figure[] = [];
   const images = r.shape.length === 4;
   let successful: number[] = [];
   if (images) {
-    const { png } = examplesPng(r);
+    const { png } = await examplesPng(r);
     figures.push({ file: 'examples.png', bytes: png, caption: 'rows: clean x, adversarial x + delta, delta (grey = 0, each scaled to its own largest |delta|); successful examples first' });
     successful = [...Array(r.shape[0]).keys()].filter((i) => r.success[i]);
     if (successful.length) figures.push({ file: 'perturbation-spectrum.svg', bytes: spectrumSvg(r, successful), caption: 'average spectra of the perturbations and of the clean images, and their radial energy on a log axis' });
@@ -136,7 +136,9 @@ export function attackReport(r: AttackReportInput): { figures: Figure[]; markdow
   md.push(mdTable(['clean accuracy', 'success rate (of correct)', 'robust accuracy', `median ${r.norm} of successes`], [[pct(r.stats.cleanAccuracy), pct(r.stats.successRate), pct(r.stats.robustAccuracy), median(successCurveValues(r))]], 4));
   if (r.curve && r.curve.length) {
     const stages = r.curve[0].after?.map((a) => a.attack) ?? [];
-    md.push('', '## Robust accuracy per budget', '', mdTable(['eps', ...stages.map((s) => `after ${s}`), 'worst case'], r.curve.map((p) => [p.eps.toPrecision(4), ...(p.after ?? []).map((a) => pct(a.robustAccuracy)), pct(p.robustAccuracy)]), 4));
+    const sr = r.curve.every((p) => p.successRate !== undefined);
+    md.push('', '## Robust accuracy per budget', '', mdTable(['eps', ...stages.map((s) => `after ${s}`), ...(sr ? ['success rate (of correct)'] : []), stages.length ? 'worst case' : 'robust accuracy'],
+      r.curve.map((p) => [p.eps.toPrecision(4), ...(p.after ?? []).map((a) => pct(a.robustAccuracy)), ...(sr ? [pct(p.successRate!)] : []), pct(p.robustAccuracy)]), 4));
   }
   if (r.checks?.length) {
     md.push('', '## Gradient-masking sanity checks', '', mdTable(['check', 'result', 'detail'], r.checks.map((c) => [c.name, c.pass ? 'PASS' : '**FAIL**', c.detail])));

@@ -1,6 +1,6 @@
-// A small synchronous PNG encoder (8-bit RGB, filter None, zlib "stored"
-// blocks: no compression, so no dependency and the same bytes on every
-// runtime). Figures made of a few thousand pixels stay small enough.
+// A small PNG encoder (8-bit RGB, filter None). The zlib stream comes from the
+// standard CompressionStream('deflate') (Node >= 18, Deno, browsers); where it
+// is missing, "stored" (uncompressed) blocks are written instead.
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -18,13 +18,8 @@ function crc32(b: Uint8Array, start: number, end: number): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** PNG bytes of an RGB image: `rgb` is [height * width * 3] bytes, row-major. */
-export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8Array {
-  if (rgb.length !== width * height * 3) throw new Error(`encodePng: ${rgb.length} bytes for ${width}x${height} RGB`);
-  const row = width * 3 + 1;
-  const raw = new Uint8Array(row * height);
-  for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * row + 1);
-  // zlib: header, stored blocks of <= 65535 bytes, Adler-32
+/** zlib stream of `raw` with stored blocks of <= 65535 bytes. */
+export function storedZlib(raw: Uint8Array): Uint8Array {
   const blocks = Math.max(1, Math.ceil(raw.length / 65535));
   const z = new Uint8Array(2 + raw.length + 5 * blocks + 4);
   z[0] = 0x78; z[1] = 0x01;
@@ -39,6 +34,23 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Uint8
   for (let i = 0; i < raw.length; i++) { a = (a + raw[i]) % 65521; bsum = (bsum + a) % 65521; }
   const adler = ((bsum << 16) | a) >>> 0;
   z[o++] = adler >>> 24; z[o++] = (adler >>> 16) & 0xff; z[o++] = (adler >>> 8) & 0xff; z[o++] = adler & 0xff;
+  return z;
+}
+
+async function deflate(raw: Uint8Array): Promise<Uint8Array | null> {
+  const CS = (globalThis as { CompressionStream?: new (f: string) => TransformStream<Uint8Array, Uint8Array> }).CompressionStream;
+  if (!CS) return null;
+  const stream = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CS('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** PNG bytes of an RGB image: `rgb` is [height * width * 3] bytes, row-major. */
+export async function encodePng(rgb: Uint8Array, width: number, height: number, opts: { compress?: boolean } = {}): Promise<Uint8Array> {
+  if (rgb.length !== width * height * 3) throw new Error(`encodePng: ${rgb.length} bytes for ${width}x${height} RGB`);
+  const row = width * 3 + 1;
+  const raw = new Uint8Array(row * height);
+  for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * row + 1);
+  const z = (opts.compress ?? true ? await deflate(raw) : null) ?? storedZlib(raw);
   const chunk = (type: string, data: Uint8Array): Uint8Array => {
     const c = new Uint8Array(12 + data.length);
     const dv = new DataView(c.buffer);
