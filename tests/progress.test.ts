@@ -1,5 +1,8 @@
 // The shared progress reporter: the line's numbers, redraw throttling, CI-log mode.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatDuration, formatProgress, progressReporter } from '../src/lab/platform/progress.ts';
 
 describe('progress reporter', () => {
@@ -33,4 +36,19 @@ describe('progress reporter', () => {
     expect(out.length).toBe(11);
     expect(out[1]).toContain('10/100 10% 0:10 elapsed, ETA 1:30, 1.00 it/s');
   });
+
+  test('ifrlab train shows progress with an ETA for the test evaluation before the first epoch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ifr-progress-'));
+    const { run } = await import('../src/cli/train.ts');
+    const err: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { err.push(String(c)); return true; });
+    try {
+      await run(['--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=64,test=64', '--epochs', '1', '--batch', '32', '--eval-batch', '16', '--backend', 'reference', '--out', dir]);
+    } finally { spy.mockRestore(); rmSync(dir, { recursive: true, force: true }); }
+    const text = err.join('');
+    const initial = text.indexOf('test evaluation (epoch 0)'), firstEpoch = text.indexOf('epoch 1/1');
+    expect(initial).toBeGreaterThanOrEqual(0);
+    expect(initial).toBeLessThan(firstEpoch);
+    expect(text).toMatch(/test evaluation \(epoch 0\) \[[#.]+\] 64\/64 100% \S+ elapsed, ETA 0:00, [\d.]+ examples\/s/);
+  }, 30_000);
 });
