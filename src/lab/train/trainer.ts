@@ -124,6 +124,7 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
   const was = (model as { training?: boolean }).training ?? false;
   model.setTraining(false);
   let loss = 0, correct = 0, seen = 0;
+  onProgress?.(0, s.n);
   try {
     for (const hb of batches(s, shape, { batchSize, normalize })) {
       const [l, lg] = noGrad(() => tidy(() => {
