@@ -10,6 +10,7 @@ import { parseSpec, formatSpec, parameterShapes } from '../lab/nn/models.ts';
 import { makeSchedule } from '../lab/train/schedule.ts';
 import { datasetShape } from '../lab/data/registry.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
+import { progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
 
 const spec = {
   model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
@@ -134,6 +135,15 @@ export async function run(argv: string[]): Promise<void> {
       last = t;
       err(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`);
     };
+    // the test evaluations (the first one runs before any epoch) through the shared reporter
+    const bars = new Map<string, ProgressReporter>();
+    const evalProgress = f.quiet ? undefined : (label: string, done: number, total: number): void => {
+      // keep the training bar's last line (redrawn in place on a terminal) above the evaluation's
+      if (tty && !bars.has(label) && !label.includes('epoch 0')) err('\n');
+      if (!bars.has(label)) bars.set(label, progressReporter(label, { unit: 'examples' }));
+      bars.get(label)!.update(done, total);
+      if (done >= total) { bars.get(label)!.finish(); bars.delete(label); }
+    };
     // Ctrl-C (or SIGTERM): finish the batch, checkpoint it, write the log, exit; a second one quits after the batch
     let stopRequested = false;
     const onSignal = (): void => {
@@ -145,7 +155,7 @@ export async function run(argv: string[]): Promise<void> {
     process.on('SIGTERM', onSignal);
     try {
       const { log } = await train(ds, cfg, dirSink(f.out), {
-        backend: backend.name, resume, progress,
+        backend: backend.name, resume, progress, evalProgress,
         // one turn of the event loop per batch, so that the signal handler runs
         stopRequested: () => new Promise<boolean>((done) => setImmediate(() => done(stopRequested))),
         log: (line) => err(`${tty && !f.quiet ? '\r\x1b[K' : ''}${line}\n`),

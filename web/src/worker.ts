@@ -14,7 +14,7 @@ import { SGD } from '../../src/lab/train/optim.ts';
 import { epochOrder, gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
 import { defaultLearningRate, evaluate } from '../../src/lab/train/trainer.ts';
-import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
+import { ATTACKS as PRESETS, attackNorm, minimalNormSearch, runNamedAttack, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
 import { angularEnergy, averageSpectrum, fourierSensitivityMap, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/lab/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/lab/io/safetensors.ts';
@@ -24,7 +24,8 @@ import type { AttackResult, DataInfo, DynamicsResult, FourierMapResult, GraphNod
 const post = (m: unknown, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
 export const SPECS = ['fc-w64-d1-relu', 'fc-w64-d1-linear', 'fc-w2700-d1-linear', 'fc-w256-d3-relu', 'fwc-c3-d1-linear', 'lc-k3-c8-d1-relu', 'bwc-k3-c8-d1-relu', 'bwc-k3-c32-d1-relu', 'bwc-k3-c32-d3-relu', 'resnet8', 'vgg11'];
-export const ATTACKS = ['pgd-linf', 'pgd-l2', 'pgd-l1', 'fgsm', 'bb-l2', 'bb-linf'];
+/** The registry's presets offered in the menu (same names, same meaning as the CLI's). */
+export const ATTACKS = PRESETS.filter((p) => p.web).map((p) => p.name);
 
 // ---------------------------------------------------------------- state
 let backendName = 'reference';
@@ -194,19 +195,16 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
 }
 
 // ---------------------------------------------------------------- attacks and spectra
-/** The chosen attack; PGD's step is relStepsize x eps (Foolbox 3 semantics), no random start. */
+/**
+ * The chosen preset from the attack registry, run as the CLI runs it; the lab's controls
+ * override eps, the steps and (when > 0) the relative step. Per-example budgets (the
+ * minimal-norm curve) turn off pgd-l1's own search on eps.
+ */
 function attackFn(name: string, eps: number, steps: number, rel: number, startPool?: Tensor): (a: AttackInputs, e?: ArrayLike<number>) => Promise<LibAttackResult> {
   const relStepsize = rel > 0 ? rel : undefined;
-  switch (name) {
-    case 'pgd-linf': return (a, e) => pgd(a, { norm: 'linf', eps: e ?? eps, steps, relStepsize, randomStart: false });
-    case 'pgd-l2': return (a, e) => pgd(a, { norm: 'l2', eps: e ?? eps, steps, relStepsize, randomStart: false });
-    case 'pgd-l1': return (a, e) => pgd(a, { norm: 'l1', eps: e ?? eps, steps, relStepsize, randomStart: false, projection: 'exact' });
-    case 'fgsm': return (a, e) => fgsm(a, { eps: e ?? eps });
-    case 'bb-l2': case 'bb-linf': return (a) => brendelBethge(a, { norm: name === 'bb-l2' ? 'l2' : 'linf', steps, startPool, init: 'data' });
-  }
-  throw new Error(`unknown attack '${name}' (known: ${ATTACKS.join(', ')})`);
+  return (a, e) => runNamedAttack(name, a, { eps: e ?? eps, steps, relStepsize, startPool, init: 'data', binarySearch: e ? false : undefined });
 }
-const normOfAttack = (name: string): 'linf' | 'l2' | 'l1' => (name.endsWith('l2') ? 'l2' : name.endsWith('l1') ? 'l1' : 'linf');
+const normOfAttack = (name: string): 'linf' | 'l2' | 'l1' => attackNorm(name);
 
 function img(all: ArrayLike<number>, i: number): Img {
   const [c, h, w] = data!.shape, D = c * h * w;

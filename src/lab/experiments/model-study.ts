@@ -3,6 +3,7 @@
 // attack it, take its saliency map, and compute every Fourier statistic.
 import type { Classifier } from '../nn/types.ts';
 import type { PGDOptions } from '../attacks/pgd.ts';
+import type { NamedAttackOptions } from '../attacks/named.ts';
 import { part, type ExperimentContext, type Figure } from './common.ts';
 import { openDataset, splitToBatch } from './data.ts';
 import { analyseModel, type FourierAnalysis } from './pipeline.ts';
@@ -18,9 +19,10 @@ export interface ModelEntry {
   epochs?: number;
 }
 
+/** A preset of the attack registry by name, with options (norm and name, when given, must match the preset's). */
 export interface AttackEntry {
   name: string;
-  opts: PGDOptions;
+  opts: NamedAttackOptions & Partial<Pick<PGDOptions, 'norm' | 'name'>>;
 }
 
 export interface ModelStudyConfig {
@@ -95,7 +97,7 @@ export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContex
       const analyses: Record<string, FourierAnalysis> = {};
       for (const a of cfg.attacks) {
         analyses[a.name] = await part(ctx, `analysis-${m.spec}-${a.name}`, async () => {
-          const r = await analyseModel(t.model, attackBatch, a.opts, {
+          const r = await analyseModel(t.model, attackBatch, a, {
             seed: cfg.seed,
             onProgress: (d, tot) => ctx.progress(`attack ${a.name} on ${m.spec}`, d, tot),
           });

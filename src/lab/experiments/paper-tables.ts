@@ -94,7 +94,7 @@ export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
       ? (['pgd-linf', 'pgd-l2', 'pgd-l1'] as const).map((n) => ({ name: n, opts: paperPreset(n, 3072) }))
       : [LINF(scale, 3072),
         { name: 'pgd-l2', opts: { norm: 'l2', eps: 0.5, steps: 20, absStepsize: 0.1, randomStart: false, name: 'pgd-l2' } },
-        { name: 'pgd-l1', opts: { norm: 'l1', eps: 10, steps: 20, absStepsize: 2, randomStart: false, name: 'pgd-l1' } }];
+        { name: 'pgd-l1', opts: { norm: 'l1', eps: 10, steps: 20, absStepsize: 2, randomStart: false, binarySearch: false, name: 'pgd-l1' } }];
     return baseConfig(scale, ctx, ['fc', 'fwc', 'lc', 'bwc'].flatMap((f) => (['linear', 'relu'] as const).map((a) => familySpec(f, a, scale))), attacks);
   },
   async run(cfg, ctx) {

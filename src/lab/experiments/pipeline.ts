@@ -3,7 +3,7 @@
 // Fourier norms, Spearman correlation). Results are plain JSON.
 import { tensor } from '../../engine/ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
-import { pgd, type PGDOptions } from '../attacks/pgd.ts';
+import { attackNorm, runNamedAttack, type NamedAttackOptions } from '../attacks/named.ts';
 import type { AttackResult } from '../attacks/common.ts';
 import {
   angularEnergy, averageSpectrum, fourierNorms, fullRadial, normalise, radialEnergy, type ImageSet,
@@ -97,17 +97,19 @@ export function fourierStatistics(delta: ImageSet, beta: ImageSet): Omit<Fourier
 }
 
 /**
- * Attack the model on a batch with PGD, take beta = d(max logit)/dx at the
+ * Attack the model on a batch with a named attack (usually PGD), take beta = d(max logit)/dx at the
  * clean inputs, and compute the Fourier statistics on the examples where the
  * attack succeeded (clean correct and x_adv misclassified).
  */
-export async function analyseModel(model: Classifier, batch: Batch, attack: PGDOptions, opts: { seed?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<{ analysis: FourierAnalysis; attack: AttackResult }> {
+export async function analyseModel(model: Classifier, batch: Batch, attack: { name: string; opts: NamedAttackOptions & { norm?: string } }, opts: { seed?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<{ analysis: FourierAnalysis; attack: AttackResult }> {
+  if (attack.opts.norm && attack.opts.norm !== attackNorm(attack.name)) throw new Error(`analyseModel: attack ${attack.name} is measured in ${attackNorm(attack.name)}, not ${attack.opts.norm}`);
   const x = tensor(batch.x, batch.shape);
   try {
-    const res = await pgd({
+    // the attack registry's preset (the CLI's meaning of the name) with the experiment's options
+    const res = await runNamedAttack(attack.name, {
       model, x, labels: batch.labels, seed: opts.seed ?? 0,
       onProgress: opts.onProgress ? (p) => opts.onProgress!(p.done, p.total) : undefined,
-    }, attack);
+    }, attack.opts);
     const betaT = saliency(model, x, { logit: 'max' });
     const beta = await betaT.dataF64();
     betaT.dispose();

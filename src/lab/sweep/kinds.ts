@@ -104,7 +104,7 @@ const attack: CellKind = {
     const batch = splitToBatch(ds.test, ds.shape, c.attackN);
     const { model } = await loadCheckpoint(join(t.work, t.result.checkpoint));
     try {
-      const res = await analyseModel(model, batch, c.attack.opts, { seed: c.seed, onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n) });
+      const res = await analyseModel(model, batch, c.attack, { seed: c.seed, onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n) });
       return res.analysis;
     } finally {
       (model as { dispose?: () => void }).dispose?.();

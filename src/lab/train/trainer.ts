@@ -127,10 +127,11 @@ function argmaxCorrect(logits: Float32Array, y: ArrayLike<number>, k: number): n
 }
 
 /** Mean cross-entropy and accuracy of a model on a split (eval mode, no gradients). */
-export async function evaluate(model: Classifier, s: Split, shape: readonly number[], batchSize = 500, normalize?: BatchOptions['normalize']): Promise<{ loss: number; accuracy: number }> {
+export async function evaluate(model: Classifier, s: Split, shape: readonly number[], batchSize = 500, normalize?: BatchOptions['normalize'], onProgress?: (done: number, total: number) => void): Promise<{ loss: number; accuracy: number }> {
   const was = (model as { training?: boolean }).training ?? false;
   model.setTraining(false);
-  let loss = 0, correct = 0;
+  let loss = 0, correct = 0, seen = 0;
+  onProgress?.(0, s.n);
   try {
     for (const hb of batches(s, shape, { batchSize, normalize })) {
       const [l, lg] = noGrad(() => tidy(() => {
@@ -140,6 +141,8 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
       loss += await l.item();
       correct += argmaxCorrect(await lg.data(), hb.y, model.numClasses);
       l.dispose(); lg.dispose();
+      seen += hb.n;
+      onProgress?.(seen, s.n);
     }
   } finally { model.setTraining(was); }
   return { loss: loss / s.n, accuracy: correct / s.n };
@@ -157,7 +160,7 @@ export function defaultLearningRate(spec: string): number {
  * (The CLI's version yields to the event loop first: a batch on the WASM backend never does, so
  * without it a signal would only be seen at the next file write.)
  */
-export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean> } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
+export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; evalProgress?: (label: string, done: number, total: number) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean> } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
   const shape = dsFull.shape;
   const trainSplit = limitSplit(dsFull.train, cfg.limitTrain, shape);
   const testSplit = limitSplit(dsFull.test, cfg.limitTest, shape);
@@ -228,7 +231,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     if (!r) {
       // the initial model, for learning-dynamics studies
       const t0 = now();
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize);
+      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!('test evaluation (epoch 0)', d, t)));
       const name = 'epoch-000';
       log.history.push({ epoch: 0, lr: null, trainLoss: null, trainAccuracy: null, testLoss: ev.loss, testAccuracy: ev.accuracy, examplesPerSecond: null, seconds: now() - t0, checkpoint: name });
       await save(name, metaFor(0, 0, { testAccuracy: ev.accuracy }));
@@ -296,7 +299,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       }
       model.setTraining(false);
       const trainSeconds = part.trainSeconds;
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize);
+      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!(`test evaluation (epoch ${epoch + 1})`, d, t)));
       const name = `epoch-${pad(epoch + 1, 3)}`;
       const rec: EpochRecord = {
         epoch: epoch + 1, lr: opt.lr, trainLoss: part.lossSum / part.seen, trainAccuracy: part.correct / part.seen,
