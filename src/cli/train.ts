@@ -2,7 +2,8 @@
 import { setImmediate } from 'node:timers';
 import { parseFlags, helpText, type FlagSpec } from './args.ts';
 import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
-import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
+import { train, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
+import { paperLearningRate, PAPER_TRAINING } from '../lab/train/paper-settings.ts';
 import { parseSpec, formatSpec } from '../lab/nn/models.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
 
@@ -11,10 +12,10 @@ const spec = {
   data: { type: 'string', default: 'synthetic', help: 'data set: synthetic, synthetic-28, cifar10, cifar100, mnist, fashion-mnist (options: synthetic:train=N,test=M,seed=S)' },
   'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository)' },
   out: { type: 'string', required: true, help: 'output directory (log.json, checkpoints/, best.*)' },
-  epochs: { type: 'number', default: 40, help: 'epochs' },
-  batch: { type: 'number', default: 128, help: 'batch size' },
+  epochs: { type: 'number', default: PAPER_TRAINING.epochs, help: 'epochs' },
+  batch: { type: 'number', default: PAPER_TRAINING.batchSize, help: 'batch size' },
   lr: { type: 'number', help: 'peak learning rate (default: 0.002 for fwc and linear bwc, else 0.01, as paper Table 7)' },
-  momentum: { type: 'number', default: 0.9, help: 'SGD momentum' },
+  momentum: { type: 'number', default: PAPER_TRAINING.momentum, help: 'SGD momentum' },
   'weight-decay': { type: 'number', default: 0, help: 'L2 weight decay (the paper uses none)' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
   schedule: { type: 'string', default: 'step', help: 'learning-rate schedule: step (x0.3 every 4 epochs, the code), linear-reset (the text), constant; step:F:N, linear-reset:P:M' },
@@ -57,7 +58,7 @@ export async function run(argv: string[]): Promise<void> {
   const modelSpec = formatSpec(parseSpec(f.model));
   const cfg: TrainConfig = {
     model: modelSpec, data: f.data, seed: f.seed, epochs: f.epochs, batchSize: f.batch,
-    lr: f.lr ?? defaultLearningRate(modelSpec), momentum: f.momentum, weightDecay: f['weight-decay'], nesterov: f.nesterov,
+    lr: f.lr ?? paperLearningRate(modelSpec), momentum: f.momentum, weightDecay: f['weight-decay'], nesterov: f.nesterov,
     schedule: f.schedule, checkpointEveryBatches: f['checkpoint-every-batches'], normalize: f.normalize,
     limitTrain: f['limit-train'], limitTest: f['limit-test'], evalBatchSize: f['eval-batch'], stopAfterBatches: f['stop-after-batches'],
   };

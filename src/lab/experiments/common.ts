@@ -61,6 +61,13 @@ export interface ExperimentContext {
   seed: number;
 }
 
+/** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
+export async function openDataset(ctx: ExperimentContext, name: string): Promise<import('../data/dataset.ts').Dataset> {
+  const { loadDatasetFromDisk } = await import('../platform/data.ts');
+  if (!name.startsWith('synthetic')) ctx.log(`data: ${name}`);
+  return loadDatasetFromDisk(name, ctx.dataDir, 'size');
+}
+
 /**
  * Run fn once and cache its JSON-serialisable result as OUT/parts/<key>.json;
  * later runs (resume) read the cached value instead.

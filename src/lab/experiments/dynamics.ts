@@ -15,27 +15,29 @@ import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
 import { pathObservables } from '../analysis/dynamics.ts';
 import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } from '../analysis/fourier.ts';
 import { meanOf, quantile } from '../analysis/stats.ts';
-import { part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
-import { openDataset, splitToBatch } from './data.ts';
+import { openDataset, part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
+import { splitToBatch, ANGULAR_BINS } from './pipeline.ts';
 import { evaluate } from '../train/trainer.ts';
-import { limitSplit } from '../data/dataset.ts';
-import { stepSchedule, trainedRun } from './train-run.ts';
+import { limitSplit, type Dataset } from '../data/dataset.ts';
+import { trainedRun } from './train-run.ts';
+import { PAPER_EVALUATION, paperLearningRate, trainingSettings, type TrainingSettings } from '../train/paper-settings.ts';
 import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
+import { sharedRange } from './model-study.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
 
-export interface DynamicsConfig {
+export interface DynamicsConfig extends TrainingSettings {
   data: string;
   spec: string;
-  trainLimit?: number;
-  testLimit?: number;
-  epochs: number;
-  batchSize: number;
   lr: number;
-  momentum: number;
-  decay: number;
-  decayEvery: number;
-  /** Number of checkpoints after the initial one, evenly spaced in optimiser steps. */
+  /**
+   * Checkpoints analysed after the initial one, evenly spaced over the saved ones
+   * (0: every saved checkpoint, the paper's schedule).
+   */
   snapshots: number;
+  /** A checkpoint every N batches (0: spread so that about `snapshots` exist). */
+  checkpointEvery: number;
+  /** Batch checkpoints only in the first denseEpochs epochs, then one per epoch (-1: in every epoch). */
+  denseEpochs: number;
   /** Images analysed (the first N training images, as in the paper). */
   n: number;
   points: number;
@@ -68,19 +70,22 @@ export interface DynamicsResult {
 }
 
 export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): DynamicsConfig {
+  const spec = scale === 'paper' ? 'bwc-k3-c32-d1-relu' : 'bwc-k3-c16-d1-relu';
   if (scale === 'paper') {
+    const data = ctx.data ?? 'cifar10';
     return {
-      data: ctx.data ?? 'cifar10', spec: 'bwc-k3-c32-d1-relu', epochs: 40, batchSize: 128, lr: 0.002, momentum: 0.9, decay: 0.3, decayEvery: 4,
-      snapshots: 40, n: 100, points: 100,
-      attack: { eps: 8 / 255, steps: 1000, absStepsize: 0.01 },
+      data, spec, ...trainingSettings('paper', {}, data), lr: paperLearningRate(spec),
+      snapshots: 0, checkpointEvery: PAPER_EVALUATION.dynamicsCheckpointEvery, denseEpochs: PAPER_EVALUATION.dynamicsDenseEpochs,
+      n: PAPER_EVALUATION.dynamicsImages, points: 100,
+      attack: { eps: 8 / 255, steps: PAPER_EVALUATION.pgdSteps, absStepsize: 0.01 },
       minimal: { steps: 100, relStepsize: 0.1, initEps: 1 / 255, bisectSteps: 10, maxExpand: 8 },
       seed: ctx.seed,
     };
   }
+  const data = ctx.data ?? 'synthetic:train=3000,test=500';
   return {
-    data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
-    spec: 'bwc-k3-c16-d1-relu', epochs: 4, batchSize: 64, lr: 0.005, momentum: 0.9, decay: 0.3, decayEvery: 3,
-    snapshots: 6, n: 32, points: 100,
+    data, spec, ...trainingSettings('quick', { trainLimit: 3000, testLimit: 500, epochs: 4, batchSize: 64, schedule: 'step:0.3:3' }, data), lr: paperLearningRate(spec),
+    snapshots: 6, checkpointEvery: 0, denseEpochs: -1, n: 32, points: 100,
     attack: { eps: 8 / 255, steps: 40, absStepsize: 1 / 255 },
     minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 },
     seed: ctx.seed,
@@ -89,15 +94,20 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
 
 interface CkptIndex { entries: { step: number; epoch: number; file: string }[] }
 
-/** Train through the project trainer with checkpoints every few batches; pick about `snapshots + 1` evenly spaced ones (always the first and last). */
-async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<CkptIndex> {
+/**
+ * Train through the project trainer with checkpoints every few batches (only in the first
+ * denseEpochs epochs when set, then per epoch); pick `snapshots + 1` evenly spaced ones
+ * (always the first and last), or all of them when snapshots is 0.
+ */
+async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext, ds: Dataset): Promise<CkptIndex> {
   const nTrain = Math.min(cfg.trainLimit ?? ds.train.n, ds.train.n);
   const perEpoch = Math.ceil(nTrain / cfg.batchSize);
-  const every = Math.max(1, Math.round((perEpoch * cfg.epochs) / cfg.snapshots));
+  const every = cfg.checkpointEvery > 0 ? cfg.checkpointEvery : Math.max(1, Math.round((perEpoch * cfg.epochs) / Math.max(cfg.snapshots, 1)));
   const run = await trainedRun(ctx, 'training', ds, {
-    spec: cfg.spec, lr: cfg.lr, epochs: cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: 0,
-    schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
+    spec: cfg.spec, lr: cfg.lr, epochs: cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
+    schedule: cfg.schedule, seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
     checkpointEveryBatches: every < perEpoch ? every : 0,
+    keep: cfg.denseEpochs >= 0 ? { denseEpochs: cfg.denseEpochs } : 'all',
   }, 'last');
   (run.model as { dispose?: () => void }).dispose?.();
   const sinkMod = await import('../platform/train-sink.ts');
@@ -110,7 +120,7 @@ async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext,
   }
   all.sort((x, y) => x.step - y.step);
   const uniq = all.filter((e, i) => i === 0 || e.step !== all[i - 1].step);
-  const want = Math.min(uniq.length, cfg.snapshots + 1);
+  const want = cfg.snapshots > 0 ? Math.min(uniq.length, cfg.snapshots + 1) : uniq.length;
   const picked = [...new Set(Array.from({ length: want }, (_, k) => Math.round((k * (uniq.length - 1)) / Math.max(want - 1, 1))))].map((i) => uniq[i]);
   return { entries: picked };
 }
@@ -160,7 +170,7 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
           const set = { data: dsel, shape: [idx.length, ...batch.shape.slice(1)] };
           const spec = idx.length ? averageSpectrum(set, { scale: 'log', logEps: 1e-8 }).data : new Float64Array(h * w);
           const pow = idx.length ? averageSpectrum(set, { scale: 'power' }).data : new Float64Array(h * w);
-          const rad = radialEnergy(pow, h, w, fullRadial(h, w)), ang = angularEnergy(pow, h, w, { bins: 36 });
+          const rad = radialEnergy(pow, h, w, fullRadial(h, w)), ang = angularEnergy(pow, h, w, { bins: ANGULAR_BINS });
           return {
             step: e.step, epoch: e.epoch, testAccuracy,
             adv: { reluChange: roundArray(adv.reluChange), roughness: roundArray(adv.roughness) },
@@ -195,6 +205,10 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
   const cs = r.checkpoints;
   const ep = cs.map((c) => c.epoch);
   const figs: Figure[] = [];
+  // at most 12 spectra, evenly spaced over the checkpoints, on one colour scale
+  const pickN = Math.min(cs.length, 12);
+  const shown = [...new Set(Array.from({ length: pickN }, (_, k) => Math.round((k * (cs.length - 1)) / Math.max(pickN - 1, 1))))].map((i) => cs[i]);
+  const range = sharedRange(shown.filter((c) => c.minimal.found > 0).map((c) => c.spectrum));
   figs.push({
     file: 'relu-changes.svg',
     svg: linePlot([...bands('adversarial', ep, cs.map((c) => c.adv.reluChange), '#d62728'), ...bands('random', ep, cs.map((c) => c.rand.reluChange), '#1f77b4')], { title: 'Fraction of ReLU units changing state along x -> x + d', xlabel: 'epoch', ylabel: 'fraction of ReLU units' }),
@@ -215,19 +229,19 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
   });
   figs.push({
     file: 'spectra-per-checkpoint.svg',
-    svg: grid(cs.map((c) => heatmap(c.spectrum, r.h, r.w, { title: `epoch ${fmtFixed(c.epoch, 2)}`, colorLabel: 'log |delta_hat|', cell: 4, xStart: -Math.floor(r.w / 2), yStart: -Math.floor(r.h / 2) })), 4, 'Average spectrum of the minimal adversarial perturbation per checkpoint'),
-    caption: 'Fig 3 (bottom): average centred log-magnitude spectrum (grey, unitary DFT) of each checkpoint\'s minimal adversarial perturbations',
+    svg: grid(shown.map((c) => heatmap(c.spectrum, r.h, r.w, { title: `epoch ${fmtFixed(c.epoch, 2)}`, colorLabel: 'log |delta_hat|', cell: 4, xStart: -Math.floor(r.w / 2), yStart: -Math.floor(r.h / 2), range })), 4, 'Average spectrum of the minimal adversarial perturbation per checkpoint (one colour scale)'),
+    caption: `Fig 3 (bottom): average centred log-magnitude spectrum (grey, unitary DFT) of the minimal adversarial perturbations at ${shown.length} of the ${cs.length} checkpoints; all panels share one colour scale`,
   });
   const cmap = (k: number): string => `hsl(${Math.round(240 - (240 * k) / Math.max(cs.length - 1, 1))},70%,45%)`;
   figs.push({
     file: 'radial-per-checkpoint.svg',
-    svg: linePlot(cs.map((c, k) => ({ label: `ep ${fmtFixed(c.epoch, 1)}`, x: c.radial.centres, y: c.radial.energy, color: cmap(k) })), { title: 'Radial energy of delta_hat per checkpoint', xlabel: 'k_r (cycles per image)', ylabel: 'fraction of energy E(k_r)' }),
-    caption: 'Fig 4a: radial energy E(k_r) of the minimal adversarial perturbations per checkpoint (blue = early, red = late)',
+    svg: linePlot(cs.map((c, k) => ({ label: `ep ${fmtFixed(c.epoch, 1)}`, x: c.radial.centres, y: c.radial.energy.map((v) => Math.max(v, 1e-12)), color: cmap(k) })), { title: 'Radial energy of delta_hat per checkpoint', xlabel: 'k_r (cycles per image)', ylabel: 'fraction of energy E(k_r)', logY: true }),
+    caption: 'Fig 4a: radial energy E(k_r) of the minimal adversarial perturbations per checkpoint (blue = early, red = late), log axis',
   });
   figs.push({
     file: 'angular-per-checkpoint.svg',
     svg: linePlot(cs.map((c, k) => ({ label: `ep ${fmtFixed(c.epoch, 1)}`, x: c.angular.centresDeg, y: c.angular.energy, color: cmap(k) })), { title: 'Angular energy of delta_hat per checkpoint', xlabel: 'k_phi (degrees)', ylabel: 'fraction of energy E(k_phi)' }),
-    caption: 'Fig 4b: angular energy E(k_phi) per checkpoint (10-degree bins)',
+    caption: `Fig 4b: angular energy E(k_phi) per checkpoint (${360 / ANGULAR_BINS}-degree bins centred on multiples of ${360 / ANGULAR_BINS} degrees, so 0, 45 and 90 are bin centres)`,
   });
   return figs;
 }
@@ -255,7 +269,7 @@ export function dynamicsMarkdown(cfg: DynamicsConfig, r: DynamicsResult): { mark
     `- The energy of delta moves to higher frequencies (Fig 3 bottom, 4a): energy-weighted mean radius ${fmtFixed(meanRadius(first), 3)} -> ${fmtFixed(meanRadius(last), 3)} cycles/image -> ${meanRadius(last) > meanRadius(first) ? 'agrees' : 'DISAGREES'}.`,
   ];
   const markdown = [
-    `Model \`${r.spec}\` on \`${r.data}\`: ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (x${cfg.decay} every ${cfg.decayEvery} epochs), momentum ${cfg.momentum}; ${cs.length} checkpoints (including initialisation). The final model was attacked with PGD Linf (eps ${fmtFixed(cfg.attack.eps, 4)}, ${cfg.attack.steps} steps) on the first ${cfg.n} training images (success ${fmtFixed(100 * r.finalAttack.successRate, 1)}% of correctly classified; mean ||δ||₂ ${fmtFixed(r.finalAttack.meanL2, 3)}); random controls have the same l2 norm. Path observables use ${cfg.points} points. Minimal norms: minimal-norm search (exponential then ${cfg.minimal.bisectSteps} bisections) around PGD Linf with ${cfg.minimal.steps} steps and no random start (a random start would put white noise into the smallest perturbations) at each checkpoint, over the images that checkpoint classifies correctly (\"minimal found\").`,
+    `Model \`${r.spec}\` on \`${r.data}\`: ${cfg.epochs} epochs, batch ${cfg.batchSize}, lr ${cfg.lr} (schedule ${cfg.schedule}), momentum ${cfg.momentum}; ${cs.length} checkpoints (including initialisation). The final model was attacked with PGD Linf (eps ${fmtFixed(cfg.attack.eps, 4)}, ${cfg.attack.steps} steps) on the first ${cfg.n} training images (success ${fmtFixed(100 * r.finalAttack.successRate, 1)}% of correctly classified; mean ||δ||₂ ${fmtFixed(r.finalAttack.meanL2, 3)}); random controls have the same l2 norm. Path observables use ${cfg.points} points. Minimal norms: minimal-norm search (exponential then ${cfg.minimal.bisectSteps} bisections) around PGD Linf with ${cfg.minimal.steps} steps and no random start (a random start would put white noise into the smallest perturbations) at each checkpoint, over the images that checkpoint classifies correctly (\"minimal found\").`,
     '',
     '## Per checkpoint (means over images)',
     '',
