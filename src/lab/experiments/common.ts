@@ -59,6 +59,8 @@ export interface ExperimentContext {
   log: (msg: string) => void;
   /** Seed of everything random in the experiment. */
   seed: number;
+  /** Awaited after every training batch (Ctrl-C in the CLI): true checkpoints the batch and stops the run, which a rerun resumes. */
+  stopRequested?: () => boolean | Promise<boolean>;
 }
 
 /** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */

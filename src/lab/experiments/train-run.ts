@@ -55,7 +55,7 @@ export async function trainedLog(ctx: ExperimentContext, dirName: string, ds: Da
   const { engine } = await import('../../engine/tensor.ts');
   const { TrainingDiverged } = await import('../train/trainer.ts');
   const res = await train(ds, cfg, sinkMod.dirSink(dir), {
-    backend: engine.backend.name, resume,
+    backend: engine.backend.name, resume, stopRequested: ctx.stopRequested,
     progress: (p) => ctx.progress(`train ${r.spec} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`, (p.epoch - 1) * p.batches + p.batch, p.epochs * p.batches),
     log: (line) => ctx.log(line),
   }).catch((e: unknown) => {
