@@ -58,6 +58,7 @@ export async function run(args: string[]): Promise<void> {
       progress: f.quiet ? () => {} : textProgress(),
       log: (m) => process.stderr.write(`${m}\n`),
       stopRequested: () => new Promise<boolean>((done) => setImmediate(() => done(stop))),
+      command: `ifrlab experiment ${args.join(' ')}`,
     }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined);
   } catch (e) {
     if (stop) { process.stderr.write(`${(e as Error).message}\n`); process.exitCode = 130; return; }

@@ -13,7 +13,7 @@ import { loadCheckpoint } from '../io/checkpoint.ts';
 import { pgd } from '../attacks/pgd.ts';
 import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
 import { pathObservables } from '../analysis/dynamics.ts';
-import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy } from '../analysis/fourier.ts';
+import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy, spectra } from '../analysis/fourier.ts';
 import { meanOf, quantile } from '../analysis/stats.ts';
 import { openDataset, part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
 import { splitToBatch, ANGULAR_BINS } from './pipeline.ts';
@@ -45,6 +45,8 @@ export interface DynamicsConfig extends TrainingSettings {
   attack: { eps: number; steps: number; absStepsize: number };
   /** Minimal-norm search at every checkpoint: PGD Linf with `steps`, relative step, bisections. */
   minimal: { steps: number; relStepsize: number; initEps: number; bisectSteps: number; maxExpand: number };
+  /** Also a minimal-L2 search (PGD L2, same steps and bisections) from this starting budget; absent: Linf only. */
+  minimalL2InitEps?: number;
   seed: number;
 }
 
@@ -54,7 +56,10 @@ export interface CheckpointStats {
   testAccuracy: number;
   adv: { reluChange: number[]; roughness: number[] };
   rand: { reluChange: number[]; roughness: number[] };
-  minimal: { found: number; l2: number[]; linf: number[]; eps: number[] };
+  /** Minimal perturbations of the images this checkpoint classifies correctly (index: which of the n images); meanRadius: energy-weighted mean k_r per image. */
+  minimal: { found: number; l2: number[]; linf: number[]; eps: number[]; index?: number[]; meanRadius?: number[] };
+  /** The minimal-L2 search's l2 norms (same image rule), when configured. */
+  minimalL2?: { found: number; l2: number[]; index: number[] };
   spectrum: number[];
   radial: { centres: number[]; energy: number[] };
   angular: { centresDeg: number[]; energy: number[] };
@@ -78,7 +83,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
       snapshots: 0, checkpointEvery: PAPER_EVALUATION.dynamicsCheckpointEvery, denseEpochs: PAPER_EVALUATION.dynamicsDenseEpochs,
       n: PAPER_EVALUATION.dynamicsImages, points: 100,
       attack: { eps: 8 / 255, steps: PAPER_EVALUATION.pgdSteps, absStepsize: 0.01 },
-      minimal: { steps: 100, relStepsize: 0.1, initEps: 1 / 255, bisectSteps: 10, maxExpand: 8 },
+      minimal: { steps: 100, relStepsize: 0.1, initEps: 1 / 255, bisectSteps: 10, maxExpand: 8 }, minimalL2InitEps: 0.05,
       seed: ctx.seed,
     };
   }
@@ -87,7 +92,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
     data, spec, ...trainingSettings('quick', { trainLimit: 3000, testLimit: 500, epochs: 4, batchSize: 64, schedule: 'step:0.3:3' }, data), lr: paperLearningRate(spec),
     snapshots: 6, checkpointEvery: 0, denseEpochs: -1, n: 32, points: 100,
     attack: { eps: 8 / 255, steps: 40, absStepsize: 1 / 255 },
-    minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 },
+    minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 }, minimalL2InitEps: 0.05,
     seed: ctx.seed,
   };
 }
@@ -162,6 +167,14 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
           const mn = await minimalNormSearch({ model: m, x, labels: batch.labels, seed: cfg.seed },
             (a, eps) => pgd(a, { norm: 'linf', eps, steps: cfg.minimal.steps, relStepsize: cfg.minimal.relStepsize, randomStart: false }),
             { norm: 'linf', initEps: cfg.minimal.initEps, bisectSteps: cfg.minimal.bisectSteps, maxExpand: cfg.minimal.maxExpand });
+          let minimalL2: CheckpointStats['minimalL2'];
+          if (cfg.minimalL2InitEps) {
+            const m2 = await minimalNormSearch({ model: m, x, labels: batch.labels, seed: cfg.seed },
+              (a, eps) => pgd(a, { norm: 'l2', eps, steps: cfg.minimal.steps, relStepsize: cfg.minimal.relStepsize, randomStart: false }),
+              { norm: 'l2', initEps: cfg.minimalL2InitEps, bisectSteps: cfg.minimal.bisectSteps, maxExpand: cfg.minimal.maxExpand });
+            const i2 = [...Array(n).keys()].filter((i) => m2.cleanCorrect[i] && m2.isAdversarial[i] && m2.norms.l2[i] > 0);
+            minimalL2 = { found: i2.length, l2: i2.map((i) => m2.norms.l2[i]), index: i2 };
+          }
           dispose(m);
           // minimal perturbations of examples the checkpoint classified correctly and that were attacked successfully
           const idx = [...Array(n).keys()].filter((i) => mn.cleanCorrect[i] && mn.isAdversarial[i] && mn.norms.linf[i] > 0);
@@ -175,7 +188,8 @@ export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): 
             step: e.step, epoch: e.epoch, testAccuracy,
             adv: { reluChange: roundArray(adv.reluChange), roughness: roundArray(adv.roughness) },
             rand: { reluChange: roundArray(rnd.reluChange), roughness: roundArray(rnd.roughness) },
-            minimal: { found: idx.length, l2: idx.map((i) => mn.norms.l2[i]), linf: idx.map((i) => mn.norms.linf[i]), eps: idx.map((i) => mn.eps?.[i] ?? NaN) },
+            minimal: { found: idx.length, l2: idx.map((i) => mn.norms.l2[i]), linf: idx.map((i) => mn.norms.linf[i]), eps: idx.map((i) => mn.eps?.[i] ?? NaN), index: idx, meanRadius: perImageMeanRadius(set) },
+            minimalL2,
             spectrum: roundArray(spec, 5),
             radial: { centres: roundArray(rad.centres), energy: roundArray(normalise(rad.energy)) },
             angular: { centresDeg: roundArray(ang.centresDeg), energy: roundArray(normalise(ang.energy)) },
@@ -244,6 +258,23 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
     caption: `Fig 4b: angular energy E(k_phi) per checkpoint (${360 / ANGULAR_BINS}-degree bins centred on multiples of ${360 / ANGULAR_BINS} degrees, so 0, 45 and 90 are bin centres)`,
   });
   return figs;
+}
+
+/** Energy-weighted mean radius k_r of each image's grey power spectrum. */
+function perImageMeanRadius(set: { data: Float64Array; shape: number[] }): number[] {
+  const [n, , h, w] = set.shape;
+  if (!n) return [];
+  const p = spectra(set, { scale: 'power' }).data;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let e = 0, r = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const v = p[i * h * w + y * w + x];
+      e += v; r += v * Math.hypot(y - Math.floor(h / 2), x - Math.floor(w / 2));
+    }
+    out.push(e > 0 ? r / e : NaN);
+  }
+  return roundArray(out);
 }
 
 function meanRadius(c: CheckpointStats): number {
