@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapMean, groupedBootstrapMean, bootstrapDifference, overSeeds } from '../src/lab/stats/intervals.ts';
-import { verdictOf, combineVerdicts, MIN_IMAGES } from '../src/lab/stats/verdict.ts';
+import { verdictOf, combineVerdicts, equivalenceVerdictOf, MIN_IMAGES } from '../src/lab/stats/verdict.ts';
 import { normalArray, uniformArray } from '../src/engine/core/random.ts';
 
 describe('bootstrap intervals of known distributions', () => {
@@ -87,6 +87,13 @@ describe('verdict rule on constructed cases', () => {
     expect(few.verdict).toBe('inconclusive');
     expect(few.leaning).toBe('does not hold');
     expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true }).verdict).toBe('holds');
+  });
+  it('no-difference claims against a margin', () => {
+    expect(equivalenceVerdictOf({ interval: iv(-0.02, 0.03) }, 0.05).verdict).toBe('holds');
+    expect(equivalenceVerdictOf({ interval: iv(0.06, 0.2) }, 0.05).verdict).toBe('does not hold');
+    expect(equivalenceVerdictOf({ interval: iv(-0.2, -0.07) }, 0.05).verdict).toBe('does not hold');
+    expect(equivalenceVerdictOf({ interval: iv(0.01, 0.09) }, 0.05).verdict).toBe('inconclusive');
+    expect(equivalenceVerdictOf({ interval: iv(-0.02, 0.03, 100, 1), perImage: true, trainingDependent: true }, 0.05).verdict).toBe('inconclusive');
   });
   it('combines parts: all hold, any fails, otherwise inconclusive', () => {
     const h = verdictOf({ interval: iv(0.1, 0.2) }), f = verdictOf({ interval: iv(-0.2, -0.1) }), i = verdictOf({ interval: iv(-0.1, 0.1) });

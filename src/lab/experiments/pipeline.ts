@@ -42,7 +42,7 @@ export interface NormStats { mean: number; std: number }
  * 'paper' (z-score, abs, min-max, channel mean) and 'noAbs' (the same without abs).
  */
 export const PER_IMAGE_KEYS = [
-  'spearman', 'spearmanPaper', 'spearmanNoAbs', 'spearmanShuffled',
+  'spearman', 'spearmanPaper', 'spearmanNoAbs', 'spearmanShuffled', 'spearmanPaperShuffled',
   'deltaL1', 'deltaL2', 'betaL1', 'betaL2', 'paperBetaL1', 'paperBetaL2', 'noAbsBetaL1', 'noAbsBetaL2',
   'betaSparsity', 'highShare', 'linf', 'l2',
 ] as const;
@@ -135,6 +135,7 @@ export function chunkStatistics(delta: ImageSet, beta: ImageSet, success: ArrayL
   const shifted = new Float64Array(beta.data.length);
   for (let i = 0; i < n; i++) for (let j = 0, src = ((i + 1) % n) * per; j < per; j++) shifted[i * per + j] = beta.data[src + j];
   const spS = n > 1 ? betaDeltaSpearman({ data: shifted, shape: beta.shape }, delta).perExample : Array(n).fill(NaN);
+  const spPS = n > 1 ? betaDeltaSpearman({ data: shifted, shape: beta.shape }, delta, { betaPreprocess: 'paper' }).perExample : Array(n).fill(NaN);
   const md = spectra(delta, { scale: 'magnitude' }).data, mb = spectra(beta, { scale: 'magnitude' }).data;
   const zero = (): { magDelta: number[]; magBeta: number[]; logDelta: number[]; logBeta: number[]; powDelta: number[] } => ({
     magDelta: new Array(hw).fill(0), magBeta: new Array(hw).fill(0), logDelta: new Array(hw).fill(0), logBeta: new Array(hw).fill(0), powDelta: new Array(hw).fill(0),
@@ -153,7 +154,7 @@ export function chunkStatistics(delta: ImageSet, beta: ImageSet, success: ArrayL
     }
   }
   const perImage = {
-    spearman: sp, spearmanPaper: spP, spearmanNoAbs: spA, spearmanShuffled: Array.from(spS),
+    spearman: sp, spearmanPaper: spP, spearmanNoAbs: spA, spearmanShuffled: Array.from(spS), spearmanPaperShuffled: Array.from(spPS),
     deltaL1: nd.map((v) => v.l1 * back), deltaL2: nd.map((v) => v.l2 * back), betaL1: nb.map((v) => v.l1 * back), betaL2: nb.map((v) => v.l2 * back),
     paperBetaL1: np.map((v) => v.l1), paperBetaL2: np.map((v) => v.l2), noAbsBetaL1: na.map((v) => v.l1), noAbsBetaL2: na.map((v) => v.l2),
     betaSparsity: nb.map((v) => v.l1 / v.l2), highShare: high, linf: Array.from(pixelNorms.linf), l2: Array.from(pixelNorms.l2),
@@ -176,7 +177,8 @@ export function mergeChunks(chunks: ChunkStats[], chunk?: number): FourierAnalys
   const useAll = succ === 0;
   const which = useAll ? 'all' : 'success';
   const used = useAll ? attacked : succ;
-  const perImage = Object.fromEntries(PER_IMAGE_KEYS.map((k) => [k, chunks.flatMap((c) => c.perImage[k].filter((_, i) => useAll || c.success[i]))])) as Record<PerImageKey, number[]>;
+  // (a chunk cached before a key existed gives NaN for it)
+  const perImage = Object.fromEntries(PER_IMAGE_KEYS.map((k) => [k, chunks.flatMap((c) => (c.perImage[k] ?? new Array(c.n).fill(NaN)).filter((_, i) => useAll || c.success[i]))])) as Record<PerImageKey, number[]>;
   const sum = (key: keyof ChunkStats['sums']['all']): Float64Array => {
     const o = new Float64Array(hw);
     for (const c of chunks) c.sums[which][key].forEach((v, j) => { o[j] += v; });

@@ -66,18 +66,24 @@ export async function measureThroughput(spec: string, shape: [number, number, nu
   return log.history[1]?.examplesPerSecond ?? NaN;
 }
 
+const paramCache = new Map<string, number>();
+
+/** Parameters of a spec (built once: initialising the large models takes seconds). */
 function paramsOf(spec: string, shape: [number, number, number]): number {
-  const m = buildModel(spec, { inputShape: shape, numClasses: 10, seed: 0 });
-  const n = countParameters(m);
-  (m as { dispose?: () => void }).dispose?.();
-  return n;
+  const key = `${spec}@${shape.join('x')}`;
+  if (!paramCache.has(key)) {
+    const m = buildModel(spec, { inputShape: shape, numClasses: 10, seed: 0 });
+    paramCache.set(key, countParameters(m));
+    (m as { dispose?: () => void }).dispose?.();
+  }
+  return paramCache.get(key)!;
 }
 
 interface Work { model: string; trainings: number; trainExamples: number; evalExamples: number; attackImageSteps: number; /** Parameter-sized tensors left on disk (a checkpoint is 1, its momentum 1 more, best.safetensors 1). */
   copiesKept: number }
 
-function fromWork(w: Work, shape: [number, number, number], eps: number): PlanRow {
-  const parameters = paramsOf(w.model, shape);
+function fromWork(w: Work, shape: [number, number, number], eps: number, countSizes: boolean): PlanRow {
+  const parameters = countSizes ? paramsOf(w.model, shape) : NaN;
   const diskBytes = 4 * parameters * w.copiesKept;
   const seconds = (w.trainExamples + w.attackImageSteps) / eps + w.evalExamples / (3 * eps);
   return { model: w.model, trainings: w.trainings, trainExamples: w.trainExamples, attackImageSteps: w.attackImageSteps, parameters, diskBytes, examplesPerSecond: eps, seconds };
@@ -85,8 +91,12 @@ function fromWork(w: Work, shape: [number, number, number], eps: number): PlanRo
 
 const steps = (a: AttackEntry): number => (a.opts.steps ?? 0) * ((a.opts as { binarySearch?: boolean }).binarySearch ? 10 : 1);
 
-/** The plan of one experiment configuration. `measure` false skips the timing (seconds NaN). */
-export async function planExperiment(name: string, cfg: unknown, measure = true): Promise<Plan> {
+/**
+ * The plan of one experiment configuration. `measure` false skips the timing (seconds NaN);
+ * `countSizes` false skips building the models to count their parameters (disk NaN), which takes
+ * seconds for the large ones.
+ */
+export async function planExperiment(name: string, cfg: unknown, measure = true, countSizes = true): Promise<Plan> {
   const rows: PlanRow[] = [];
   const rate = async (spec: string, shape: [number, number, number], batch: number): Promise<number> => (measure ? measureThroughput(spec, shape, Math.min(batch, 64)) : NaN);
   let pruned = '', differences: string[] = [];
@@ -95,7 +105,7 @@ export async function planExperiment(name: string, cfg: unknown, measure = true)
     const sz = sizes(c.data), nTrain = Math.min(c.trainLimit ?? sz.train, sz.train), nTest = Math.min(c.testLimit ?? sz.test, sz.test);
     for (const m of c.models) {
       const k = c.seeds * c.conditions.length;
-      rows.push(fromWork({ model: m.spec, trainings: k, trainExamples: k * c.epochs * nTrain, evalExamples: k * (c.epochs + 1) * nTest, attackImageSteps: 0, copiesKept: 0 }, sz.shape, await rate(m.spec, sz.shape, c.batchSize)));
+      rows.push(fromWork({ model: m.spec, trainings: k, trainExamples: k * c.epochs * nTrain, evalExamples: k * (c.epochs + 1) * nTest, attackImageSteps: 0, copiesKept: 0 }, sz.shape, await rate(m.spec, sz.shape, c.batchSize), countSizes));
     }
     pruned = 'every run keeps only log.json (weights are deleted when it finishes; while it runs, the newest checkpoint and the best copy)';
     differences = [...differencesFromPaper(c, c.data), ...(c.seeds < PAPER_SEEDS.fast ? [`seeds ${c.seeds} (Table 2: 5 trials)`] : [])];
@@ -113,7 +123,7 @@ export async function planExperiment(name: string, cfg: unknown, measure = true)
     rows.push(fromWork({
       model: c.spec, trainings: 1, trainExamples: c.epochs * nTrain, evalExamples: (c.epochs + 1) * nTest,
       attackImageSteps: c.n * c.attack.steps + analysed * perCkpt, copiesKept: saved + 2,
-    }, sz.shape, await rate(c.spec, sz.shape, c.batchSize)));
+    }, sz.shape, await rate(c.spec, sz.shape, c.batchSize), countSizes));
     pruned = c.denseEpochs >= 0 ? `batch checkpoints only in the first ${c.denseEpochs} epochs (every ${every} batches), then one per epoch: ${saved} checkpoints, ${analysed} analysed` : `every checkpoint kept (${saved}), ${analysed} analysed`;
     differences = [...differencesFromPaper(c, c.data)];
     if (c.n !== PAPER_EVALUATION.dynamicsImages) differences.push(`n ${c.n} (paper ${PAPER_EVALUATION.dynamicsImages} training images)`);
@@ -130,7 +140,7 @@ export async function planExperiment(name: string, cfg: unknown, measure = true)
       rows.push(fromWork({
         model: m.spec, trainings: seeds, trainExamples: seeds * epochs * nTrain, evalExamples: seeds * (epochs + 1) * nTest,
         attackImageSteps: seeds * attackN * c.attacks.reduce((s, a) => s + steps(a), 0), copiesKept: 3 * seeds,
-      }, sz.shape, await rate(m.spec, sz.shape, c.batchSize)));
+      }, sz.shape, await rate(m.spec, sz.shape, c.batchSize), countSizes));
       if (seeds < need) differences.push(`${m.spec}: ${seeds} seed(s) (issue 17: at least ${need})`);
     }
     pruned = 'per model and seed: the newest checkpoint (with momentum, for resume) and best.safetensors; older epochs are deleted; attacks keep per-image statistics and spectrum sums, never the perturbations';
