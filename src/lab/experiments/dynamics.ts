@@ -238,8 +238,9 @@ export function dynamicsFigures(r: DynamicsResult): Figure[] {
     svg: grid([
       linePlot((bands('||delta||_2', ep, cs.map((c) => c.minimal.l2), '#9467bd')), { title: 'Minimal adversarial l2 norm', xlabel: 'epoch', ylabel: '||delta||_2 (pixel units, [0,1] scale)', width: 400 }),
       linePlot((bands('||delta||_inf', ep, cs.map((c) => c.minimal.linf), '#2ca02c')), { title: 'Minimal adversarial linf norm', xlabel: 'epoch', ylabel: '||delta||_inf (pixel units)', width: 400 }),
-    ], 2),
-    caption: 'Fig 3 (top): norms of the minimal Linf adversarial perturbation of each checkpoint (median and quartiles over the images it classifies correctly)',
+      ...(cs.every((c) => c.minimalL2) ? [linePlot(bands('||delta||_2', ep, cs.map((c) => c.minimalL2!.l2), '#8c564b'), { title: 'Minimal-L2 search: l2 norm', xlabel: 'epoch', ylabel: '||delta||_2 (pixel units)', width: 400 })] : []),
+    ], 3),
+    caption: 'Fig 3 (top): l2 and linf norms of the minimal-Linf adversarial perturbation of each checkpoint, and the l2 norm found by the minimal-L2 search (median and quartiles over the images it classifies correctly)',
   });
   figs.push({
     file: 'spectra-per-checkpoint.svg',

@@ -50,7 +50,7 @@ function groups(m: ModelStudyModel | undefined, attack: string, key: PerImageKey
 function paired(m: ModelStudyModel | undefined, attack: string, a: PerImageKey, b: PerImageKey): number[][] {
   return m ? seedsOf(m).map((s) => {
     const p = s.analyses[attack]?.perImage;
-    return p ? p[a].map((v, i) => v - p[b][i]) : [];
+    return p?.[a] && p[b] ? p[a].map((v, i) => v - p[b][i]) : [];
   }).filter((g) => g.length) : [];
 }
 

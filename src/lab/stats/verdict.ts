@@ -39,6 +39,7 @@ export interface VerdictResult {
 
 export function verdictOf(e: Evidence): VerdictResult {
   const { lo, hi } = e.interval;
+  if (e.interval.n === 0) return { verdict: 'inconclusive', leaning: 'inconclusive', reason: 'not measured in this run' };
   const leaning: Verdict = !Number.isFinite(lo) || !Number.isFinite(hi) ? 'inconclusive' : lo > 0 ? 'holds' : hi <= 0 ? 'does not hold' : 'inconclusive';
   const short = shortfall(e);
   const iv = `[${fmt(lo)}, ${fmt(hi)}]`;
