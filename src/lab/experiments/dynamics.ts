@@ -20,7 +20,7 @@ import { splitToBatch, ANGULAR_BINS } from './pipeline.ts';
 import { evaluate } from '../train/trainer.ts';
 import { limitSplit, type Dataset } from '../data/dataset.ts';
 import { trainedRun } from './train-run.ts';
-import { PAPER_EVALUATION, paperLearningRate, trainingSettings, type TrainingSettings } from '../train/paper-settings.ts';
+import { PAPER_EVALUATION, PAPER_SEEDS, paperLearningRate, trainingSettings, type TrainingSettings } from '../train/paper-settings.ts';
 import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
 import { sharedRange } from './model-study.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
@@ -47,6 +47,8 @@ export interface DynamicsConfig extends TrainingSettings {
   minimal: { steps: number; relStepsize: number; initEps: number; bisectSteps: number; maxExpand: number };
   /** Also a minimal-L2 search (PGD L2, same steps and bisections) from this starting budget; absent: Linf only. */
   minimalL2InitEps?: number;
+  /** Seeds (seed, seed + 1, ...): each trains its own model; seed k > 0 lives in OUT/seed-<seed>/. */
+  seeds?: number;
   seed: number;
 }
 
@@ -72,6 +74,8 @@ export interface DynamicsResult {
   checkpoints: CheckpointStats[];
   h: number;
   w: number;
+  /** Every seed's run (the first is the one above); absent in single-seed runs made before seeds existed. */
+  seeds?: { seed: number; finalAttack: DynamicsResult['finalAttack']; checkpoints: CheckpointStats[] }[];
 }
 
 export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): DynamicsConfig {
@@ -84,7 +88,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
       n: PAPER_EVALUATION.dynamicsImages, points: 100,
       attack: { eps: 8 / 255, steps: PAPER_EVALUATION.pgdSteps, absStepsize: 0.01 },
       minimal: { steps: 100, relStepsize: 0.1, initEps: 1 / 255, bisectSteps: 10, maxExpand: 8 }, minimalL2InitEps: 0.05,
-      seed: ctx.seed,
+      seeds: PAPER_SEEDS.slow, seed: ctx.seed,
     };
   }
   const data = ctx.data ?? 'synthetic:train=3000,test=500';
@@ -93,7 +97,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
     snapshots: 6, checkpointEvery: 0, denseEpochs: -1, n: 32, points: 100,
     attack: { eps: 8 / 255, steps: 40, absStepsize: 1 / 255 },
     minimal: { steps: 10, relStepsize: 0.25, initEps: 0.5 / 255, bisectSteps: 5, maxExpand: 8 }, minimalL2InitEps: 0.05,
-    seed: ctx.seed,
+    seeds: 1, seed: ctx.seed,
   };
 }
 
@@ -322,7 +326,13 @@ export const dynamics: Experiment<DynamicsConfig, DynamicsResult> = {
   reproduces: 'Figures 2, 3, 4, 6, 7',
   config: dynamicsConfig,
   async run(cfg, ctx) {
-    const result = await runDynamics(cfg, ctx);
+    // seed k > 0 in its own directory, so that a one-seed run keeps its layout
+    const runs: DynamicsResult[] = [];
+    for (let k = 0; k < (cfg.seeds ?? 1); k++) {
+      const seed = cfg.seed + k;
+      runs.push(await runDynamics({ ...cfg, seed }, k === 0 ? ctx : { ...ctx, out: ctx.io.join(ctx.out, `seed-${seed}`) }));
+    }
+    const result: DynamicsResult = { ...runs[0], seeds: runs.map((r, k) => ({ seed: cfg.seed + k, finalAttack: r.finalAttack, checkpoints: r.checkpoints })) };
     const { markdown, summary } = dynamicsMarkdown(cfg, result);
     return { result, figures: dynamicsFigures(result), markdown, summary };
   },

@@ -120,12 +120,14 @@ export async function planExperiment(name: string, cfg: unknown, measure = true,
     // per analysed checkpoint: 2 x points forward passes for the path observables (about 1/3 of a step each), the minimal-norm search
     const minimalSteps = c.minimal.steps * (c.minimal.bisectSteps + 4);
     const perCkpt = c.n * (minimalSteps + (2 * c.points) / 3) + Math.min(nTest, 1000) / 3;
+    const seeds = c.seeds ?? 1;
     rows.push(fromWork({
-      model: c.spec, trainings: 1, trainExamples: c.epochs * nTrain, evalExamples: (c.epochs + 1) * nTest,
-      attackImageSteps: c.n * c.attack.steps + analysed * perCkpt, copiesKept: saved + 2,
+      model: c.spec, trainings: seeds, trainExamples: seeds * c.epochs * nTrain, evalExamples: seeds * (c.epochs + 1) * nTest,
+      attackImageSteps: seeds * (c.n * c.attack.steps + analysed * perCkpt), copiesKept: seeds * (saved + 2),
     }, sz.shape, await rate(c.spec, sz.shape, c.batchSize), countSizes));
-    pruned = c.denseEpochs >= 0 ? `batch checkpoints only in the first ${c.denseEpochs} epochs (every ${every} batches), then one per epoch: ${saved} checkpoints, ${analysed} analysed` : `every checkpoint kept (${saved}), ${analysed} analysed`;
+    pruned = `per seed: ` + (c.denseEpochs >= 0 ? `batch checkpoints only in the first ${c.denseEpochs} epochs (every ${every} batches), then one per epoch: ${saved} checkpoints, ${analysed} analysed` : `every checkpoint kept (${saved}), ${analysed} analysed`);
     differences = [...differencesFromPaper(c, c.data)];
+    if (seeds < PAPER_SEEDS.slow) differences.push(`seeds ${seeds} (issue 17: at least ${PAPER_SEEDS.slow})`);
     if (c.n !== PAPER_EVALUATION.dynamicsImages) differences.push(`n ${c.n} (paper ${PAPER_EVALUATION.dynamicsImages} training images)`);
     if (c.attack.steps !== PAPER_EVALUATION.pgdSteps) differences.push(`attack steps ${c.attack.steps} (paper ${PAPER_EVALUATION.pgdSteps})`);
     if (c.checkpointEvery !== PAPER_EVALUATION.dynamicsCheckpointEvery) differences.push(`checkpointEvery ${c.checkpointEvery} (authors: ${PAPER_EVALUATION.dynamicsCheckpointEvery} batches)`);
