@@ -87,6 +87,10 @@ describe('verdict rule on constructed cases', () => {
     expect(few.verdict).toBe('inconclusive');
     expect(few.leaning).toBe('does not hold');
     expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true }).verdict).toBe('holds');
+    expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true, scale: 'paper' }).verdict).toBe('holds');
+    const quick = verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true, scale: 'quick' });
+    expect(quick.verdict).toBe('inconclusive');
+    expect(quick.reason).toMatch(/quick scale, not the paper's/);
   });
   it('no-difference claims against a margin', () => {
     expect(equivalenceVerdictOf({ interval: iv(-0.02, 0.03) }, 0.05).verdict).toBe('holds');

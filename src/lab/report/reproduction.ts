@@ -81,7 +81,7 @@ function c1(dyn: RunInput | undefined): ClaimRow {
   if (!dyn) return noRun('C1', 'dynamics');
   const r = dyn.result.result as DynamicsResult;
   const diff = (c: CheckpointStats, k: 'roughness' | 'reluChange'): number[] => c.adv[k].map((v, i) => v - c.rand[k][i]);
-  const ev = (g: number[][]) => withMin({ interval: groupedBootstrapMean(g, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES });
+  const ev = (g: number[][]) => withMin({ interval: groupedBootstrapMean(g, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES, scale: dyn.result.scale });
   const seeds = dynSeeds(r);
   const last = (cs: CheckpointStats[]) => cs[cs.length - 1];
   const parts = [
@@ -104,7 +104,7 @@ function c2(dyn: RunInput | undefined): ClaimRow {
   if (!dyn) return noRun('C2', 'dynamics');
   const seeds = dynSeeds(dyn.result.result as DynamicsResult);
   const first = seeds.map((cs) => cs[0]), last = seeds.map((cs) => cs[cs.length - 1]);
-  const d = (a: number[][], b: number[][]) => withMin({ interval: bootstrapDifference(a, b, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES });
+  const d = (a: number[][], b: number[][]) => withMin({ interval: bootstrapDifference(a, b, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES, scale: dyn.result.scale });
   const linf = d(first.map((c) => c.minimal.linf), last.map((c) => c.minimal.linf));
   const parts = [linf];
   let l2txt = 'no minimal-L2 search in this run';
@@ -124,15 +124,15 @@ function c3(dyn: RunInput | undefined): ClaimRow {
   if (!dyn) return noRun('C3', 'dynamics');
   const seeds = dynSeeds(dyn.result.result as DynamicsResult);
   const first = seeds.map((cs) => cs[0].minimal.meanRadius ?? []), last = seeds.map((cs) => cs[cs.length - 1].minimal.meanRadius ?? []);
-  const v = withMin({ interval: bootstrapDifference(last, first, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES });
+  const v = withMin({ interval: bootstrapDifference(last, first, BOOT), trainingDependent: true, perImage: true, minImages: DYNAMICS_MIN_IMAGES, scale: dyn.result.scale });
   return { id: 'C3', verdict: v, run: dyn, measure: `energy-weighted mean k_r of the minimal perturbation, final − initialisation: ${fIv(v.interval)} cycles/image (${seeds.length} seed(s))` };
 }
 
-function diffModels(a: ModelStudyModel | undefined, b: ModelStudyModel | undefined, attack: string, key: PerImageKey): VerdictResult & { interval: Interval } | null {
+function diffModels(a: ModelStudyModel | undefined, b: ModelStudyModel | undefined, attack: string, key: PerImageKey, scale: string): VerdictResult & { interval: Interval } | null {
   const ga = groups(a, attack, key), gb = groups(b, attack, key);
   if (!ga.length || !gb.length) return null;
   const interval = bootstrapDifference(ga, gb, BOOT);
-  return { ...verdictOf({ interval, trainingDependent: true, perImage: true }), interval };
+  return { ...verdictOf({ interval, trainingDependent: true, perImage: true, scale }), interval };
 }
 
 function c4(run: RunInput | undefined): ClaimRow[] {
@@ -144,7 +144,7 @@ function c4(run: RunInput | undefined): ClaimRow[] {
     ['C4c', 'betaSparsity', 'raw gradient, scale-free ‖β̂‖₁/‖β̂‖₂'],
   ];
   return readings.map(([id, key, what]) => {
-    const parts = (['fc', 'dfc'] as const).map((fc) => diffModels(find(r, fc, 'linear'), find(r, fc.replace('fc', 'fwc'), 'linear'), 'pgd-linf', key)).filter((p): p is NonNullable<typeof p> => !!p);
+    const parts = (['fc', 'dfc'] as const).map((fc) => diffModels(find(r, fc, 'linear'), find(r, fc.replace('fc', 'fwc'), 'linear'), 'pgd-linf', key, run.result.scale)).filter((p): p is NonNullable<typeof p> => !!p);
     return {
       id, verdict: combineVerdicts(parts), run,
       measure: `${what}: FC − FWC ${fIv(parts[0]?.interval)}${parts[1] ? `; deep FC − deep FWC ${fIv(parts[1].interval)}` : ''}`,
@@ -160,7 +160,7 @@ function c5(run: RunInput | undefined): ClaimRow[] {
     const parts: (VerdictResult & { interval: Interval; label: string })[] = [];
     for (const act of ['linear', 'relu'] as const) {
       for (const other of ['fc', 'fwc', 'lc']) {
-        const p = diffModels(find(r, 'bwc', act), find(r, other, act), a, 'highShare');
+        const p = diffModels(find(r, 'bwc', act), find(r, other, act), a, 'highShare', run.result.scale);
         if (p) parts.push({ ...p, label: `BWC − ${other.toUpperCase()} (${act})` });
       }
     }
@@ -175,7 +175,7 @@ function c6(run: RunInput | undefined): ClaimRow[] {
     const parts = r.models.map((m) => {
       const g = paired(m, 'pgd-linf', key, nullKey);
       const interval = g.length ? groupedBootstrapMean(g, BOOT) : bootstrapMean([]);
-      return { ...verdictOf({ interval, trainingDependent: true, perImage: true }), interval, spec: m.spec };
+      return { ...verdictOf({ interval, trainingDependent: true, perImage: true, scale: run.result.scale }), interval, spec: m.spec };
     });
     const lo = parts.reduce((b, p) => (p.interval.lo < b.interval.lo ? p : b), parts[0]);
     return { id, verdict: combineVerdicts(parts), run, measure: `${what}: per-image Spearman minus the shuffled-pair null (δ of image i against β of image i+1, same preprocessing), every model (${parts.length}); weakest ${lo?.spec} ${fIv(lo?.interval)}` };
@@ -197,7 +197,7 @@ function c7(run: RunInput | undefined): ClaimRow {
       perSeed.push(conv.reduce((t, k) => t + gain(k), 0) / conv.length - fc.reduce((t, k) => t + gain(k), 0) / fc.length);
     }
     const interval = { ...bootstrapMean(perSeed, BOOT), groups: perSeed.length };
-    parts.push({ ...verdictOf({ interval, trainingDependent: true }), interval, cond: c });
+    parts.push({ ...verdictOf({ interval, trainingDependent: true, scale: run.result.scale }), interval, cond: c });
   }
   return { id: 'C7', verdict: combineVerdicts(parts), run, measure: `mean accuracy gain of the conv models minus that of the FC models (points, per seed): ${parts.map((p) => `${p.cond} ${fIv(p.interval)}`).join('; ')}` };
 }
@@ -210,7 +210,7 @@ function c8(run: RunInput | undefined): ClaimRow {
     const ga = groups(find(r, a, 'linear'), 'pgd-linf', 'highShare'), gb = groups(find(r, b, 'linear'), 'pgd-linf', 'highShare');
     if (!ga.length || !gb.length) return null;
     const interval = bootstrapDifference(ga, gb, BOOT);
-    return { ...equivalenceVerdictOf({ interval, trainingDependent: true, perImage: true }, C8_MARGIN), interval, label: `${a.toUpperCase()} − ${b.toUpperCase()}` };
+    return { ...equivalenceVerdictOf({ interval, trainingDependent: true, perImage: true, scale: run.result.scale }, C8_MARGIN), interval, label: `${a.toUpperCase()} − ${b.toUpperCase()}` };
   }).filter((p): p is NonNullable<typeof p> => !!p);
   return { id: 'C8', verdict: combineVerdicts(parts), run, measure: `MNIST, high-frequency share of δ (linear models), within ±${C8_MARGIN}: ${parts.map((p) => `${p.label} ${fIv(p.interval)}`).join('; ')}` };
 }
@@ -373,7 +373,7 @@ export function reproductionPage(runs: RunInput[], opts: { figureDir?: string; c
     'Every claim is written as "an effect > 0" and judged on the 95% interval of that effect:',
     '',
     '- **holds**: the whole interval is above 0; **does not hold**: the whole interval is at or below 0 (absent or reversed); **inconclusive**: the interval contains 0.',
-    `- Whatever the interval says, the verdict is **inconclusive** when the evidence is below the bar: fewer than ${MIN_SEEDS} seeds for a training-dependent effect, or fewer than ${MIN_IMAGES} images for a per-image statistic (${DYNAMICS_MIN_IMAGES} for the learning-dynamics claims, the paper's count). The "leaning" column is what the interval alone says.`,
+    `- Whatever the interval says, the verdict is **inconclusive** when the evidence is below the bar: a run at a reduced scale (any scale but \`--scale paper\`), fewer than ${MIN_SEEDS} seeds for a training-dependent effect, or fewer than ${MIN_IMAGES} images for a per-image statistic (${DYNAMICS_MIN_IMAGES} image-seeds for the learning-dynamics claims; the paper used 100 images). The "leaning" column is what the interval alone says.`,
     `- A claim of no difference (C8) holds when the interval lies inside ±${C8_MARGIN} (share of δ's energy above H/4), does not hold when it lies entirely outside, and is inconclusive otherwise.`,
     '- A claim with several parts (models, depths, conditions) holds when every part holds, does not hold when any part does not hold, and is inconclusive otherwise. Where the paper is ambiguous, each reading is its own row (C4a-c, C6a-b, C5 per attack); none is picked.',
     `- Intervals: percentile bootstrap (${BOOT.resamples} resamples, seed ${BOOT.seed}). Per-image statistics with several seeds: seeds are resampled, then images within each seed (src/lab/stats/intervals.ts); differences between two models resample both independently. Training-only numbers (accuracy, Table 2) are mean ± sample std over seeds.`,

@@ -5,8 +5,9 @@
 //   does not hold  the whole interval is at or below 0 (hi <= 0): the effect is absent or reversed
 //   inconclusive   the interval contains 0
 // and, whatever the interval says, 'inconclusive' when the evidence is below the bar:
-// fewer than MIN_SEEDS seeds for a training-dependent effect, or fewer than MIN_IMAGES
-// images for a per-image statistic (the leaning is still reported).
+// fewer than MIN_SEEDS seeds for a training-dependent effect, fewer than MIN_IMAGES
+// images for a per-image statistic, or a run at a reduced scale (training or attack
+// settings that are not the paper's); the leaning is still reported.
 // A claim of NO difference (C8) is tested against a stated margin m:
 //   holds          the interval lies inside (-m, m)
 //   does not hold  the interval lies entirely outside [-m, m] (a difference larger than m)
@@ -28,6 +29,8 @@ export interface Evidence {
   /** Whether it is a per-image statistic (then MIN_IMAGES, or minImages, applies to interval.n). */
   perImage?: boolean;
   minImages?: number;
+  /** The scale of the run: anything but 'paper' keeps the verdict inconclusive. */
+  scale?: string;
 }
 
 export interface VerdictResult {
@@ -73,6 +76,7 @@ function shortfall(e: Evidence): string[] {
   const { groups, n } = e.interval;
   const out: string[] = [];
   if (e.trainingDependent && groups < MIN_SEEDS) out.push(`${groups} seed${groups === 1 ? '' : 's'} < ${MIN_SEEDS}`);
+  if (e.scale !== undefined && e.scale !== 'paper') out.push(`${e.scale} scale, not the paper's`);
   const need = e.minImages ?? MIN_IMAGES;
   if (e.perImage && n < need) out.push(`${n} images < ${need}`);
   return out;
