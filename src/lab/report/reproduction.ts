@@ -313,8 +313,9 @@ function highShareTable(run: RunInput | undefined, label: string): string {
 // ---------------------------------------------------------------- page
 
 const FIGURES: Record<string, string[]> = {
-  table1: ['spectrum-delta-pgd-linf.svg', 'spectrum-beta-pgd-linf.svg', 'radial-pgd-linf.svg', 'angular-pgd-linf.svg'],
-  spectra: ['spectrum-delta-pgd-l2.svg', 'spectrum-delta-pgd-l1.svg', 'radial-pgd-l2.svg', 'radial-pgd-l1.svg'],
+  // the heat-map grids are large SVGs: one per experiment (the run directories hold all)
+  table1: ['radial-pgd-linf.svg', 'angular-pgd-linf.svg'],
+  spectra: ['spectrum-delta-pgd-linf.svg', 'radial-pgd-l2.svg', 'radial-pgd-l1.svg'],
   dynamics: ['relu-changes.svg', 'roughness.svg', 'minimal-norms.svg', 'spectra-per-checkpoint.svg', 'radial-per-checkpoint.svg', 'angular-per-checkpoint.svg'],
   'mnist-spectra': ['mnist-spectrum-delta-pgd-linf.svg', 'mnist-radial-pgd-linf.svg'],
   steganography: ['steganography.svg'],
