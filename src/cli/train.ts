@@ -5,10 +5,11 @@ import { totalmem } from 'node:os';
 import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
 
 const BACKENDS = ['reference', 'wasm', 'webgpu'];
-import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
+import { train, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
 import { parseSpec, formatSpec, parameterShapes } from '../lab/nn/models.ts';
 import { makeSchedule } from '../lab/train/schedule.ts';
 import { datasetShape } from '../lab/data/registry.ts';
+import { paperLearningRate, PAPER_TRAINING } from '../lab/train/paper-settings.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
 import { progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
 
@@ -17,10 +18,10 @@ const spec = {
   data: { type: 'string', default: 'synthetic', help: 'data set: synthetic, synthetic-28, cifar10, cifar100, mnist, fashion-mnist (options: synthetic:train=N,test=M,seed=S)' },
   'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository)' },
   out: { type: 'string', required: true, help: 'output directory (log.json, checkpoints/, best.*)' },
-  epochs: { type: 'number', default: 40, int: true, min: 1, help: 'epochs' },
-  batch: { type: 'number', default: 128, int: true, min: 1, help: 'batch size' },
+  epochs: { type: 'number', default: PAPER_TRAINING.epochs, int: true, min: 1, help: 'epochs' },
+  batch: { type: 'number', default: PAPER_TRAINING.batchSize, int: true, min: 1, help: 'batch size' },
   lr: { type: 'number', gt: 0, help: 'peak learning rate (default: 0.002 for fwc and linear bwc, else 0.01, as paper Table 7)' },
-  momentum: { type: 'number', default: 0.9, min: 0, lt: 1, help: 'SGD momentum' },
+  momentum: { type: 'number', default: PAPER_TRAINING.momentum, min: 0, lt: 1, help: 'SGD momentum' },
   'weight-decay': { type: 'number', default: 0, min: 0, help: 'L2 weight decay (the paper uses none)' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
   schedule: { type: 'string', default: 'step', help: 'learning-rate schedule: step (x0.3 every 4 epochs, the code), linear-reset (the text), constant; step:F:N, linear-reset:P:M' },
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
   if (variant !== 'authors' && variant !== 'hermitian') throw new Error(`train: --stego-variant must be 'authors' or 'hermitian', got '${variant}'`);
   const cfg: TrainConfig = {
     model: modelSpec, data: f.data, seed: f.seed, epochs: f.epochs, batchSize: f.batch,
-    lr: f.lr ?? defaultLearningRate(modelSpec), momentum: f.momentum, weightDecay: f['weight-decay'], nesterov: f.nesterov,
+    lr: f.lr ?? paperLearningRate(modelSpec), momentum: f.momentum, weightDecay: f['weight-decay'], nesterov: f.nesterov,
     schedule: f.schedule, checkpointEveryBatches: f['checkpoint-every-batches'], normalize: f.normalize,
     limitTrain: f['limit-train'], limitTest: f['limit-test'], evalBatchSize: f['eval-batch'], stopAfterBatches: f['stop-after-batches'],
   };

@@ -22,6 +22,9 @@ export function dirSink(dir: string): TrainSink {
       await copyFile(`${ck(name)}.safetensors`, join(dir, 'best.safetensors'));
       await copyFile(`${ck(name)}.json`, join(dir, 'best.json'));
     },
+    async deleteCheckpoint(name) {
+      for (const ext of ['.safetensors', '.json', '.optim.safetensors']) await removeFile(`${ck(name)}${ext}`);
+    },
     async writeLog(log) {
       await writeBytes(join(dir, 'log.json'), JSON.stringify(log, null, 2));
       await writeBytes(join(dir, 'curve.svg'), learningCurveSvg([{ label: runLabel(log), log }]));
@@ -55,6 +58,13 @@ export async function findResumePoint(dir: string): Promise<{ name: string; path
   }
   found.sort((a, b) => b.epoch - a.epoch || b.batch - a.batch);
   return found[0] ?? null;
+}
+
+/** Delete a finished run's weights (checkpoints/ and best.*), keeping log.json and curve.svg. */
+export async function discardWeights(dir: string): Promise<void> {
+  const { rm } = await import('node:fs/promises');
+  await rm(join(dir, 'checkpoints'), { recursive: true, force: true });
+  for (const f of ['best.safetensors', 'best.json']) await removeFile(join(dir, f));
 }
 
 export const checkpointPath = (dir: string, name: string): string => join(dir, 'checkpoints', `${name}.safetensors`);
