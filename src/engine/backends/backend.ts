@@ -55,6 +55,8 @@ export interface Backend {
   readonly syncRead: boolean;
   /** True for a software emulation of a device (e.g. WebGPU on SwiftShader/llvmpipe): correct but slow, so never picked by default. */
   readonly isSoftware?: boolean;
+  /** Stop worker threads (the WASM backend's); Deno and browsers keep running while they live. Do not use the backend afterwards. */
+  terminate?(): void;
 
   // ---- memory ----
   fromArray(data: ArrayLike<number>): Buffer;

@@ -3,7 +3,6 @@
 // checkpoint files need lives here; src/data and src/io stay platform-free.
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export const joinPath = (...parts: string[]): string => path.join(...parts);
 export const dirName = (p: string): string => path.dirname(p);
@@ -43,29 +42,15 @@ export async function copyFile(a: string, b: string): Promise<void> {
   await fsp.copyFile(a, b);
 }
 
-/** The repository (package) root: the nearest folder above this module that holds package.json. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return process.cwd();
-}
-
 /**
- * The data directory: the --data-dir flag, else $IFRLAB_DATA, else
- * `../shared/data` relative to the repository when it exists, else `<repo>/data`.
+ * The data directory: the --data-dir flag, else $IFRLAB_DATA, else ./data (where
+ * `ifrlab data fetch` puts the data sets). No other place is searched: a missing
+ * file names the folders tried and the fetch command.
  */
 export function resolveDataDir(flag?: string): string {
   if (flag) return path.resolve(flag);
   const env = process.env.IFRLAB_DATA;
-  if (env) return path.resolve(env);
-  const shared = path.resolve(packageRoot(), '..', 'shared', 'data');
-  if (existsSync(shared)) return shared;
-  return path.resolve(packageRoot(), 'data');
+  return path.resolve(env || 'data');
 }
 
 export const env = (name: string): string | undefined => process.env[name];

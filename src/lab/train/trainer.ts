@@ -138,10 +138,8 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
   return { loss: loss / s.n, accuracy: correct / s.n };
 }
 
-/** Default learning rate per model (paper Table 7): 0.002 for full-width conv and linear bounded-width conv, else 0.01. */
-export function defaultLearningRate(spec: string): number {
-  return /^fwc/.test(spec) || (/^bwc/.test(spec) && !/-relu/.test(spec)) ? 0.002 : 0.01;
-}
+/** Default learning rate per model (paper Table 7); each family's entry in MODEL_FAMILIES holds it. */
+export { defaultLearningRate } from '../nn/models.ts';
 
 /** Train (or resume) a model on a data set. Returns the final log. */
 /**
