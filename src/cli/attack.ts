@@ -1,8 +1,7 @@
 // ifrlab attack --checkpoint FILE --attack NAME [--eps E] [--steps K] [--n N] [--seed S] [--data-dir DIR] --out DIR
 // Attacks the first N test images of the checkpoint's data set and writes
 // DIR/summary.json and DIR/perturbations.safetensors.
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 import { ATTACK_NAMES, attackNorm, NormalizedClassifier, runBatched, runNamedAttack, summarize, type AttackName, type NamedAttackOptions } from '../lab/attacks/named.ts';
 import { randomDirections } from '../lab/attacks/minimal.ts';
 import { finishResult, normOf } from '../lab/attacks/common.ts';
@@ -12,16 +11,16 @@ import { gather } from '../lab/data/batches.ts';
 const spec = {
   checkpoint: { type: 'string', required: true, help: 'checkpoint (.safetensors with its .json sidecar)' },
   attack: { type: 'string', required: true, help: `attack: ${ATTACK_NAMES.join(', ')}` },
-  out: { type: 'string', required: true, help: 'output directory (summary.json, perturbations.safetensors)' },
+  ...outOption('summary.json, perturbations.safetensors', true),
   eps: { type: 'number', help: 'budget (min-* attacks: the first budget tried); default: the paper preset' },
   steps: { type: 'number', help: 'iterations; default: the paper preset' },
   n: { type: 'number', default: 2000, help: 'attack the first N examples of the split' },
-  seed: { type: 'number', default: 0, help: 'seed (random starts, starting points, random control)' },
+  ...SEED,
   data: { type: 'string', help: "data set (default: the checkpoint's)" },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data)' },
+  ...DATA_DIR,
   split: { type: 'string', default: 'test', help: 'test or train' },
   batch: { type: 'number', default: 100, help: 'examples per attack batch' },
-  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  ...BACKEND,
   'rel-step': { type: 'number', help: 'PGD step relative to eps (overrides the preset absolute step)' },
   'abs-step': { type: 'number', help: 'PGD absolute step' },
   'random-start': { type: 'string', help: 'PGD random start: true or false (default: the preset)' },
@@ -54,7 +53,7 @@ export async function run(argv: string[]): Promise<void> {
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const { encodeSafetensors } = await import('../lab/io/safetensors.ts');
-  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const backend = await selectBackend(f.backend);
   const { model: raw, meta } = await loadCheckpoint(f.checkpoint);
   const norm = meta.normalize as { mean: number[]; std: number[] } | undefined;
   const model = norm ? new NormalizedClassifier(raw, norm.mean, norm.std) : raw;

@@ -1,16 +1,15 @@
 // ifrlab train --model SPEC --data NAME --out DIR [options]
 import { setImmediate } from 'node:timers';
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 import { train, defaultLearningRate, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
-import { parseSpec, formatSpec } from '../lab/nn/models.ts';
+import { parseSpec, formatSpec, MODEL_GRAMMAR } from '../lab/nn/models.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
 
 const spec = {
   model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
   data: { type: 'string', default: 'synthetic', help: 'data set: synthetic, synthetic-28, cifar10, cifar100, mnist, fashion-mnist (options: synthetic:train=N,test=M,seed=S)' },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository)' },
-  out: { type: 'string', required: true, help: 'output directory (log.json, checkpoints/, best.*)' },
+  ...DATA_DIR,
+  ...outOption('log.json, checkpoints/, best.*', true),
   epochs: { type: 'number', default: 40, help: 'epochs' },
   batch: { type: 'number', default: 128, help: 'batch size' },
   lr: { type: 'number', help: 'peak learning rate (default: 0.002 for fwc and linear bwc, else 0.01, as paper Table 7)' },
@@ -18,8 +17,8 @@ const spec = {
   'weight-decay': { type: 'number', default: 0, help: 'L2 weight decay (the paper uses none)' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
   schedule: { type: 'string', default: 'step', help: 'learning-rate schedule: step (x0.3 every 4 epochs, the code), linear-reset (the text), constant; step:F:N, linear-reset:P:M' },
-  seed: { type: 'number', default: 0, help: 'seed for initialisation and shuffling' },
-  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  ...SEED,
+  ...BACKEND,
   'checkpoint-every-batches': { type: 'number', default: 0, help: 'also checkpoint every N batches (0: epoch ends only)' },
   resume: { type: 'boolean', default: false, help: 'continue from the last checkpoint in --out' },
   'limit-train': { type: 'number', help: 'use only the first N training examples' },
@@ -49,11 +48,11 @@ export function progressLine(p: Progress): string {
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags('train', spec, argv);
-  if (f.help) { console.log(helpText('train', spec)); return; }
+  if (f.help) { console.log(`${helpText('train', spec)}\n\nmodel specs (tokens after the family in any order, each optional):\n${MODEL_GRAMMAR}`); return; }
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { dirSink, readTrainLog, checkpointPath } = await import('../lab/platform/train-sink.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
-  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const backend = await selectBackend(f.backend);
   const modelSpec = formatSpec(parseSpec(f.model));
   const cfg: TrainConfig = {
     model: modelSpec, data: f.data, seed: f.seed, epochs: f.epochs, batchSize: f.batch,
