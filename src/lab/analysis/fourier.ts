@@ -2,7 +2,7 @@
 // on the host in float64 with src/fft/host.ts. Every image set is a flat
 // array in NCHW order with its shape [N, C, H, W].
 //
-// Definitions (also in README, 'Analyses and experiments'):
+// Definitions (also in docs/experiments.md, 'Definitions'):
 //   grey(x)          = 0.2989 R + 0.5870 G + 0.1140 B            (C must be 3; C = 1 is used as is)
 //   DFT              X[u,v] = s * sum_{h,w} x[h,w] exp(-2 pi i (u h / H + v w / W))
 //                    with s = 1/sqrt(H W) ('unitary', the default: Parseval holds,
