@@ -64,7 +64,7 @@ export class Tensor {
   }
   /** The shared buffer handle (for zero-copy views such as reshape). */
   get bufferRef(): BufferRef {
-    this.buffer;
+    void this.buffer; // the getter throws on a disposed tensor
     return this.ref!;
   }
 

@@ -4,7 +4,7 @@
 // src/lab/analysis, src/lab/io (checkpoints). Backend: WebGPU when the browser gives
 // an adapter and the backend starts, else WASM, else the reference backend.
 import {
-  Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
+  Tensor, backward, captureGradients, crossEntropy, graphOf, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';

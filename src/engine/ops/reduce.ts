@@ -3,7 +3,7 @@ import type { ReduceOp } from '../backends/backend.ts';
 import { record, Tensor, wrap } from '../tensor.ts';
 import { fmt, normAxes, sameShape, ShapeError, sizeOf, type Shape } from '../core/shape.ts';
 import { backendOf } from './util.ts';
-import { reshape, transpose, broadcastTo } from './layout.ts';
+import { reshape, broadcastTo } from './layout.ts';
 import { div, eq, mul } from './elementwise.ts';
 
 function keptShape(shape: Shape, axes: number[]): number[] {
