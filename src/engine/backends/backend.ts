@@ -48,6 +48,7 @@ export interface MemoryInfo {
   bytes: number;
 }
 
+/** The backend contract: forward-only primitive kernels over opaque buffers (reference, WASM and WebGPU implement it). Gradients are composed from these in src/engine/ops. */
 export interface Backend {
   readonly name: string;
   readonly dtype: DType;

@@ -74,6 +74,7 @@ export function paperBetaPreprocess(beta: ImageSet): ImageSet {
   return { data: out, shape: [n, 1, h, w] };
 }
 
+/** Options of betaDeltaSpearman(): preprocessing of beta, DFT scale, tie tolerance. */
 export interface CorrelationOptions {
   /** 'grey' (default): both beta and delta are converted to grey before the DFT. 'paper': beta gets paperBetaPreprocess, delta grey. */
   betaPreprocess?: 'grey' | 'paper';

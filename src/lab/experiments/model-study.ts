@@ -11,6 +11,7 @@ import { grid, heatmap, linePlot } from '../report/svg.ts';
 import { mdTable, pm, fmtFixed } from '../report/markdown.ts';
 import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
 
+/** One model of a study: spec and learning rate. */
 export interface ModelEntry {
   spec: string;
   /** Learning rate (the paper: 0.01; 0.002 for conv models in its Table 7). */
@@ -18,11 +19,13 @@ export interface ModelEntry {
   epochs?: number;
 }
 
+/** One attack of a study: name and PGD options. */
 export interface AttackEntry {
   name: string;
   opts: PGDOptions;
 }
 
+/** A model study: data, models, training settings, attacks and how many images to attack. */
 export interface ModelStudyConfig {
   data: string;
   /** Training examples used (all when absent). */
@@ -43,6 +46,7 @@ export interface ModelStudyConfig {
   seed: number;
 }
 
+/** One trained model of a study with its accuracy and Fourier analysis per attack. */
 export interface ModelStudyModel {
   spec: string;
   paperKey: string;
@@ -55,6 +59,7 @@ export interface ModelStudyModel {
   analyses: Record<string, FourierAnalysis>;
 }
 
+/** The result of a model study: one ModelStudyModel per model. */
 export interface ModelStudyResult {
   data: string;
   models: ModelStudyModel[];
@@ -84,6 +89,7 @@ async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: Experimen
   return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr };
 }
 
+/** Train every model of a study (resumable), attack it and analyse the perturbations and saliency maps. */
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
   const ds = await openDataset(ctx, cfg.data);
   const attackBatch = splitToBatch(ds.test, ds.shape, cfg.attackN);

@@ -1,6 +1,7 @@
 // The paper's numbers, copied from its text (../shared/paper/000_cab4fc4071eaca4c.txt),
 // keyed by model family / depth / activation, for side-by-side reports.
 
+/** One row of the paper's norm tables (Tables 3, 4): ||delta_hat||_2, ||delta_hat||_1 and, where given, ||beta_hat||_2, ||beta_hat||_1, each as [mean, std]. */
 export interface NormRow { d2: [number, number]; d1: [number, number]; b2?: [number, number]; b1?: [number, number] }
 
 /** Table 1: Spearman correlation of beta_hat and delta_hat (PGD Linf, CIFAR-10). */

@@ -8,6 +8,7 @@ import type { Experiment, Scale, ExperimentContext } from './common.ts';
 import { runModelStudy, studyFigures, studyTables, type ModelStudyConfig, type ModelStudyResult } from './model-study.ts';
 import { fmtFixed } from '../report/markdown.ts';
 
+/** The quick study's configuration at a scale. */
 export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): ModelStudyConfig {
   const linf = 8 / 255;
   if (scale === 'paper') {
@@ -33,6 +34,7 @@ export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'dat
   };
 }
 
+/** The 'quick-study' experiment (what npm start runs): four linear model families on synthetic data, PGD Linf, Fourier norms and Spearman correlations. */
 export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'quick-study',
   title: 'Quick parametrization study: Fourier norms and beta/delta correlation of linear FC, FWC, LC and BWC models',

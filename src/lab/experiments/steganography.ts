@@ -16,6 +16,7 @@ import { linePlot } from '../report/svg.ts';
 import { TABLE2 } from './paper.ts';
 import { familySpec } from './paper-tables.ts';
 
+/** Configuration of the steganography experiment: data, models, pattern conditions (eps, rho), seeds and training. */
 export interface StegoConfig {
   data: string;
   trainLimit?: number;
@@ -32,11 +33,13 @@ export interface StegoConfig {
   seed: number;
 }
 
+/** Per-seed test accuracy of each model under each condition (with and without the class pattern). */
 export interface StegoResult {
   /** accuracy[modelKey][condition] = per-seed test accuracies (fractions). */
   accuracy: Record<string, Record<string, number[]>>;
 }
 
+/** The steganography experiment's configuration at a scale. */
 export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): StegoConfig {
   const models = (['fc', 'bwc', 'fwc'] as const).flatMap((f) => (['linear', 'relu'] as const).map((a) => ({ key: `${f}-${a}`, ...familySpec(f, a, scale) })));
   const conditions = [{ name: 'base', eps: 0, rho: 0 }, { name: 'eps=.25,rho=.2', eps: 0.25, rho: 0.2 }, { name: 'eps=.25,rho=.1', eps: 0.25, rho: 0.1 }];
@@ -44,6 +47,7 @@ export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 
   return { data: ctx.data ?? 'synthetic:train=1500,test=400', trainLimit: 1500, testLimit: 400, models, conditions, variant: 'authors', seeds: 2, epochs: 2, batchSize: 64, momentum: 0.9, decay: 0.3, decayEvery: 4, seed: ctx.seed };
 }
 
+/** The 'steganography' experiment (paper section 4.2.2, Table 2): do conv models pick up a class pattern hidden in the spectrum? */
 export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
   name: 'steganography',
   title: 'Steganography: accuracy with a sparse class-specific Fourier signal',

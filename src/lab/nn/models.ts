@@ -11,9 +11,12 @@ import { linear } from '../../engine/ops/linalg.ts';
 import { conv2d, local2d, circConv2d, batchNorm, globalAvgPool, type Conv2dOptions } from '../../engine/ops/nn.ts';
 import { max } from '../../engine/ops/reduce.ts';
 
+/** The nonlinearity of the paper's model families. */
 export type Activation = 'linear' | 'relu';
+/** Padding of lc and bwc layers: 'circular', 'zero' or 'valid' (none). */
 export type PadChoice = 'circular' | 'zero' | 'valid';
 
+/** A parsed model spec, one variant per family. */
 export type ModelSpec =
   | { family: 'fc'; width: number; depth: number; act: Activation }
   | { family: 'fwc'; channels: number; depth: number; act: Activation }
@@ -28,6 +31,7 @@ const VGG_CFG: Record<number, (number | 'M')[]> = {
   16: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'],
 };
 
+/** Options of buildModel(): input shape, class count, seed, saved weights. */
 export interface BuildOptions {
   inputShape?: readonly number[];
   numClasses?: number;
@@ -140,6 +144,7 @@ function basicBlock(ps: ParamStore, name: string, cin: number, cout: number, str
 /** What a family's builder gets: the parameter store, the input shape and the class count. */
 interface BuildContext { ps: ParamStore; spec: string; inputShape: number[]; classes: number }
 
+/** One model family: its spec grammar, parser, canonical form, default learning rate and builder. */
 export interface ModelFamily<S extends ModelSpec = ModelSpec> {
   /** Spec grammar, shown in help texts and errors. */
   readonly grammar: string;

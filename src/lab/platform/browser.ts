@@ -13,11 +13,14 @@ export const joinPath = unavailable('joinPath'), dirName = unavailable('dirName'
 export const readBytes = unavailable('readBytes'), readText = unavailable('readText'), writeBytes = unavailable('writeBytes');
 export const fileExists = unavailable('fileExists'), fileSize = unavailable('fileSize'), makeDir = unavailable('makeDir');
 export const listDir = unavailable('listDir'), removeFile = unavailable('removeFile'), copyFile = unavailable('copyFile');
-export const resolveDataDir = unavailable('resolveDataDir'), env = unavailable('env');
+export const resolveDataDir = unavailable('resolveDataDir'), env = unavailable('env'), packageRoot = unavailable('packageRoot');
+// (names other branches add to these modules, so that merging them keeps the bundle building)
+export const fsErrorMessage = unavailable('fsErrorMessage'), prepareOutputDir = unavailable('prepareOutputDir'), removeStaleTemps = unavailable('removeStaleTemps');
 // data.ts
 export const dirReader = unavailable('dirReader'), loadDatasetFromDisk = unavailable('loadDatasetFromDisk');
 // train-sink.ts
 export const dirSink = unavailable('dirSink'), readTrainLog = unavailable('readTrainLog'), checkpointPath = unavailable('checkpointPath');
+export const findResumePoint = unavailable('findResumePoint'), discardWeights = unavailable('discardWeights');
 // download.ts
 export const download = unavailable('download'), npmPack = unavailable('npmPack');
 // engine/backends/wasm/platform-node.ts (browsers spawn Web Workers instead)

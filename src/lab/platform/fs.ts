@@ -3,6 +3,7 @@
 // checkpoint files need lives here; src/data and src/io stay platform-free.
 import { promises as fsp, existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const joinPath = (...parts: string[]): string => path.join(...parts);
 export const dirName = (p: string): string => path.dirname(p);
@@ -40,6 +41,18 @@ export async function removeFile(p: string): Promise<void> { await fsp.rm(p, { f
 export async function copyFile(a: string, b: string): Promise<void> {
   await fsp.mkdir(path.dirname(b), { recursive: true });
   await fsp.copyFile(a, b);
+}
+
+/** The repository (package) root: the nearest folder above this module that holds package.json. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return process.cwd();
 }
 
 /**

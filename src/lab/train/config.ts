@@ -3,16 +3,16 @@
 import type { TrainConfig } from './trainer.ts';
 import { defaultLearningRate } from '../nn/models.ts';
 
-/** The paper's training settings (authors' code): SGD, momentum 0.9, no weight decay, x0.3 every 4 epochs. */
-export const PAPER_TRAINING = {
+/** The defaults of `ifrlab train`: the paper's settings (authors' code: SGD, momentum 0.9, no weight decay, x0.3 every 4 epochs). */
+export const TRAIN_DEFAULTS = {
   epochs: 40, batchSize: 128, momentum: 0.9, weightDecay: 0, nesterov: false, schedule: 'step',
   seed: 0, checkpointEveryBatches: 0, normalize: false, evalBatchSize: 500,
 } as const satisfies Omit<TrainConfig, 'model' | 'data' | 'lr'>;
 
 /**
  * Fill in a TrainConfig: `model` and `data` are required, everything else defaults to
- * PAPER_TRAINING, and `lr` to the model family's learning rate (paper Table 7).
+ * TRAIN_DEFAULTS, and `lr` to the model family's learning rate (paper Table 7).
  */
 export function trainConfig(c: Partial<TrainConfig> & Pick<TrainConfig, 'model' | 'data'>): TrainConfig {
-  return { ...PAPER_TRAINING, lr: defaultLearningRate(c.model), ...c };
+  return { ...TRAIN_DEFAULTS, lr: defaultLearningRate(c.model), ...c };
 }

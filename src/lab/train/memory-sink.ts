@@ -4,6 +4,7 @@
 import { encodeCheckpoint, type EncodedCheckpoint } from '../io/checkpoint.ts';
 import type { TrainLog, TrainSink } from './trainer.ts';
 
+/** A TrainSink that keeps everything in memory (see memorySink). */
 export interface MemorySink extends TrainSink {
   /** Encoded checkpoints by name ('epoch-003', 'best', ...). */
   readonly checkpoints: Map<string, EncodedCheckpoint>;
