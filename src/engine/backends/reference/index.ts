@@ -62,6 +62,7 @@ function forEachIndex(shape: readonly number[], fn: (flat: number, idx: number[]
 
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
+/** Plain TypeScript loops with float64 accumulation (optionally float64 storage): the oracle the other backends are tested against. */
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
   readonly syncRead = true;
