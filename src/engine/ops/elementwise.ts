@@ -18,7 +18,7 @@ export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, (g, _x, y) => div(
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x, (g, x) => mul(g, sign(x)));
 /** sign(x); its gradient is zero almost everywhere. */
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => mul(g, step(x)));
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => gate(g, x)); // one pass, not mul(g, step(x))
 /** 1 where x > 0, else 0 (no gradient). */
 export const step = (x: Tensor): Tensor => unaryOp('step', x);
 export const square = (x: Tensor): Tensor => unaryOp('square', x, (g, x) => mul(g, mul(x, 2)));
@@ -37,6 +37,7 @@ const binGrads: Partial<Record<BinaryOp, BinGrad>> = {
   // ties send the gradient to the first argument, as the forward picks it
   max: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))],
   min: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
+  gate: (g, _a, b) => [gate(g, b), null],
   pow: (g, a, b, y) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(y, log(a)))],
 };
 
@@ -86,6 +87,8 @@ export const lt = (a: TensorLike, b: TensorLike): Tensor => binaryOp('lt', a, b)
 export const le = (a: TensorLike, b: TensorLike): Tensor => binaryOp('le', a, b);
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryOp('eq', a, b);
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ne', a, b);
+/** b > 0 ? a : 0 (ReLU's backward in one pass); the gradient flows to a only. */
+export const gate = (a: TensorLike, b: TensorLike): Tensor => binaryOp('gate', a, b);
 
 /** Clamp into [lo, hi]; the gradient passes where lo <= x <= hi. */
 export function clamp(x: Tensor, lo: TensorLike, hi: TensorLike): Tensor {
