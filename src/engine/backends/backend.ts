@@ -12,7 +12,7 @@ export interface Buffer {
 }
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'step' | 'square' | 'reciprocal' | 'sin' | 'cos';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne' | 'gate';
 export type ReduceOp = 'sum' | 'max' | 'min';
 export type PadMode = 'zero' | 'circular';
 

@@ -23,8 +23,8 @@ export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, (g, _x, y) => div(
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x, (g, x) => mul(g, sign(x)));
 /** sign(x); its gradient is zero almost everywhere. */
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
-/** max(x, 0), elementwise (gradient 0 at 0). */
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => mul(g, step(x)));
+/** max(x, 0), elementwise (gradient 0 at 0; one pass: gate(g, x), not mul(g, step(x))). */
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => gate(g, x));
 /** 1 where x > 0, else 0 (no gradient). */
 export const step = (x: Tensor): Tensor => unaryOp('step', x);
 /** x^2, elementwise. */
@@ -47,6 +47,7 @@ const binGrads: Partial<Record<BinaryOp, BinGrad>> = {
   // ties send the gradient to the first argument, as the forward picks it
   max: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))],
   min: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
+  gate: (g, _a, b) => [gate(g, b), null],
   pow: (g, a, b, y) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(y, log(a)))],
 };
 
@@ -108,6 +109,8 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => binaryOp('le', a, b)
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryOp('eq', a, b);
 /** 1 where a != b, else 0 (no gradient). */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ne', a, b);
+/** b > 0 ? a : 0 (ReLU's backward in one pass); the gradient flows to a only. */
+export const gate = (a: TensorLike, b: TensorLike): Tensor => binaryOp('gate', a, b);
 
 /** Clamp into [lo, hi]; the gradient passes where lo <= x <= hi. */
 export function clamp(x: Tensor, lo: TensorLike, hi: TensorLike): Tensor {

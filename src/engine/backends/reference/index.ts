@@ -45,6 +45,7 @@ export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   le: (a, b) => (a <= b ? 1 : 0),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
+  gate: (a, b) => (b > 0 ? a : 0),
 };
 
 /** Iterate a multi-index over `shape`, calling fn(flatIndex, index). */

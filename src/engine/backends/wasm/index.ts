@@ -24,7 +24,7 @@ const CTRL = 40960; // worker control blocks
 const HEAP = 65536; // first allocatable byte
 /** Filter gradients sum the batch in at most this many fixed chunks (one partial each), within this much partial memory. */
 const GRAD_FILTER_CHUNKS = 8;
-const GRAD_FILTER_PARTIAL_BYTES = 32 << 20;
+const GRAD_FILTER_PARTIAL_BYTES = 64 << 20;
 
 class WasmBuffer implements Buffer {
   disposed = false;
