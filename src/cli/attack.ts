@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const [k, e] of (epsList ?? [undefined]).entries()) {
         const tag = epsList && epsList.length > 1 ? `eps ${e!.toPrecision(3)} (${k + 1}/${epsList.length}); ` : '';
         runs.push(await runBatched(model, batch.x, labels, shape, f.batch, (a) => preset.run(a, { ...opts, eps: e }), {
-          name, seed: f.seed, onProgress: bar ? (p) => bar.update(p.done, p.total, tag + (p.message ?? '')) : undefined,
+          name, seed: f.seed, onProgress: bar ? (p) => bar.update(k * p.total + p.done, (epsList?.length ?? 1) * p.total, tag + (p.message ?? '')) : undefined,
         }));
       }
       result = runs[runs.length - 1];
