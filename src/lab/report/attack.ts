@@ -6,6 +6,7 @@ import { averageSpectrum, radialEnergy } from '../analysis/fourier.ts';
 import { grid, heatmap, linePlot } from './svg.ts';
 import { encodePng } from './png.ts';
 import { mdTable } from './markdown.ts';
+import { quantile } from '../analysis/stats.ts';
 
 export interface AttackCurvePoint {
   eps: number;
@@ -154,7 +155,5 @@ function successCurveValues(r: AttackReportInput): number[] {
 }
 
 function median(v: number[]): string {
-  if (!v.length) return '-';
-  const s = [...v].sort((p, q) => p - q), m = s.length >> 1;
-  return (s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m])).toPrecision(4);
+  return v.length ? quantile(v, 0.5).toPrecision(4) : '-';
 }
