@@ -3,7 +3,8 @@
 // DIR/summary.json, DIR/perturbations.safetensors, DIR/report.md and its figures
 // (examples.png, perturbation-spectrum.svg, success-vs-norm.svg, robust-accuracy.svg
 // for a list of eps). ensemble-* adds the gradient-masking sanity checks.
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, didYouMean, type FlagSpec } from './args.ts';
+import { datasetShape } from '../lab/data/registry.ts';
 import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
 import { ATTACKS, mergeResults, NormalizedClassifier, resolveAttack, runBatched, summarize, type NamedAttackOptions } from '../lab/attacks/named.ts';
 import { randomControl } from '../lab/attacks/minimal.ts';
@@ -19,26 +20,27 @@ const spec = {
   attack: { type: 'string', required: true, help: `attack: ${ATTACKS.map((p) => p.name).join(', ')}` },
   out: { type: 'string', required: true, help: 'output directory (summary.json, perturbations.safetensors, report.md, figures)' },
   eps: { type: 'string', help: 'budget, or a list such as 1/255,2/255,4/255,8/255 (fixed-budget attacks: one robust accuracy per eps); minimal-norm attacks: the first budget tried; default: the preset' },
-  steps: { type: 'number', help: 'iterations; default: the paper preset' },
-  n: { type: 'number', default: 2000, help: 'attack the first N examples of the split' },
-  seed: { type: 'number', default: 0, help: 'seed (random starts, starting points, random control)' },
+  steps: { type: 'number', int: true, min: 1, help: 'iterations; default: the paper preset' },
+  n: { type: 'number', default: 2000, int: true, min: 1, help: 'attack the first N examples of the split' },
+  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed (random starts, starting points, random control)' },
   data: { type: 'string', help: "data set (default: the checkpoint's)" },
   'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data)' },
   split: { type: 'string', default: 'test', help: 'test or train' },
-  batch: { type: 'number', default: 100, help: 'examples per attack batch' },
+  batch: { type: 'number', default: 100, int: true, min: 1, help: 'examples per attack batch' },
   backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
-  'rel-step': { type: 'number', help: 'PGD step relative to eps (overrides the preset absolute step)' },
-  'abs-step': { type: 'number', help: 'PGD absolute step' },
+  'rel-step': { type: 'number', gt: 0, help: 'PGD step relative to eps (overrides the preset absolute step)' },
+  'abs-step': { type: 'number', gt: 0, help: 'PGD absolute step' },
   'random-start': { type: 'string', help: 'PGD random start: true or false (default: the preset)' },
   'binary-search': { type: 'string', default: 'true', help: "pgd-l1: the authors' search on eps (true/false)" },
-  lr: { type: 'number', help: 'Brendel-Bethge trust-region rate (default 1e-3)' },
-  restarts: { type: 'number', default: 1, help: 'Brendel-Bethge restarts from other starting points' },
+  lr: { type: 'number', gt: 0, help: 'Brendel-Bethge trust-region rate (default 1e-3)' },
+  restarts: { type: 'number', default: 1, int: true, min: 1, help: 'Brendel-Bethge restarts from other starting points' },
   init: { type: 'string', default: 'data', help: 'Brendel-Bethge starting points: data or noise' },
-  pool: { type: 'number', default: 500, help: 'Brendel-Bethge: candidate starting images (the examples after the attacked ones)' },
+  pool: { type: 'number', default: 500, int: true, min: 0, help: 'Brendel-Bethge: candidate starting images (the examples after the attacked ones)' },
   'random-control': { type: 'boolean', default: false, help: "also evaluate Gaussian directions of each perturbation's norm" },
-  'target-classes': { type: 'number', help: 'APGD-T and ensemble: target classes tried (default 9, capped at K - 1)' },
-  'bb-steps': { type: 'number', default: 200, help: 'ensemble: Brendel-Bethge iterations (0 skips it)' },
-  queries: { type: 'number', default: 1000, help: 'ensemble: Square queries' },
+  'allow-extra': { type: 'boolean', default: false, help: 'accept a checkpoint with tensors the model does not use (ignored)' },
+  'target-classes': { type: 'number', int: true, min: 1, help: 'APGD-T and ensemble: target classes tried (default 9, capped at K - 1)' },
+  'bb-steps': { type: 'number', default: 200, int: true, min: 0, help: 'ensemble: Brendel-Bethge iterations (0 skips it)' },
+  queries: { type: 'number', default: 1000, int: true, min: 1, help: 'ensemble: Square queries' },
   quiet: { type: 'boolean', default: false, help: 'no progress output' },
 } satisfies FlagSpec;
 
@@ -64,8 +66,13 @@ export async function run(argv: string[]): Promise<void> {
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const { encodeSafetensors } = await import('../lab/io/safetensors.ts');
+  if (f.backend !== undefined && !['reference', 'wasm', 'webgpu'].includes(f.backend)) throw new Error(`attack: unknown backend '${f.backend}' (reference, wasm, webgpu)${didYouMean(f.backend, ['reference', 'wasm', 'webgpu'])}`);
+  // the output folder first: a finished attack must not be lost to an unwritable --out
+  await fs.prepareOutputDir(f.out);
   const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
-  const { model: raw, meta } = await loadCheckpoint(f.checkpoint);
+  const { model: raw, meta } = await loadCheckpoint(f.checkpoint, { allowExtra: f['allow-extra'] });
+  const known = datasetShape(f.data ?? meta.data);
+  if (known.shape.join() !== raw.inputShape.join()) throw new Error(`attack: data ${f.data ?? meta.data} has inputs [${known.shape.join(', ')}] but the model in ${f.checkpoint} expects [${raw.inputShape.join(', ')}]`);
   const norm = meta.normalize as { mean: number[]; std: number[] } | undefined;
   const model = norm ? new NormalizedClassifier(raw, norm.mean, norm.std) : raw;
   const ds = await loadDatasetFromDisk(f.data ?? meta.data, f['data-dir']);
@@ -73,6 +80,7 @@ export async function run(argv: string[]): Promise<void> {
   if (shape.join() !== model.inputShape.join()) throw new Error(`attack: data ${ds.name} has inputs [${shape.join(', ')}] but the model expects [${model.inputShape.join(', ')}]`);
   const split = f.split === 'test' ? ds.test : ds.train;
   const n = Math.min(f.n, split.n);
+  if (f.n > split.n) process.stderr.write(`attack: --n ${f.n} is more than the ${split.n} ${f.split} images of ${ds.name}; attacking all ${split.n}\n`);
   const batch = gather(split, shape, [...Array(n).keys()]); // pixel space [0, 1]
   const labels = Array.from(batch.y);
   const d = batch.x.length / n;
@@ -157,7 +165,6 @@ export async function run(argv: string[]): Promise<void> {
     rcSummary = { successRate: rc.stats.successRate, robustAccuracy: rc.stats.robustAccuracy };
     tensors.set('random_control', { shape: [n, ...shape], data: dirs });
   }
-  await fs.makeDir(f.out);
   await fs.writeBytes(fs.joinPath(f.out, 'perturbations.safetensors'), encodeSafetensors(tensors, { attack: name, spec: meta.spec, data: ds.name }));
   await fs.writeBytes(fs.joinPath(f.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   const rep = await attackReport({
