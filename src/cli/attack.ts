@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(f.batch) || f.batch < 1) throw new Error(`attack: --batch must be a positive integer, got ${f.batch}`);
   if (f.init !== 'data' && f.init !== 'noise') throw new Error(`attack: --init must be data or noise, got '${f.init}'`);
   const epsList = f.eps === undefined ? undefined : parseEpsList(f.eps);
-  if (epsList && epsList.length > 1 && preset.kind !== 'fixed') throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
+  if (epsList && epsList.length > 1 && preset.kind !== 'fixed' && !(name === 'pgd-l1' && f['binary-search'] === 'false')) throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
   const fs = await import('../lab/platform/fs.ts');
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
