@@ -94,7 +94,7 @@ export function spectrumSvg(r: AttackReportInput, idx: number[]): string {
   return grid([
     heatmap(logD, h, w, { title: 'perturbation delta', colorLabel: 'ln |DFT| (own scale)', xlabel: 'kx (cycles/image)', ylabel: 'ky', xStart: -Math.floor(w / 2), yStart: start }),
     heatmap(logX, h, w, { title: 'clean images x', colorLabel: 'ln |DFT| (own scale)', xlabel: 'kx (cycles/image)', ylabel: 'ky', xStart: -Math.floor(w / 2), yStart: start }),
-    linePlot([{ label: 'delta', x: ks, y: rd }, { label: 'x', x: ks, y: rx }], { title: 'radial energy (share of total)', xlabel: 'radius |k| (cycles/image)', ylabel: 'share of energy (log)', logY: true, width: 360, height: 260 }),
+    linePlot([{ label: 'delta', x: ks, y: rd }, { label: 'x', x: ks, y: rx }], { title: 'radial energy (share of total)', xlabel: 'radius |k| (cycles/image)', ylabel: 'share of energy', logY: true, width: 360, height: 260 }),
   ], 3, `average spectra over ${idx.length} successful examples (unitary DFT of the grey image)`);
 }
 
