@@ -79,4 +79,15 @@ describe('Square attack', () => {
       x.dispose();
     }, 30_000);
   }
+
+  test('targeted (CE to the target): reaches the target class at a generous budget', async () => {
+    const lin = blockyLinear(4, 43);
+    const N = 4;
+    const { xh, labels } = inputs(lin, N, 44);
+    const targets = labels.map((y) => (y + 1) % 4);
+    const x = T.tensor(xh, [N, ...shape]);
+    const r = await A.square({ model: scoresOnly(lin), x, labels, targets, seed: 2 }, { norm: 'linf', eps: 0.3, queries: 300 });
+    expect([...r.advPred]).toEqual(targets);
+    x.dispose();
+  });
 });

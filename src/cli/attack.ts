@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(f.batch) || f.batch < 1) throw new Error(`attack: --batch must be a positive integer, got ${f.batch}`);
   if (f.init !== 'data' && f.init !== 'noise') throw new Error(`attack: --init must be data or noise, got '${f.init}'`);
   const epsList = f.eps === undefined ? undefined : parseEpsList(f.eps);
-  if (epsList && epsList.length > 1 && preset.kind !== 'fixed') throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
+  if (epsList && epsList.length > 1 && preset.kind !== 'fixed' && !(name === 'pgd-l1' && f['binary-search'] === 'false')) throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
   const fs = await import('../lab/platform/fs.ts');
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
@@ -120,7 +120,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const [k, e] of (epsList ?? [undefined]).entries()) {
         const tag = epsList && epsList.length > 1 ? `eps ${e!.toPrecision(3)} (${k + 1}/${epsList.length}); ` : '';
         runs.push(await runBatched(model, batch.x, labels, shape, f.batch, (a) => preset.run(a, { ...opts, eps: e }), {
-          name, seed: f.seed, onProgress: bar ? (p) => bar.update(p.done, p.total, tag + (p.message ?? '')) : undefined,
+          name, seed: f.seed, onProgress: bar ? (p) => bar.update(k * p.total + p.done, (epsList?.length ?? 1) * p.total, tag + (p.message ?? '')) : undefined,
         }));
       }
       result = runs[runs.length - 1];

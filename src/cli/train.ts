@@ -8,7 +8,7 @@ import { makeSchedule } from '../lab/train/schedule.ts';
 import { datasetShape } from '../lab/data/registry.ts';
 import { paperLearningRate, PAPER_TRAINING } from '../lab/train/paper-settings.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
-import { progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
+import { formatDuration, progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
 
 const spec = {
   model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
@@ -39,16 +39,9 @@ const spec = {
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
 } satisfies FlagSpec;
 
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return '--:--';
-  s = Math.round(s);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
-
 export function progressLine(p: Progress): string {
   const w = 20, filled = Math.round((w * p.batch) / p.batches);
-  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(1)}% ${p.examplesPerSecond.toFixed(0)} ex/s ETA ${fmtTime(p.etaSeconds)}`;
+  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(1)}% ${p.examplesPerSecond.toFixed(0)} ex/s ETA ${formatDuration(p.etaSeconds)}`;
 }
 
 /** Refuse a model whose weights, gradients and momentum would not fit in `limit.bytes` (this machine, or the wasm backend's memory). */

@@ -239,14 +239,16 @@ export function vecNorm(v: ArrayLike<number>, p: Norm, off = 0, len = v.length):
  * Build the result from the clean inputs and the adversarial inputs (host copies):
  * evaluates the model on both, and computes norms and rates.
  */
-export async function finishResult(attack: string, a: AttackInputs, xHost: Float32Array, advHost: Float32Array, extra: { eps?: Float64Array; cleanPred?: Int32Array } = {}): Promise<AttackResult> {
+export async function finishResult(attack: string, a: AttackInputs, xHost: Float32Array, advHost: Float32Array, extra: { eps?: Float64Array; cleanPred?: Int32Array; advPred?: Int32Array } = {}): Promise<AttackResult> {
   const { model, labels, targets } = a;
   const shape = [...a.x.shape];
   const n = shape[0], d = xHost.length / Math.max(n, 1);
   const cleanPred = extra.cleanPred ?? await predict(model, a.x);
-  const advT = tensor(advHost, shape, a.x.backend);
-  let advPred: Int32Array;
-  try { advPred = await predict(model, advT); } finally { advT.dispose(); }
+  let advPred = extra.advPred;
+  if (!advPred) {
+    const advT = tensor(advHost, shape, a.x.backend);
+    try { advPred = await predict(model, advT); } finally { advT.dispose(); }
+  }
   const perturbation = new Float32Array(advHost.length);
   for (let j = 0; j < advHost.length; j++) perturbation[j] = advHost[j] - xHost[j];
   const cleanCorrect = new Uint8Array(n), isAdversarial = new Uint8Array(n), success = new Uint8Array(n);

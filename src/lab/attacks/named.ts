@@ -172,13 +172,15 @@ export async function runBatched(
   const n = labels.length;
   if (x.length !== n * d) throw new Error(`attack: ${x.length} values for ${n} inputs of shape [${shape.join(', ')}]`);
   const parts: AttackResult[] = [];
+  const nb = Math.ceil(n / batchSize);
   for (let s = 0; s < n; s += batchSize) {
     const e = Math.min(n, s + batchSize);
     const xb = tensor(x.subarray(s * d, e * d), [e - s, ...shape]);
     try {
       parts.push(await attack({
         model, x: xb, labels: Array.from(labels).slice(s, e), seed: (opts.seed ?? 0) + s, bounds: opts.bounds,
-        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
+        // progress over the whole run: batch b of nb contributes done + b * total
+        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, done: (s / batchSize) * p.total + p.done, total: nb * p.total, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
       }));
     } finally { xb.dispose(); }
   }
