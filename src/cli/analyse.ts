@@ -23,7 +23,7 @@ const spec = {
 const ANALYSES = ['fourier-map'] as const;
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags('analyse', spec, argv);
+  const f = parseFlags('analyse', spec, argv, 1);
   const usage = `${helpText('analyse ANALYSIS', spec)}\n\nanalyses: ${ANALYSES.join(', ')}`;
   if (f.help) { console.log(usage); return; }
   const what = f._[0];
