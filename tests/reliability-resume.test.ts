@@ -107,4 +107,17 @@ describe('SIGKILL at any moment leaves a resumable run (reference backend, bit f
     console.log(`wasm random kill point: write ${w}`);
     await killThenResume(`wasm-${w}`, [{ atWrite: nth(/write R\/log\.json/, 2) }, { atWrite: w }], args, want, env);
   }, 60_000);
+
+  it("a fresh run over an older, longer run's folder: --resume continues the new run, not the old one", async () => {
+    const dir = join(root, 'over');
+    expect((await ifrlab([...ARGS, '--out', dir, '--epochs', '3'])).code).toBe(0); // leaves epoch-003
+    // a new run (seed 1) killed half-way through its second log.json write
+    const k = await ifrlab([...ARGS, '--out', dir, '--seed', '1'], { IFRLAB_KILL_AT_WRITE: String(nth(/write R\/log\.json/, 1)) });
+    expect(k.signal).toBe('SIGKILL');
+    const r = await ifrlab([...ARGS, '--out', dir, '--seed', '1', '--resume', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('epoch-003');
+    const log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8'));
+    expect([log.status, log.config.seed, log.history.length]).toEqual(['done', 1, 3]); // epochs 0, 1, 2 of the new run
+  }, 60_000);
 });
