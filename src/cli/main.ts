@@ -38,3 +38,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   await mod.run(rest);
 }
+
+/** Stop the backends' worker threads once a command is done (under Deno they keep the process alive). */
+export async function releaseBackends(): Promise<void> {
+  (await import('../engine/backends/registry.ts')).releaseBackends();
+}

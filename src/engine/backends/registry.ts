@@ -31,6 +31,18 @@ export async function getBackend(name: BackendName): Promise<Backend> {
   return b;
 }
 
+/**
+ * Stop the worker threads of every backend created so far (the WASM pool) and forget them; for the
+ * end of a program: under Deno, live workers keep the process from exiting. A later getBackend
+ * creates a fresh one.
+ */
+export function releaseBackends(): void {
+  for (const [name, b] of instances) {
+    const t = (b as { terminate?: () => void }).terminate;
+    if (t) { t.call(b); instances.delete(name); }
+  }
+}
+
 /** Make a backend current: by name, or an instance (e.g. new ReferenceBackend('float64')). */
 export async function setBackend(b: BackendName | Backend): Promise<Backend> {
   const backend = typeof b === 'string' ? await getBackend(b) : b;

@@ -2,12 +2,13 @@
 // docs/data-models-training.md). Inputs are [N, C, H, W]; every model returns
 // logits [N, classes]; `forward(x, ctx)` pushes the input of every ReLU into
 // ctx.preActivations, in order.
-import { Tensor } from '../../engine/tensor.ts';
+import { Tensor, noGrad, record } from '../../engine/tensor.ts';
 import type { Classifier, ForwardContext } from './types.ts';
 import { ParamStore, defaultBound } from './init.ts';
-import { relu, add } from '../../engine/ops/elementwise.ts';
-import { reshape } from '../../engine/ops/layout.ts';
-import { linear } from '../../engine/ops/linalg.ts';
+import { relu, add, eq, mul } from '../../engine/ops/elementwise.ts';
+import { reshape, transpose } from '../../engine/ops/layout.ts';
+import { linear, matmul } from '../../engine/ops/linalg.ts';
+import { tensor } from '../../engine/ops/creation.ts';
 import { conv2d, local2d, circConv2d, batchNorm, globalAvgPool, type Conv2dOptions } from '../../engine/ops/nn.ts';
 import { max } from '../../engine/ops/reduce.ts';
 
@@ -108,11 +109,24 @@ function bnLayer(ps: ParamStore, name: string, c: number): Step {
   };
 }
 
-/** 2x2 max pooling with stride 2 (composed from reshape and max, so it has a gradient). */
-const maxPool2: Step = (x) => {
+/**
+ * 2x2 max pooling with stride 2. The gradient of each window goes to its first maximal element in
+ * row-major order, as PyTorch's MaxPool2d does; a plain max would split it among tied maxima, and
+ * ties are common after a ReLU (windows of zeros).
+ */
+export function maxPool2x2(x: Tensor): Tensor {
   const [N, C, H, W] = x.shape;
-  return max(reshape(x, [N, C, H / 2, 2, W / 2, 2]), [3, 5]);
-};
+  const win = reshape(transpose(reshape(x, [N, C, H / 2, 2, W / 2, 2]), [0, 1, 2, 4, 3, 5]), [N, C, H / 2, W / 2, 4]);
+  const y = noGrad(() => max(win, 4));
+  return record(y, 'maxPool2x2', [win], (g) => {
+    const ties = eq(win, reshape(y, [N, C, H / 2, W / 2, 1]));
+    // ties before each position in its window (exclusive prefix sum): the first maximum has none
+    const before = reshape(matmul(reshape(ties, [-1, 4]), tensor(STRICT_UPPER_4, [4, 4])), ties.shape);
+    return [mul(mul(ties, eq(before, 0)), reshape(g, [N, C, H / 2, W / 2, 1]))];
+  });
+}
+const STRICT_UPPER_4 = [0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0];
+const maxPool2: Step = (x) => maxPool2x2(x);
 
 function padOpts(p: PadChoice, k: number): Conv2dOptions {
   if (p === 'valid') return { padding: 'valid' };

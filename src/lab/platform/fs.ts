@@ -126,7 +126,7 @@ export async function makeDir(p: string): Promise<void> {
     let st;
     try { st = await fsp.stat(cur); } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') { missing.push(cur); const up = path.dirname(cur); if (up === cur) break; cur = up; continue; }
+      if (code === 'ENOENT' || code === 'ENOTDIR') { missing.push(cur); const up = path.dirname(cur); if (up === cur) break; cur = up; continue; }
       throw fsError(e, 'create the directory', abs);
     }
     if (!st.isDirectory()) throw new Error(`cannot create the directory ${abs}: ${cur} is a file, not a directory (ENOTDIR)`);

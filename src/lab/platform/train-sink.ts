@@ -40,19 +40,24 @@ export async function readTrainLog(dir: string): Promise<TrainLog | null> {
 
 /**
  * The newest complete checkpoint in DIR/checkpoints that can be resumed from: its sidecar parses and
- * embeds the training log, its weights and optimiser state are there. Ordered by (epoch, batch), not
- * by log.json, which a kill may have left one save behind.
+ * embeds the training log, its weights and optimiser state are there, and it belongs to the run of
+ * log.json (same runId). Ordered by (epoch, batch), not by log.json's lastCheckpoint, which a kill
+ * may have left one save behind.
  */
 export async function findResumePoint(dir: string): Promise<{ name: string; path: string; epoch: number; batch: number } | null> {
   const cdir = join(dir, 'checkpoints');
+  // checkpoints of an older run in the same folder (a fresh run started over it) are not this run's
+  let runId: string | undefined;
+  try { runId = (await readTrainLog(dir))?.runId; } catch { /* an unreadable log.json: no filter */ }
   const found: { name: string; path: string; epoch: number; batch: number }[] = [];
   for (const f of await listDir(cdir)) {
     const m = /^(.*)\.json$/.exec(f);
     if (!m) continue;
     const name = m[1];
-    let meta: { format?: string; epoch?: number; batchInEpoch?: number; log?: unknown };
+    let meta: { format?: string; epoch?: number; batchInEpoch?: number; log?: { runId?: string } };
     try { meta = JSON.parse(await readText(join(cdir, f))); } catch { continue; }
     if (!meta || meta.format !== 'ifrlab-checkpoint' || !meta.log || typeof meta.epoch !== 'number') continue;
+    if (runId && meta.log.runId !== runId) continue;
     if (!(await fileSize(join(cdir, `${name}.safetensors`))) || !(await fileSize(join(cdir, `${name}.optim.safetensors`)))) continue;
     found.push({ name, path: checkpointPath(dir, name), epoch: meta.epoch, batch: meta.batchInEpoch ?? 0 });
   }

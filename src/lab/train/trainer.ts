@@ -69,6 +69,8 @@ export interface TrainLog {
   backend: string;
   dataset: { name: string; shape: number[]; classes: number; train: number; test: number };
   model: { spec: string; parameters: number };
+  /** Random id of this run (kept across resumes): tells its checkpoints from an older run's left in the same folder. */
+  runId?: string;
   status: 'running' | 'interrupted' | 'done' | 'diverged' | 'failed';
   message?: string;
   /** Mean loss of the first training batch; a later batch loss above LOSS_EXPLOSION times it is reported. */
@@ -236,6 +238,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       format: 'ifrlab-train-log', config: { ...cfg }, backend: opts.backend,
       dataset: { name: dsFull.name, shape: [...shape], classes: dsFull.numClasses, train: trainSplit.n, test: testSplit.n },
       model: { spec: model.spec, parameters: countParameters(model) },
+      runId: globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`,
       status: 'running', history: [], best: null, bestTestAccuracy: null, checkpoints: [], lastCheckpoint: null, wallSeconds: 0, normalize,
     };
     epoch0 = 0; batch0 = 0;
