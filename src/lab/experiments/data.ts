@@ -14,8 +14,28 @@ export function splitToBatch(s: Split, shape: readonly number[], limit?: number)
   return { x, shape: [n, shape[0], shape[1], shape[2]], labels: Array.from(s.y.subarray(0, n)) };
 }
 
+// Long-lived sweep worker processes keep the last few data sets they opened (keepDatasets): the
+// cells of a sweep mostly share one, and loading it per cell (generating it: synthetic sets take
+// seconds) would dominate small cells. Off by default: one experiment run opens each set once.
+let keep = 0;
+const kept = new Map<string, Promise<Dataset>>();
+export function keepDatasets(n: number): void { keep = n; kept.clear(); }
+
 /** Load `name` (synthetic needs no files; real sets are read from ctx.dataDir through src/platform). */
-export async function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {
+export function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  if (!keep) return loadNamed(ctx, name);
+  const key = `${ctx.dataDir ?? ''}|${name}`;
+  let p = kept.get(key);
+  if (!p) {
+    if (kept.size >= keep) kept.delete(kept.keys().next().value!);
+    p = loadNamed(ctx, name);
+    p.catch(() => kept.delete(key));
+    kept.set(key, p);
+  }
+  return p;
+}
+
+async function loadNamed(ctx: ExperimentContext, name: string): Promise<Dataset> {
   if (name.startsWith('synthetic')) return loadDataset(name);
   const fs = await import('../platform/fs.ts');
   const dir = fs.resolveDataDir(ctx.dataDir);

@@ -50,28 +50,13 @@ function experimentContext(r: CellRun, out: string, seed: number, scale: Scale =
 }
 async function withIO(ctx: ExperimentContext): Promise<ExperimentContext> { return { ...ctx, io: await nodeIO() }; }
 
-// A worker process keeps the last two data sets it opened: cells of one sweep mostly share one, and
-// loading (or generating: synthetic sets take seconds) per cell would dominate small cells.
-const datasets = new Map<string, ReturnType<typeof openDataset>>();
-function dataset(ctx: ExperimentContext, name: string): ReturnType<typeof openDataset> {
-  const key = `${ctx.dataDir ?? ''}|${name}`;
-  let p = datasets.get(key);
-  if (!p) {
-    if (datasets.size >= 2) datasets.delete(datasets.keys().next().value!);
-    p = openDataset(ctx, name);
-    p.catch(() => datasets.delete(key));
-    datasets.set(key, p);
-  }
-  return p;
-}
-
 const dep = <T>(r: CellRun, i: number): { result: T; work: string } => ({ result: r.store.result<T>(r.cell.deps[i]), work: r.store.workDir(r.cell.deps[i]) });
 
 const train: CellKind = {
   async run(r) {
     const c = r.cell.config as unknown as TrainCellConfig;
     const ctx = await withIO(experimentContext(r, r.work, c.seed));
-    const ds = await dataset(ctx, c.data);
+    const ds = await openDataset(ctx, c.data);
     const study: ModelStudyConfig = { ...c, models: [], attacks: [], attackN: 0 };
     const t = await trainedModel(study, { spec: c.spec, lr: c.lr }, ctx, ds);
     (t.model as { dispose?: () => void }).dispose?.();
@@ -100,7 +85,7 @@ const attack: CellKind = {
     const c = r.cell.config as unknown as AttackCellConfig;
     const t = dep<TrainCellResult>(r, 0);
     const ctx = await withIO(experimentContext(r, r.work, c.seed));
-    const ds = await dataset(ctx, c.data);
+    const ds = await openDataset(ctx, c.data);
     const batch = splitToBatch(ds.test, ds.shape, c.attackN);
     const { model } = await loadCheckpoint(join(t.work, t.result.checkpoint));
     try {
