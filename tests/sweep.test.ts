@@ -26,10 +26,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // bwc trains long enough (8 epochs, a checkpoint after each) to be killed in the middle
 const GRID: GridFile = {
-  name: 'test-grid', data: 'synthetic:train=512,test=64',
+  name: 'test-grid', data: 'synthetic:train=256,test=32',
   models: ['fc-w32-d1-linear', { spec: 'bwc-k3-c8-d1-relu', epochs: 8, lr: 0.002 }],
-  train: { epochs: 2, batchSize: 64 },
-  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 16,
+  train: { epochs: 2, batchSize: 32 },
+  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 8,
 };
 const cells = gridCells(GRID);
 const bwcTrain = cells.find((c) => c.kind === 'train' && c.config.spec === 'bwc-k3-c8-d1-relu')!;
