@@ -59,6 +59,39 @@ export interface ExperimentContext {
   log: (msg: string) => void;
   /** Seed of everything random in the experiment. */
   seed: number;
+  /** Awaited after every training batch (Ctrl-C in the CLI): true checkpoints the batch and stops the run, which a rerun resumes. */
+  stopRequested?: () => boolean | Promise<boolean>;
+  /** The command line that made the run (recorded in result.json). */
+  command?: string;
+}
+
+type Dataset = import('../data/dataset.ts').Dataset;
+
+// Long-lived sweep worker processes keep the last few data sets they opened (keepDatasets): the
+// cells of a sweep mostly share one, and loading it per cell (generating it: synthetic sets take
+// seconds) would dominate small cells. Off by default: one experiment run opens each set once.
+let keep = 0;
+const kept = new Map<string, Promise<Dataset>>();
+export function keepDatasets(n: number): void { keep = n; kept.clear(); }
+
+/** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
+export function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  if (!keep) return loadNamed(ctx, name);
+  const key = `${ctx.dataDir ?? ''}|${name}`;
+  let p = kept.get(key);
+  if (!p) {
+    if (kept.size >= keep) kept.delete(kept.keys().next().value!);
+    p = loadNamed(ctx, name);
+    p.catch(() => kept.delete(key));
+    kept.set(key, p);
+  }
+  return p;
+}
+
+async function loadNamed(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  const { loadDatasetFromDisk } = await import('../platform/data.ts');
+  if (!name.startsWith('synthetic')) ctx.log(`data: ${name}`);
+  return loadDatasetFromDisk(name, ctx.dataDir, 'size');
 }
 
 /**
@@ -113,6 +146,9 @@ export interface ResultFile<C = unknown, R = unknown> {
   startedAt: string;
   finishedAt: string;
   seconds: number;
+  /** The command that made it and the machine it ran on (absent in older runs). */
+  command?: string;
+  machine?: { cpus: number; cpuModel: string; platform: string; runtime: string };
   result: R;
   figures: { file: string; caption: string }[];
 }

@@ -4,6 +4,7 @@ import { quickStudy } from './quick-study.ts';
 import { dynamics } from './dynamics.ts';
 import { fourierNorms, mnistSpectra, spectra, table1 } from './paper-tables.ts';
 import { steganographyExperiment } from './steganography.ts';
+import { implicitBiasExperiment } from './implicit-bias.ts';
 
 export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [quickStudy.name]: quickStudy,
@@ -13,6 +14,7 @@ export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [spectra.name]: spectra,
   [mnistSpectra.name]: mnistSpectra,
   [steganographyExperiment.name]: steganographyExperiment,
+  [implicitBiasExperiment.name]: implicitBiasExperiment,
 };
 
 export * from './common.ts';

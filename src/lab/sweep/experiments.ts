@@ -21,7 +21,7 @@ export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { sc
   for (const m of c.models) {
     const tc: TrainCellConfig = {
       data: c.data, trainLimit: c.trainLimit, testLimit: c.testLimit, spec: m.spec, lr: m.lr, epochs: m.epochs ?? c.epochs,
-      batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, decay: c.decay, decayEvery: c.decayEvery, seed: c.seed,
+      batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, schedule: c.schedule, seed: c.seed,
     };
     const train = makeCell('train', `train ${m.spec} on ${c.data} seed ${c.seed}`, tc as unknown as Record<string, unknown>);
     cells.push(train);

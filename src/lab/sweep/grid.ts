@@ -16,9 +16,9 @@ export interface GridFile {
   attackN?: number;
 }
 
-const TRAIN_DEFAULTS = { lr: 0.01, epochs: 2, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4 };
+const TRAIN_DEFAULTS = { lr: 0.01, epochs: 2, batchSize: 64, momentum: 0.9, weightDecay: 0, schedule: 'step:0.3:4' };
 const KEYS = ['name', 'data', 'models', 'seeds', 'train', 'attacks', 'eps', 'attackN'];
-const TRAIN_KEYS = ['lr', 'epochs', 'batchSize', 'momentum', 'weightDecay', 'decay', 'decayEvery', 'trainLimit', 'testLimit'];
+const TRAIN_KEYS = ['lr', 'epochs', 'batchSize', 'momentum', 'weightDecay', 'schedule', 'trainLimit', 'testLimit'];
 
 /** Check a parsed grid file and say exactly what is wrong. */
 export function checkGrid(g: unknown, file = 'grid'): GridFile {

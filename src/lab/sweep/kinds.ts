@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Cell } from './cell.ts';
 import type { Store } from './store.ts';
 import { nodeIO, part, type ExperimentContext, type Scale } from '../experiments/common.ts';
-import { openDataset, splitToBatch } from '../experiments/data.ts';
+import { openDataset } from '../experiments/common.ts';
+import { splitToBatch } from '../experiments/pipeline.ts';
 import { trainedModel, type AttackEntry, type ModelStudyConfig, type ModelStudyModel } from '../experiments/model-study.ts';
 import { analyseModel, type FourierAnalysis } from '../experiments/pipeline.ts';
 import { paperKey } from '../experiments/paper.ts';
@@ -35,7 +36,7 @@ export interface CellKind {
 export interface TrainCellConfig {
   data: string; trainLimit?: number; testLimit?: number;
   spec: string; lr: number; epochs: number; batchSize: number; momentum: number; weightDecay: number;
-  decay: number; decayEvery: number; seed: number;
+  schedule: string; seed: number;
 }
 export interface TrainCellResult {
   spec: string; paperKey: string; act: 'linear' | 'relu';
@@ -58,7 +59,7 @@ const train: CellKind = {
     const ctx = await withIO(experimentContext(r, r.work, c.seed));
     const ds = await openDataset(ctx, c.data);
     const study: ModelStudyConfig = { ...c, models: [], attacks: [], attackN: 0 };
-    const t = await trainedModel(study, { spec: c.spec, lr: c.lr }, ctx, ds);
+    const t = await trainedModel(study, { spec: c.spec, lr: c.lr }, c.seed, ctx, ds);
     (t.model as { dispose?: () => void }).dispose?.();
     const pk = paperKey(c.spec);
     const res: TrainCellResult = {
@@ -89,7 +90,7 @@ const attack: CellKind = {
     const batch = splitToBatch(ds.test, ds.shape, c.attackN);
     const { model } = await loadCheckpoint(join(t.work, t.result.checkpoint));
     try {
-      const res = await analyseModel(model, batch, c.attack.opts, { seed: c.seed, onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n) });
+      const res = await analyseModel(model, batch, c.attack, { seed: c.seed, onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n) });
       return res.analysis;
     } finally {
       (model as { dispose?: () => void }).dispose?.();
