@@ -138,7 +138,8 @@ describe('embedded local runner', () => {
     expect((await runLocal(dir, cs, { ...OPTS, workers: 1 })).done.length).toBe(3);
     const viaCells = JSON.parse(readFileSync(join(dir, 'cells', cs[2].id, 'work', 'out', 'result.json'), 'utf8'));
     const whole = await runExperiment(table1, { out: join(tmp, 'whole'), scale: 'quick', io: await nodeIO(), seed: 0, progress: () => {}, log: () => {} }, () => cfg);
-    const strip = (r: { models: { trainSeconds?: number }[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0 })) });
+    type Timed = { trainSeconds?: number; seeds?: { trainSeconds?: number }[] };
+    const strip = (r: { models: Timed[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0, seeds: m.seeds?.map((x) => ({ ...x, trainSeconds: 0 })) })) });
     expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
     expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
   });
