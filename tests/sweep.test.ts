@@ -86,7 +86,10 @@ describe('cell identity', () => {
     expect(cells.filter((c) => c.kind === 'attack' && c.deps[0] === bwcTrain.id).length).toBe(2);
     expect(gridCells({ ...GRID, seeds: [0, 1, 2] }).filter((c) => c.kind === 'train').length).toBe(6);
     expect(() => checkGrid({ ...GRID, epochs: 3 }, 'g.json')).toThrow(/g.json: unknown key 'epochs'/);
-    expect(() => checkGrid({ ...GRID, attacks: [{ norm: 'l3' }] })).toThrow(/'norm' must be linf, l2 or l1/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ norm: 'l3' as never }] })).toThrow(/give 'name' .* or 'norm'/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-linfinity' }] })).toThrow(/unknown attack 'pgd-linfinity'/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', norm: 'linf' }] })).toThrow(/measured in l2, not linf/);
+    expect(checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', steps: 3 }] }).attacks[0].name).toBe('pgd-l2');
   });
 
   it('topological order puts every cell after its dependencies and rejects cycles', () => {
