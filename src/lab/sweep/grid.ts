@@ -38,7 +38,7 @@ export function checkGrid(g: unknown, file = 'grid'): GridFile {
       let norm: string;
       try { norm = attackNorm(a.name); } catch (e) { bad((e as Error).message); }
       if (a.norm !== undefined && a.norm !== norm!) bad(`attack '${a.name}' is measured in ${norm!}, not ${String(a.norm)}`);
-    } else if (!['linf', 'l2', 'l1'].includes(a?.norm as string)) bad(`attack ${JSON.stringify(a)}: give 'name' (an attack of the registry, e.g. pgd-linf, apgd-ce) or 'norm' (linf, l2 or l1: PGD)`);
+    } else if (!['linf', 'l2', 'l1'].includes(a?.norm as string)) bad(`attack ${JSON.stringify(a)}: give 'name' (an attack of the registry, e.g. pgd-linf, apgd-ce-linf) or 'norm' (linf, l2 or l1: PGD)`);
   }
   if (!Array.isArray(o.eps) || !o.eps.length || !o.eps.every((e) => typeof e === 'number' && e > 0)) bad("'eps' must be a non-empty list of positive numbers");
   if (o.seeds !== undefined && !(Array.isArray(o.seeds) && o.seeds.every(Number.isInteger))) bad("'seeds' must be a list of integers");
