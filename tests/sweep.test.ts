@@ -4,7 +4,7 @@
 // is missing). The cells are tiny real ones: training on synthetic data, PGD.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,11 @@ describe('embedded local runner', () => {
     // a larger eps never makes PGD less successful on the same model and images
     const sr = (m: string, e: number) => table.rows.find((r) => r.model === m && r.eps === e)!.successRate;
     for (const m of ['fc-w32-d1-linear', 'bwc-k3-c8-d1-relu']) expect(sr(m, 0.03)).toBeGreaterThanOrEqual(sr(m, 0.01));
+    // the CLI's plan reads the same grid file into the same cells and sees them done in the store
+    writeFileSync(join(tmp, 'grid.json'), JSON.stringify(GRID));
+    const plan = execFileSync(process.execPath, ['bin/ifrlab.mjs', 'sweep', join(tmp, 'grid.json'), '--plan', '--store', ref], { encoding: 'utf8' });
+    expect(plan).toMatch(/^7 cells; estimated/);
+    expect(plan.split('\n').filter((l) => / done +/.test(l)).length).toBe(7);
     const s2 = await runLocal(ref, cells, { ...OPTS, workers: 2 });
     expect(s2.done).toEqual([]);
     expect(s2.cached.length).toBe(7);
