@@ -151,3 +151,29 @@ describe('APGD >= PGD at equal steps on a trained ReLU network', () => {
     expect(rows.some((r) => r.pgd > 0 && r.pgd < 1)).toBe(true);
   }, 30_000);
 });
+
+describe('other backends', () => {
+  test('APGD-CE (L2) and Square (Linf) on WASM match the reference backend (skipped when WASM is unavailable)', async (ctx) => {
+    try { await T.getBackend('wasm'); } catch { ctx.skip(); return; }
+    const sh = [1, 6, 6];
+    const run = async (be: 'reference' | 'wasm') => {
+      await T.setBackend(be);
+      const model = new ReluNet(sh, 12, 4, 3);
+      const xh = T.uniformArray(5 * 36, 21, 0);
+      const x = T.tensor(xh, [5, ...sh]);
+      const labels = [0, 1, 2, 3, 0];
+      const p = await A.apgd({ model, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 10 });
+      const q = await A.square({ model, x, labels, seed: 1 }, { norm: 'linf', eps: 0.05, queries: 30 });
+      x.dispose();
+      return { p, q };
+    };
+    const r = await run('reference');
+    const w = await run('wasm');
+    await T.setBackend('reference');
+    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, j) => Math.max(m, Math.abs(v - b[j])), 0);
+    expect(maxDiff(r.p.adversarial, w.p.adversarial)).toBeLessThan(1e-4);
+    for (let i = 0; i < 5; i++) expect(Math.abs(r.p.bestLoss[i] - w.p.bestLoss[i])).toBeLessThan(1e-4 * (1 + Math.abs(r.p.bestLoss[i])));
+    expect(maxDiff(r.q.adversarial, w.q.adversarial)).toBeLessThan(1e-6);
+    expect(Array.from(w.q.advPred)).toEqual(Array.from(r.q.advPred));
+  });
+});

@@ -79,4 +79,19 @@ describe('ensemble evaluation', () => {
     expect(r.curve[0].after[0].robustAccuracy).toBeGreaterThan(0.5);
     x.dispose();
   }, 30_000);
+
+  test('APGD, APGD-T, Square and the ensemble free every tensor they create', async () => {
+    const m = blockyLinear(71);
+    const N = 3;
+    const xh = T.uniformArray(N * D, 72, 0).map((v) => 0.45 + 0.1 * v);
+    const labels = [0, 1, 2];
+    const x = T.tensor(xh, [N, ...shape]);
+    const before = T.memory().tensors;
+    await A.apgd({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 5, restarts: 2 });
+    await A.apgdTargeted({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: 0.01, steps: 5, targetClasses: 2 });
+    await A.square({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.1, queries: 20 });
+    await A.evaluateRobustness({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: [0.001, 0.01], steps: 5, targetClasses: 2, queries: 20, bbSteps: 10, batchSize: 2 });
+    expect(T.memory().tensors).toBe(before);
+    x.dispose();
+  }, 30_000);
 });

@@ -70,13 +70,24 @@ describe('Square attack', () => {
       // 1000 queries, l2 (pseudo-Gaussian windows) needs 3x and 5000; a numpy transcription of the authors'
       // code shows the same rates on this problem (l2, 3x: 6/6 at 5000 queries, 2x: 2/6)
       const f = norm === 'linf' ? 1.5 : 3;
-      const up = await A.square({ model: m, x, labels, seed: 1 }, { norm, eps: dist.map((v) => f * v), queries: norm === 'linf' ? 1000 : 5000 });
+      const up = await A.squareAttack({ model: m, x, labels, seed: 1 }, { norm, eps: dist.map((v) => f * v), queries: norm === 'linf' ? 1000 : 5000 });
       expect([...up.success]).toEqual(new Array(N).fill(1));
       for (let i = 0; i < N; i++) expect(norm === 'linf' ? up.norms.linf[i] : up.norms.l2[i]).toBeLessThanOrEqual(f * dist[i] * (1 + 1e-5) + 1e-6);
-      const down = await A.square({ model: m, x, labels, seed: 1 }, { norm, eps: dist.map((v) => 0.95 * v), queries: 200 });
+      const down = await A.squareAttack({ model: m, x, labels, seed: 1 }, { norm, eps: dist.map((v) => 0.95 * v), queries: 200 });
       expect([...down.success].some((s) => s === 1)).toBe(false);
       expect(m.calls).toBeGreaterThan(10);
       x.dispose();
     }, 30_000);
   }
+
+  test('targeted (CE to the target): reaches the target class at a generous budget', async () => {
+    const lin = blockyLinear(4, 43);
+    const N = 4;
+    const { xh, labels } = inputs(lin, N, 44);
+    const targets = labels.map((y) => (y + 1) % 4);
+    const x = T.tensor(xh, [N, ...shape]);
+    const r = await A.square({ model: scoresOnly(lin), x, labels, targets, seed: 2 }, { norm: 'linf', eps: 0.3, queries: 300 });
+    expect([...r.advPred]).toEqual(targets);
+    x.dispose();
+  });
 });

@@ -51,4 +51,22 @@ describe('progress reporter', () => {
     expect(initial).toBeLessThan(firstEpoch);
     expect(text).toMatch(/test evaluation \(epoch 0\) \[[#.]+\] 64\/64 100% \S+ elapsed, ETA 0:00, [\d.]+ examples\/s/);
   }, 30_000);
+
+  test('download() reports bytes received against Content-Length', async () => {
+    const { createServer } = await import('node:http');
+    const body = Buffer.alloc(300_000, 7);
+    const server = createServer((_q, r) => { r.writeHead(200, { 'content-length': body.length }); r.end(body); });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as { port: number };
+    const { download } = await import('../src/lab/platform/download.ts');
+    const seen: [number, number][] = [];
+    try {
+      const got = await download(`http://127.0.0.1:${port}/x`, 10_000, (g, t) => seen.push([g, t]));
+      expect(got.length).toBe(body.length);
+      expect(got.every((v) => v === 7)).toBe(true);
+    } finally { server.close(); }
+    expect(seen[0]).toEqual([0, body.length]);
+    expect(seen.at(-1)).toEqual([body.length, body.length]);
+    expect(seen.every(([g], i) => i === 0 || g >= seen[i - 1][0])).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@ import { setBackend, ReferenceBackend } from '../src/index.ts';
 import { EXPERIMENTS } from '../src/lab/experiments/index.ts';
 import { planExperiment } from '../src/lab/experiments/plan.ts';
 import { PAPER_TRAINING, trainingSettings, differencesFromPaper } from '../src/lab/train/paper-settings.ts';
-import { train, memorySink, type TrainConfig, type TrainSink, type StepInfo } from '../src/lab/train/trainer.ts';
+import { train, discardSink, type TrainConfig, type TrainSink, type StepInfo } from '../src/lab/train/trainer.ts';
 import { syntheticDataset } from '../src/lab/data/synthetic.ts';
 import { buildModel } from '../src/lab/nn/models.ts';
 import { analyseModel, splitToBatch, PER_IMAGE_KEYS } from '../src/lab/experiments/pipeline.ts';
@@ -51,7 +51,7 @@ describe('the trainer serves the web lab and the experiments', () => {
   it('hooks: onStart once, beforeBatch/afterBatch around every batch, stop between batches', async () => {
     const seen: StepInfo[] = [];
     let before = 0, started = 0;
-    const { log } = await train(ds, cfg(), memorySink(), {
+    const { log } = await train(ds, cfg(), discardSink(), {
       backend: 'reference', stopRequested: () => seen.length >= 6,
       hooks: { onStart: () => { started++; }, beforeBatch: () => { before++; }, afterBatch: (s) => { seen.push(s); } },
     });
@@ -65,7 +65,7 @@ describe('the trainer serves the web lab and the experiments', () => {
   it('keep: only the newest checkpoint, or batch checkpoints of the first epochs and every epoch end', async () => {
     const rec = (): { sink: TrainSink; deleted: string[] } => {
       const deleted: string[] = [];
-      return { deleted, sink: { ...memorySink(), async deleteCheckpoint(n) { deleted.push(n); } } };
+      return { deleted, sink: { ...discardSink(), async deleteCheckpoint(n) { deleted.push(n); } } };
     };
     const a = rec();
     const ra = await train(ds, cfg({ keep: 'last', epochs: 3 }), a.sink, { backend: 'reference' });

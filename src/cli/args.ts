@@ -1,6 +1,7 @@
 // A small, strict flag parser shared by every command: --name value, --flag, --name=value.
 // Everything is checked before a command starts work: unknown options (with the nearest known one),
 // a value that is itself an option, stray positional arguments, and per-flag number ranges.
+import type { Backend } from '../engine/backends/backend.ts';
 export interface FlagSpec {
   [name: string]: {
     type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string; required?: boolean;
@@ -100,4 +101,35 @@ export function parseFlags<S extends FlagSpec>(command: string, spec: S, argv: s
 export function helpText(command: string, spec: FlagSpec): string {
   const lines = Object.entries(spec).map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}`.padEnd(28) + `${v.help}${v.default !== undefined ? ` (default ${v.default})` : ''}${v.required ? ' (required)' : ''}`);
   return `usage: ifrlab ${command} [options]\n${lines.join('\n')}`;
+}
+
+// ---- the options several commands share, declared once (spread them into a command's spec)
+
+/** --data-dir: where the real data sets are (the library reads nothing else). */
+export const DATA_DIR = {
+  'data-dir': { type: 'string', help: "data directory (default $IFRLAB_DATA, else ./data; 'ifrlab data fetch NAME' fills it)" },
+} as const satisfies FlagSpec;
+
+/** --backend, with the same default everywhere: the fastest available. */
+export const BACKEND = {
+  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (the fastest available)' },
+} as const satisfies FlagSpec;
+
+/** --seed: one seed for everything random in a command. */
+export const SEED = {
+  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed of everything random (initialisation, shuffling, random starts)' },
+} as const satisfies FlagSpec;
+
+/** --out: the output directory; `holds` says what the command writes there. */
+export function outOption<R extends boolean>(holds: string, required: R): { out: { type: 'string'; required: R; help: string } } {
+  return { out: { type: 'string', required, help: `output directory (${holds})` } };
+}
+
+/** Select the backend named by --backend ('auto': the fastest available). */
+export async function selectBackend(name: string): Promise<Backend> {
+  const { setBackend, setFastestBackend } = await import('../engine/backends/registry.ts');
+  if (name === 'auto') return setFastestBackend();
+  const known = ['reference', 'wasm', 'webgpu', 'auto'];
+  if (!known.includes(name)) throw new Error(`--backend must be reference, wasm, webgpu or auto, got '${name}'${didYouMean(name, known)}`);
+  return setBackend(name as 'reference' | 'wasm' | 'webgpu');
 }

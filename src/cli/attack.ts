@@ -3,9 +3,8 @@
 // DIR/summary.json, DIR/perturbations.safetensors, DIR/report.md and its figures
 // (examples.png, perturbation-spectrum.svg, success-vs-norm.svg, robust-accuracy.svg
 // for a list of eps). ensemble-* adds the gradient-masking sanity checks.
-import { parseFlags, helpText, didYouMean, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 import { datasetShape } from '../lab/data/registry.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
 import { ATTACKS, mergeResults, NormalizedClassifier, resolveAttack, runBatched, summarize, type NamedAttackOptions } from '../lab/attacks/named.ts';
 import { randomControl } from '../lab/attacks/minimal.ts';
 import { normOf, type AttackResult } from '../lab/attacks/common.ts';
@@ -18,16 +17,16 @@ import { gather } from '../lab/data/batches.ts';
 const spec = {
   checkpoint: { type: 'string', required: true, help: 'checkpoint (.safetensors with its .json sidecar)' },
   attack: { type: 'string', required: true, help: `attack: ${ATTACKS.map((p) => p.name).join(', ')}` },
-  out: { type: 'string', required: true, help: 'output directory (summary.json, perturbations.safetensors, report.md, figures)' },
+  ...outOption('summary.json, perturbations.safetensors, report.md, figures', true),
   eps: { type: 'string', help: 'budget, or a list such as 1/255,2/255,4/255,8/255 (fixed-budget attacks: one robust accuracy per eps); minimal-norm attacks: the first budget tried; default: the preset' },
   steps: { type: 'number', int: true, min: 1, help: 'iterations; default: the paper preset' },
   n: { type: 'number', default: 2000, int: true, min: 1, help: 'attack the first N examples of the split' },
-  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed (random starts, starting points, random control)' },
+  ...SEED,
   data: { type: 'string', help: "data set (default: the checkpoint's)" },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data)' },
+  ...DATA_DIR,
   split: { type: 'string', default: 'test', help: 'test or train' },
   batch: { type: 'number', default: 100, int: true, min: 1, help: 'examples per attack batch' },
-  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  ...BACKEND,
   'rel-step': { type: 'number', gt: 0, help: 'PGD step relative to eps (overrides the preset absolute step)' },
   'abs-step': { type: 'number', gt: 0, help: 'PGD absolute step' },
   'random-start': { type: 'string', help: 'PGD random start: true or false (default: the preset)' },
@@ -61,15 +60,14 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(f.batch) || f.batch < 1) throw new Error(`attack: --batch must be a positive integer, got ${f.batch}`);
   if (f.init !== 'data' && f.init !== 'noise') throw new Error(`attack: --init must be data or noise, got '${f.init}'`);
   const epsList = f.eps === undefined ? undefined : parseEpsList(f.eps);
-  if (epsList && epsList.length > 1 && preset.kind !== 'fixed') throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
+  if (epsList && epsList.length > 1 && preset.kind !== 'fixed' && !(name === 'pgd-l1' && f['binary-search'] === 'false')) throw new Error(`attack: a list of eps needs a fixed-budget attack; ${name} searches the smallest adversarial (give one eps: the first budget tried)`);
   const fs = await import('../lab/platform/fs.ts');
   const { loadDatasetFromDisk } = await import('../lab/platform/data.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const { encodeSafetensors } = await import('../lab/io/safetensors.ts');
-  if (f.backend !== undefined && !['reference', 'wasm', 'webgpu'].includes(f.backend)) throw new Error(`attack: unknown backend '${f.backend}' (reference, wasm, webgpu)${didYouMean(f.backend, ['reference', 'wasm', 'webgpu'])}`);
   // the output folder first: a finished attack must not be lost to an unwritable --out
   await fs.prepareOutputDir(f.out);
-  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const backend = await selectBackend(f.backend);
   const { model: raw, meta } = await loadCheckpoint(f.checkpoint, { allowExtra: f['allow-extra'] });
   const known = datasetShape(f.data ?? meta.data);
   if (known.shape.join() !== raw.inputShape.join()) throw new Error(`attack: data ${f.data ?? meta.data} has inputs [${known.shape.join(', ')}] but the model in ${f.checkpoint} expects [${raw.inputShape.join(', ')}]`);
@@ -122,7 +120,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const [k, e] of (epsList ?? [undefined]).entries()) {
         const tag = epsList && epsList.length > 1 ? `eps ${e!.toPrecision(3)} (${k + 1}/${epsList.length}); ` : '';
         runs.push(await runBatched(model, batch.x, labels, shape, f.batch, (a) => preset.run(a, { ...opts, eps: e }), {
-          name, seed: f.seed, onProgress: bar ? (p) => bar.update(p.done, p.total, tag + (p.message ?? '')) : undefined,
+          name, seed: f.seed, onProgress: bar ? (p) => bar.update(k * p.total + p.done, (epsList?.length ?? 1) * p.total, tag + (p.message ?? '')) : undefined,
         }));
       }
       result = runs[runs.length - 1];

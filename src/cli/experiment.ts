@@ -1,16 +1,15 @@
 // `ifrlab experiment NAME [--scale quick|paper] [--data-dir DIR] [--data NAME] --out DIR`
 import { setImmediate } from 'node:timers';
-import { parseFlags, helpText, didYouMean } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { parseFlags, helpText, didYouMean, DATA_DIR, BACKEND, SEED, outOption, selectBackend } from './args.ts';
 import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../lab/experiments/index.ts';
 
 const spec = {
-  out: { type: 'string', help: 'output directory (result.json, figures, report.md; reruns resume from it)' },
+  ...outOption('result.json, figures, report.md; reruns resume from it; default runs/NAME-SCALE', false),
   scale: { type: 'string', default: 'quick', help: 'quick (minutes on 2 cores) | paper (the paper\'s settings)' },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
+  ...DATA_DIR,
   data: { type: 'string', help: 'data set name overriding the experiment\'s default (e.g. cifar10, synthetic:train=2000)' },
-  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed of everything random' },
-  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
+  ...SEED,
+  ...BACKEND,
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
   plan: { type: 'boolean', default: false, help: 'print the estimated cost (time measured on this machine, disk) and the settings that differ from the paper, then exit' },
   set: { type: 'string', help: "override top-level config values: 'epochs=6,trainLimit=10000,attackN=200' (see DIR/config.json for the keys)" },
@@ -30,9 +29,8 @@ export async function run(args: string[]): Promise<void> {
   if (!exp) throw new Error(`experiment: unknown experiment '${name}'${didYouMean(name, Object.keys(EXPERIMENTS))}\n\n${experimentUsage()}`);
   if (f.scale !== 'quick' && f.scale !== 'paper') throw new Error(`experiment: --scale must be quick or paper, got '${f.scale}'`);
   const out = f.out ?? `runs/${name}-${f.scale}`;
-  const BACKENDS = ['auto', 'reference', 'wasm', 'webgpu'];
-  if (!BACKENDS.includes(f.backend)) throw new Error(`experiment: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
-  const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
+  const backend = await selectBackend(f.backend);
+  if (!f.quiet) process.stderr.write(`experiment ${name} (${exp.reproduces}: ${exp.title}), ${f.scale} scale, backend ${backend.name} -> ${out}\n`);
   const t0 = Date.now();
   const overrides = parseOverrides(f.set);
   if (f.plan) {

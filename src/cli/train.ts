@@ -1,23 +1,20 @@
 // ifrlab train --model SPEC --data NAME --out DIR [options]
 import { setImmediate } from 'node:timers';
-import { parseFlags, helpText, didYouMean, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, didYouMean, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 import { totalmem } from 'node:os';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
-
-const BACKENDS = ['reference', 'wasm', 'webgpu'];
 import { train, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
-import { parseSpec, formatSpec, parameterShapes } from '../lab/nn/models.ts';
+import { parseSpec, formatSpec, parameterShapes, MODEL_GRAMMAR } from '../lab/nn/models.ts';
 import { makeSchedule } from '../lab/train/schedule.ts';
 import { datasetShape } from '../lab/data/registry.ts';
 import { paperLearningRate, PAPER_TRAINING } from '../lab/train/paper-settings.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
-import { progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
+import { formatDuration, progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
 
 const spec = {
   model: { type: 'string', required: true, help: 'model spec, e.g. fc-w2700-d1-linear, bwc-k3-c32-d3-relu, resnet18' },
   data: { type: 'string', default: 'synthetic', help: 'data set: synthetic, synthetic-28, cifar10, cifar100, mnist, fashion-mnist (options: synthetic:train=N,test=M,seed=S)' },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository)' },
-  out: { type: 'string', required: true, help: 'output directory (log.json, checkpoints/, best.*)' },
+  ...DATA_DIR,
+  ...outOption('log.json, checkpoints/, best.*', true),
   epochs: { type: 'number', default: PAPER_TRAINING.epochs, int: true, min: 1, help: 'epochs' },
   batch: { type: 'number', default: PAPER_TRAINING.batchSize, int: true, min: 1, help: 'batch size' },
   lr: { type: 'number', gt: 0, help: 'peak learning rate (default: 0.002 for fwc and linear bwc, else 0.01, as paper Table 7)' },
@@ -25,8 +22,8 @@ const spec = {
   'weight-decay': { type: 'number', default: 0, min: 0, help: 'L2 weight decay (the paper uses none)' },
   nesterov: { type: 'boolean', default: false, help: 'Nesterov momentum' },
   schedule: { type: 'string', default: 'step', help: 'learning-rate schedule: step (x0.3 every 4 epochs, the code), linear-reset (the text), constant; step:F:N, linear-reset:P:M' },
-  seed: { type: 'number', default: 0, int: true, min: 0, help: 'seed for initialisation and shuffling' },
-  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  ...SEED,
+  ...BACKEND,
   'checkpoint-every-batches': { type: 'number', default: 0, int: true, min: 0, help: 'also checkpoint every N batches (0: epoch ends only)' },
   resume: { type: 'boolean', default: false, help: 'continue from the last checkpoint in --out' },
   'limit-train': { type: 'number', int: true, min: 1, help: 'use only the first N training examples' },
@@ -42,16 +39,9 @@ const spec = {
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
 } satisfies FlagSpec;
 
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s)) return '--:--';
-  s = Math.round(s);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
-
 export function progressLine(p: Progress): string {
   const w = 20, filled = Math.round((w * p.batch) / p.batches);
-  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(1)}% ${p.examplesPerSecond.toFixed(0)} ex/s ETA ${fmtTime(p.etaSeconds)}`;
+  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(1)}% ${p.examplesPerSecond.toFixed(0)} ex/s ETA ${formatDuration(p.etaSeconds)}`;
 }
 
 /** Refuse a model whose weights, gradients and momentum would not fit in `limit.bytes` (this machine, or the wasm backend's memory). */
@@ -69,10 +59,11 @@ const memoryLimit = (backend?: string): { bytes: number; what: string } =>
 
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags('train', spec, argv);
-  if (f.help) { console.log(helpText('train', spec)); return; }
+  if (f.help) { console.log(`${helpText('train', spec)}\n\nmodel specs (tokens after the family in any order, each optional):\n${MODEL_GRAMMAR}`); return; }
   // everything that can be checked without data is checked before any work or any file is written
   const modelSpec = formatSpec(parseSpec(f.model));
-  if (f.backend !== undefined && !BACKENDS.includes(f.backend)) throw new Error(`train: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
+  const BACKENDS = ['auto', 'reference', 'wasm', 'webgpu'];
+  if (!BACKENDS.includes(f.backend)) throw new Error(`train: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
   const variant = f['stego-variant'] as StegoVariant;
   if (variant !== 'authors' && variant !== 'hermitian') throw new Error(`train: --stego-variant must be 'authors' or 'hermitian', got '${variant}'`);
   const cfg: TrainConfig = {
@@ -89,7 +80,7 @@ export async function run(argv: string[]): Promise<void> {
   const { acquireRunLock } = await import('../lab/platform/run-lock.ts');
   const { loadCheckpoint } = await import('../lab/io/checkpoint.ts');
   const err = (s: string): void => { process.stderr.write(s); };
-  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const backend = await selectBackend(f.backend);
   checkModelSize(modelSpec, shape.shape, shape.classes, memoryLimit(backend.name));
   // the output folder is created, tested and locked before any work: one writer per run directory
   await prepareOutputDir(f.out);

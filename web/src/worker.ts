@@ -4,7 +4,7 @@
 // src/lab/analysis, src/lab/io (checkpoints). Backend: WebGPU when the browser gives
 // an adapter and the backend starts, else WASM, else the reference backend.
 import {
-  Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
+  Tensor, backward, captureGradients, crossEntropy, graphOf, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
@@ -13,7 +13,7 @@ import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/la
 import type { SGD } from '../../src/lab/train/optim.ts';
 import { gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
-import { evaluate, memorySink, train as trainLoop, type TrainConfig } from '../../src/lab/train/trainer.ts';
+import { evaluate, discardSink, train as trainLoop, type TrainConfig } from '../../src/lab/train/trainer.ts';
 import { paperLearningRate } from '../../src/lab/train/paper-settings.ts';
 import { ATTACKS as PRESETS, attackNorm, minimalNormSearch, runNamedAttack, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
 import { angularEnergy, averageSpectrum, fourierSensitivityMap, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
@@ -150,7 +150,7 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
   let release: (() => void) | null = null;
   const takeLock = (): Promise<void> => new Promise<void>((got) => { void withLock(() => new Promise<void>((done) => { release = done; got(); })); });
   try {
-    await trainLoop(ds, cfg, memorySink(), {
+    await trainLoop(ds, cfg, discardSink(), {
       backend: backendName,
       stopRequested: () => stopRequested || globalStep >= r.steps,
       hooks: {

@@ -21,6 +21,7 @@ export function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Options of backward(): which tensors receive gradients, the seed gradient, whether the backward pass is itself recorded. */
 export interface BackwardOptions {
   /** Gradient of the root (default: ones; required shape = root shape). */
   seed?: Tensor;
@@ -167,6 +168,7 @@ export function valueAndGrad(f: Fn, seed?: Tensor): (...xs: Tensor[]) => { value
   };
 }
 
+/** Functional gradient: grad(f)(x1, x2, ...) returns d f / d xi for each argument (valueAndGrad without the value). */
 export function grad(f: Fn, seed?: Tensor): (...xs: Tensor[]) => Tensor[] {
   const vg = valueAndGrad(f, seed);
   return (...xs) => {

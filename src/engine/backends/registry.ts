@@ -3,6 +3,7 @@ import type { Backend, DType } from './backend.ts';
 import { ReferenceBackend } from './reference/index.ts';
 import { engine } from '../tensor.ts';
 
+/** The built-in backends. */
 export type BackendName = 'reference' | 'wasm' | 'webgpu';
 
 type Factory = () => Promise<Backend>;
@@ -62,6 +63,7 @@ export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm'
   throw new Error(`no backend could start:\n${tried.slice(first).map((t) => `${t.name}: ${t.error}`).join('\n')}`);
 }
 
+/** Names of the registered backends (not all may start on this platform). */
 export function availableBackends(): BackendName[] {
   return [...factories.keys()];
 }

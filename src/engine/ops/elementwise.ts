@@ -11,19 +11,29 @@ function unaryOp(op: UnaryOp, x: Tensor, grad?: (g: Tensor, x: Tensor, y: Tensor
   return grad ? record(y, op, [x], (g) => [grad(g, x, y)]) : y;
 }
 
+/** -x, elementwise. */
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x, (g) => neg(g));
+/** e^x, elementwise. */
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x, (g, _x, y) => mul(g, y));
+/** Natural logarithm, elementwise. */
 export const log = (x: Tensor): Tensor => unaryOp('log', x, (g, x) => div(g, x));
+/** Square root, elementwise. */
 export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, (g, _x, y) => div(mul(g, 0.5), y));
+/** |x|, elementwise (gradient sign(x), 0 at 0). */
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x, (g, x) => mul(g, sign(x)));
 /** sign(x); its gradient is zero almost everywhere. */
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => mul(g, step(x)));
+/** max(x, 0), elementwise (gradient 0 at 0; one pass: gate(g, x), not mul(g, step(x))). */
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x, (g, x) => gate(g, x));
 /** 1 where x > 0, else 0 (no gradient). */
 export const step = (x: Tensor): Tensor => unaryOp('step', x);
+/** x^2, elementwise. */
 export const square = (x: Tensor): Tensor => unaryOp('square', x, (g, x) => mul(g, mul(x, 2)));
+/** 1/x, elementwise. */
 export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x, (g, _x, y) => neg(mul(g, square(y))));
+/** sin x, elementwise. */
 export const sin = (x: Tensor): Tensor => unaryOp('sin', x, (g, x) => mul(g, cos(x)));
+/** cos x, elementwise. */
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x, (g, x) => neg(mul(g, sin(x))));
 
 /** Gradients of a binary op w.r.t. each (broadcast) input, before reduction to the input shapes. */
@@ -37,6 +47,7 @@ const binGrads: Partial<Record<BinaryOp, BinGrad>> = {
   // ties send the gradient to the first argument, as the forward picks it
   max: (g, a, b) => [mul(g, ge(a, b)), mul(g, lt(a, b))],
   min: (g, a, b) => [mul(g, le(a, b)), mul(g, gt(a, b))],
+  gate: (g, _a, b) => [gate(g, b), null],
   pow: (g, a, b, y) => [mul(g, mul(b, pow(a, sub(b, 1)))), mul(g, mul(y, log(a)))],
 };
 
@@ -72,20 +83,34 @@ function scalarOp(op: BinaryOp, x: Tensor, s: number, scalarFirst: boolean): Ten
   return grad ? record(y, `${op}_scalar`, [x], (g) => [grad!(g)], { scalar: s, scalarFirst }) : y;
 }
 
+/** a + b with broadcasting (either may be a number). */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
+/** a - b with broadcasting (either may be a number). */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp('sub', a, b);
+/** a * b with broadcasting (either may be a number). */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp('mul', a, b);
+/** a / b with broadcasting (either may be a number). */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp('div', a, b);
+/** Elementwise max(a, b) with broadcasting; the gradient goes to the larger input. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('max', a, b);
+/** Elementwise min(a, b) with broadcasting; the gradient goes to the smaller input. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('min', a, b);
+/** a^b with broadcasting. */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, b);
 /** Comparisons return 1/0 tensors and carry no gradient. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binaryOp('gt', a, b);
+/** 1 where a >= b, else 0 (no gradient). */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ge', a, b);
+/** 1 where a < b, else 0 (no gradient). */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binaryOp('lt', a, b);
+/** 1 where a <= b, else 0 (no gradient). */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binaryOp('le', a, b);
+/** 1 where a == b, else 0 (no gradient). */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryOp('eq', a, b);
+/** 1 where a != b, else 0 (no gradient). */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ne', a, b);
+/** b > 0 ? a : 0 (ReLU's backward in one pass); the gradient flows to a only. */
+export const gate = (a: TensorLike, b: TensorLike): Tensor => binaryOp('gate', a, b);
 
 /** Clamp into [lo, hi]; the gradient passes where lo <= x <= hi. */
 export function clamp(x: Tensor, lo: TensorLike, hi: TensorLike): Tensor {

@@ -123,6 +123,7 @@ function axisVec(rank: number, ax: number, v: number): number[] {
   return a;
 }
 
+/** `len` entries of axis `ax` starting at `start` (a materialised copy). */
 function sliceAxis(x: Tensor, ax: number, start: number, len: number): Tensor {
   const b = axisVec(x.rank, ax, start);
   const s = x.shape.map((d, i) => (i === ax ? len : d));

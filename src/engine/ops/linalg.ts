@@ -7,6 +7,7 @@ import { sumTo } from './reduce.ts';
 import { add } from './elementwise.ts';
 import { reshape } from './layout.ts';
 
+/** Transpose the last two axes of A and/or B before multiplying. */
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
 /**

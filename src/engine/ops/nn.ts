@@ -26,6 +26,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return record(y, 'logSoftmax', [x], (g) => [sub(g, mul(exp(y), sum(g, -1, true)))]);
 }
 
+/** Softmax along `axis` (exp of log-softmax, so it is stable for large logits). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, axis));
 }
@@ -53,8 +54,10 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number> | Tensor,
   return reduction === 'sum' ? sum(per) : mean(per);
 }
 
+/** Padding of a convolution: one amount for all sides, 'same', 'valid', [vertical, horizontal] or [top, bottom, left, right]. */
 export type Padding = number | 'same' | 'valid' | readonly [number, number] | readonly [number, number, number, number];
 
+/** Stride, padding and padding mode (zeros or circular) of conv2d and local2d. */
 export interface Conv2dOptions {
   stride?: number;
   /** Per-side padding: a number for all sides, [vertical, horizontal], [top, bottom, left, right], 'same' (k odd) or 'valid'. */
@@ -92,6 +95,7 @@ function bilinear(op: string, k: BilinearKernels, xShape: readonly number[], wSh
   return fwd;
 }
 
+/** Validate a convolution call and compute its kernel parameters (output size, explicit padding); errors name the op and the shapes. */
 export function convParams(op: string, x: Tensor, kh: number, kw: number, O: number, wC: number, opts: Conv2dOptions): ConvParams {
   requireRank(op, x, 4, 'input [N, C, H, W]');
   const [N, C, H, W] = x.shape;
@@ -162,6 +166,7 @@ export function circConv2d(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
+/** Running mean and variance of a batch-norm layer (updated in training mode). */
 export interface BatchNormState {
   runningMean: Tensor;
   runningVar: Tensor;

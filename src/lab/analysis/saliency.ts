@@ -77,6 +77,7 @@ export function paperBetaPreprocess(beta: ImageSet, opts: { abs?: boolean } = {}
   return { data: out, shape: [n, 1, h, w] };
 }
 
+/** Options of betaDeltaSpearman(): preprocessing of beta, DFT scale, tie tolerance. */
 export interface CorrelationOptions {
   /** 'grey' (default): both beta and delta are converted to grey before the DFT. 'paper': beta gets paperBetaPreprocess, delta grey; 'paper-noabs': the same without the absolute value. */
   betaPreprocess?: 'grey' | 'paper' | 'paper-noabs';

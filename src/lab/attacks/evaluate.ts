@@ -8,7 +8,7 @@
 import { tensor } from '../../engine/ops/creation.ts';
 import { checkInputs, finishResult, normOf, predict, type AttackInputs, type AttackResult, type ProgressFn } from './common.ts';
 import { apgd, apgdTargeted } from './apgd.ts';
-import { square } from './square.ts';
+import { squareAttack } from './square.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 
 export interface EnsembleOptions {
@@ -93,7 +93,12 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
   const images = a.x.rank === 4;
   a.model.setTraining(false);
   const x0 = await a.x.data();
-  const cleanPred = await predict(a.model, a.x);
+  // clean predictions in batches too (a large N need not fit one forward pass)
+  const cleanPred = new Int32Array(n);
+  for (let s = 0, bs = Math.max(1, o.batchSize ?? n); s < n; s += bs) {
+    const b = subset(a, x0, d, [...Array(Math.min(bs, n - s)).keys()].map((q) => s + q));
+    try { cleanPred.set(await predict(a.model, b.x), s); } finally { b.x.dispose(); }
+  }
   const correct = [...Array(n).keys()].filter((i) => cleanPred[i] === a.labels[i]);
   // the smallest-norm adversarial seen per image (BB's start)
   const bestAdv = new Float32Array(n * d), bestNorm = new Float64Array(n).fill(Infinity);
@@ -124,7 +129,7 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
     if (name === 'apgd-ce') return apgd({ ...b, seed }, { norm, eps: e, steps, restarts, loss: 'ce' });
     if (name === 'apgd-t') return apgdTargeted({ ...b, seed }, { norm, eps: e, steps, restarts, targetClasses: o.targetClasses });
     if (name === 'apgd-ce-long') return apgd({ ...b, seed }, { norm, eps: e, steps: 4 * steps, restarts, loss: 'ce' });
-    return square({ ...b, seed }, { norm, eps: e, queries });
+    return squareAttack({ ...b, seed }, { norm, eps: e, queries });
   };
   const robust: Uint8Array[] = [], curve: EnsembleCurvePoint[] = [];
   const brokenBy: Record<string, number>[] = [];
@@ -220,7 +225,14 @@ export async function evaluateRobustness(a: AttackInputs, o: EnsembleOptions, on
     }
     if (bbSteps > 0) checks.push({ name: 'bounded attacks agree with the minimal-norm attack', pass: bbExtra.every((v) => v <= slack), detail: `images with a Brendel-Bethge adversarial within eps that the bounded attacks missed: ${bbExtra.join(', ')} (allowed ${slack} per eps)` });
   }
-  const worst = await finishResult(`ensemble-${norm}`, { ...a, targets: undefined }, x0, worstAdv, { eps: new Float64Array(n).fill(eps[eps.length - 1]), cleanPred });
+  // predictions at the worst-case points, in batches
+  const advPred = new Int32Array(n);
+  for (let s = 0, bs = Math.max(1, o.batchSize ?? n); s < n; s += bs) {
+    const m = Math.min(bs, n - s);
+    const t = tensor(worstAdv.subarray(s * d, (s + m) * d), [m, ...a.x.shape.slice(1)], a.x.backend);
+    try { advPred.set(await predict(a.model, t), s); } finally { t.dispose(); }
+  }
+  const worst = await finishResult(`ensemble-${norm}`, { ...a, targets: undefined }, x0, worstAdv, { eps: new Float64Array(n).fill(eps[eps.length - 1]), cleanPred, advPred });
   return { norm, n, cleanAccuracy, curve, robust, minNorm, worst, checks, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -9,7 +9,7 @@ import { div, sub } from '../../engine/ops/elementwise.ts';
 import { normsOf, type AttackInputs, type AttackResult, type Norm, type ProgressFn } from './common.ts';
 import { fgm, fgsm, paperPreset, pgd } from './pgd.ts';
 import { apgd, apgdTargeted } from './apgd.ts';
-import { square } from './square.ts';
+import { squareAttack } from './square.ts';
 import { evaluateRobustness } from './evaluate.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 import { bestOf, minimalNormSearch } from './minimal.ts';
@@ -103,7 +103,7 @@ export const ATTACKS: readonly AttackPreset[] = [
   })),
   ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
     name: `square-${norm}`, norm, kind: 'fixed', web: norm === 'linf', summary: `Square (score-based, no gradients): eps ${norm === 'linf' ? '8/255' : '0.5'}, 1000 queries (steps), p_init 0.8`,
-    run: (a, o) => square(a, { norm, eps: o.eps ?? APGD_EPS[norm], queries: o.steps ?? 1000, name: `square-${norm}` }),
+    run: (a, o) => squareAttack(a, { norm, eps: o.eps ?? APGD_EPS[norm], queries: o.steps ?? 1000, name: `square-${norm}` }),
   })),
   ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
     name: `ensemble-${norm}`, norm, kind: 'fixed', summary: 'worst case per image over APGD-CE, APGD-T (DLR), Square and Brendel-Bethge from the best start; the CLI adds the sanity checks',
@@ -172,13 +172,15 @@ export async function runBatched(
   const n = labels.length;
   if (x.length !== n * d) throw new Error(`attack: ${x.length} values for ${n} inputs of shape [${shape.join(', ')}]`);
   const parts: AttackResult[] = [];
+  const nb = Math.ceil(n / batchSize);
   for (let s = 0; s < n; s += batchSize) {
     const e = Math.min(n, s + batchSize);
     const xb = tensor(x.subarray(s * d, e * d), [e - s, ...shape]);
     try {
       parts.push(await attack({
         model, x: xb, labels: Array.from(labels).slice(s, e), seed: (opts.seed ?? 0) + s, bounds: opts.bounds,
-        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
+        // progress over the whole run: batch b of nb contributes done + b * total
+        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, done: (s / batchSize) * p.total + p.done, total: nb * p.total, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
       }));
     } finally { xb.dispose(); }
   }

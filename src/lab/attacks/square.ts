@@ -7,6 +7,7 @@
 // Inputs must be images [N, C, H, W]; all the arithmetic is on the host.
 import { tensor } from '../../engine/ops/creation.ts';
 import { uniformArray } from '../../engine/core/random.ts';
+import { apgdLoss } from './apgd.ts';
 import { boundsOf, checkInputs, epsArray, finishResult, logitsOf, type AttackInputs, type AttackResult } from './common.ts';
 
 export interface SquareOptions {
@@ -67,29 +68,26 @@ export function squareL2Window(s: number, transpose: boolean): Float64Array {
   return t;
 }
 
-/** Loss to minimise and margin (<= 0 means adversarial) of each row of logits. */
+/** Loss to minimise (untargeted: the margin; targeted: CE to the target) and margin (<= 0: adversarial) of each row of logits. */
 function lossAndMargin(z: Float32Array, rows: number[], k: number, labels: ArrayLike<number>, targets?: ArrayLike<number>): { loss: Float64Array; margin: Float64Array } {
-  const loss = new Float64Array(rows.length), margin = new Float64Array(rows.length);
+  const margin = new Float64Array(rows.length);
   rows.forEach((i, r) => {
     const o = r * k, c = targets ? targets[i] : labels[i];
     let best = -Infinity;
     for (let j = 0; j < k; j++) if (j !== c) best = Math.max(best, z[o + j]);
     margin[r] = targets ? best - z[o + c] : z[o + c] - best;
-    if (!targets) { loss[r] = margin[r]; return; }
-    let mx = -Infinity;
-    for (let j = 0; j < k; j++) mx = Math.max(mx, z[o + j]);
-    let s = 0;
-    for (let j = 0; j < k; j++) s += Math.exp(z[o + j] - mx);
-    loss[r] = mx + Math.log(s) - z[o + c];
   });
-  return { loss, margin };
+  if (!targets) return { loss: Float64Array.from(margin), margin };
+  // apgdLoss gives -CE(z, t) for a targeted attack (a loss to ascend)
+  const { value } = apgdLoss('ce', z, rows.length, k, rows.map((i) => labels[i]), rows.map((i) => targets[i]));
+  return { loss: value.map((v) => -v), margin };
 }
 
 /**
  * Square attack. Returns, per example, the best point found (adversarial as soon as
  * one is found; the search for that example stops there).
  */
-export async function square(a: AttackInputs, o: SquareOptions): Promise<AttackResult> {
+export async function squareAttack(a: AttackInputs, o: SquareOptions): Promise<AttackResult> {
   const name = o.name ?? `square-${o.norm}`;
   const { n, d } = checkInputs(name, a);
   if (a.x.rank !== 4) throw new Error(`${name}: needs images [N, C, H, W], got [${a.x.shape.join(', ')}]`);

@@ -49,6 +49,7 @@ export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', by
   return out;
 }
 
+/** True when the bytes start with the gzip magic number. */
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /** Lower-case hex SHA-256 (WebCrypto). */
@@ -57,6 +58,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Images (bytes, N x C x H x W) with their labels, as parsed from a file. */
 export interface LabeledImages {
   /** uint8 pixels, [N, C, H, W] row-major. */
   images: Uint8Array;

@@ -6,6 +6,7 @@ import { gunzip, isGzip, parseCifar, parseIdxImages, parseIdxLabels, sha256Hex }
 import { makeSplit, type Dataset } from './dataset.ts';
 import { syntheticDataset } from './synthetic.ts';
 
+/** One file of a data set: name, size in bytes and SHA-256 (when an official one exists). */
 export interface FileSpec {
   /** File name inside the data set's folder (a '.gz' copy is accepted too for IDX files). */
   name: string;
@@ -15,6 +16,7 @@ export interface FileSpec {
   sha256: string | null;
 }
 
+/** A real data set: its folder, files, download sources and class names. */
 export interface DatasetSpec {
   name: string;
   /** Folder inside the data directory. */
@@ -35,6 +37,7 @@ const CIFAR10_SHA = [
   '755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add',
 ];
 
+/** The real data sets by name (cifar10, cifar100, mnist, fashion-mnist). */
 export const DATASETS: Record<string, DatasetSpec> = {
   cifar10: {
     name: 'cifar10',
@@ -88,6 +91,7 @@ export const DATASETS: Record<string, DatasetSpec> = {
 /** Reads a file by path relative to the data directory (or absolute for altDirs); null when absent. */
 export type FileReader = (path: string) => Promise<Uint8Array | null>;
 
+/** How much of a data file to check: nothing, the size, or size and SHA-256 ('full'). */
 export type Verify = 'none' | 'size' | 'full';
 
 /** Read one file of a data set (trying `name` then `name.gz` in each folder), decompress, verify. */
@@ -135,6 +139,7 @@ export function parseDataName(name: string): { base: string; opts: Record<string
   return { base: base.toLowerCase(), opts };
 }
 
+/** Every data set name loadDataset accepts (synthetic ones take options: synthetic:train=N,test=M,seed=S). */
 export const DATA_NAMES = ['synthetic', 'synthetic-28', ...Object.keys(DATASETS)];
 
 /** Check a data set name and its options without reading anything; the parsed name. */

@@ -25,6 +25,7 @@ import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
 import { sharedRange } from './model-study.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
 
+/** Configuration of the dynamics experiment: model, data, training, checkpoints, attack and minimal-norm search. */
 export interface DynamicsConfig extends TrainingSettings {
   data: string;
   spec: string;
@@ -52,6 +53,7 @@ export interface DynamicsConfig extends TrainingSettings {
   seed: number;
 }
 
+/** Measurements at one checkpoint: adversarial vs random path observables, minimal norms, radial energy. */
 export interface CheckpointStats {
   step: number;
   epoch: number;
@@ -67,6 +69,7 @@ export interface CheckpointStats {
   angular: { centresDeg: number[]; energy: number[] };
 }
 
+/** The dynamics experiment's result: one CheckpointStats per checkpoint. */
 export interface DynamicsResult {
   spec: string;
   data: string;
@@ -78,6 +81,7 @@ export interface DynamicsResult {
   seeds?: { seed: number; finalAttack: DynamicsResult['finalAttack']; checkpoints: CheckpointStats[] }[];
 }
 
+/** The dynamics experiment's configuration at a scale. */
 export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): DynamicsConfig {
   const spec = scale === 'paper' ? 'bwc-k3-c32-d1-relu' : 'bwc-k3-c16-d1-relu';
   if (scale === 'paper') {
@@ -134,6 +138,7 @@ async function trainWithCheckpoints(cfg: DynamicsConfig, ctx: ExperimentContext,
   return { entries: picked };
 }
 
+/** Run the dynamics experiment: train with checkpoints, then measure every checkpoint. */
 export async function runDynamics(cfg: DynamicsConfig, ctx: ExperimentContext): Promise<DynamicsResult> {
   const ds = await openDataset(ctx, cfg.data);
   const index = await trainWithCheckpoints(cfg, ctx, ds);
@@ -219,6 +224,7 @@ function bands(label: string, xs: number[], vals: number[][], color: string): Se
   ];
 }
 
+/** The dynamics experiment's figures (roughness, ReLU changes, minimal norms, radial energy per checkpoint). */
 export function dynamicsFigures(r: DynamicsResult): Figure[] {
   const cs = r.checkpoints;
   const ep = cs.map((c) => c.epoch);
@@ -288,6 +294,7 @@ function meanRadius(c: CheckpointStats): number {
   return s;
 }
 
+/** The dynamics experiment's report body and one-line summary. */
 export function dynamicsMarkdown(cfg: DynamicsConfig, r: DynamicsResult): { markdown: string; summary: string } {
   const cs = r.checkpoints;
   const rows = cs.map((c) => [
@@ -320,6 +327,7 @@ export function dynamicsMarkdown(cfg: DynamicsConfig, r: DynamicsResult): { mark
   return { markdown, summary: [table, '', ...claims].join('\n') };
 }
 
+/** The 'dynamics' experiment (paper Figures 2-4, 6, 7): how adversarial directions change during training. */
 export const dynamics: Experiment<DynamicsConfig, DynamicsResult> = {
   name: 'dynamics',
   title: 'Learning dynamics of adversarial examples over training checkpoints',

@@ -13,6 +13,7 @@ import { grid, heatmap, linePlot } from '../report/svg.ts';
 import { mdTable, pm, fmtFixed } from '../report/markdown.ts';
 import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
 
+/** One model of a study: spec and learning rate. */
 export interface ModelEntry {
   spec: string;
   /** Learning rate (paperLearningRate(spec) unless a study says otherwise). */
@@ -30,6 +31,7 @@ export interface AttackEntry {
   opts: NamedAttackOptions & Partial<Pick<PGDOptions, 'norm' | 'name'>>;
 }
 
+/** A model study: data, models, training settings, attacks and how many images to attack. */
 export interface ModelStudyConfig extends TrainingSettings {
   data: string;
   models: ModelEntry[];
@@ -52,6 +54,7 @@ export interface SeedRun {
   analyses: Record<string, FourierAnalysis>;
 }
 
+/** One trained model of a study with its accuracy and Fourier analysis per attack. */
 export interface ModelStudyModel {
   spec: string;
   paperKey: string;
@@ -67,6 +70,7 @@ export interface ModelStudyModel {
   seeds?: SeedRun[];
 }
 
+/** The result of a model study: one ModelStudyModel per model. */
 export interface ModelStudyResult {
   data: string;
   models: ModelStudyModel[];
@@ -98,6 +102,7 @@ export async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, seed: n
   return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr, runDir: run.dir, checkpoint };
 }
 
+/** Train every model of a study (resumable), attack it and analyse the perturbations and saliency maps. */
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
   const ds = await openDataset(ctx, cfg.data);
   const attackBatch = splitToBatch(ds.test, ds.shape, cfg.attackN);

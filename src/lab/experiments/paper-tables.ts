@@ -50,6 +50,7 @@ function baseConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>,
 
 const FAMILIES = ['fc', 'dfc', 'fwc', 'dfwc', 'lc', 'bwc', 'dbwc'];
 
+/** The 'table1' experiment (paper Table 1): Spearman correlation of |beta_hat| and |delta_hat| per model family. */
 export const table1: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'table1',
   title: 'Spearman correlation of beta_hat and delta_hat for the model families (linear and ReLU)',
@@ -81,6 +82,7 @@ function normsFigure(r: ModelStudyResult, attack: string): Figure {
   return { file: `fourier-norms-${attack}.svg`, svg: grid(plots, 2), caption: `Figure 11: l1 norms of δ̂ and β̂ per model (${attack}), linear (solid) and ReLU (dashed); model index = row of the table` };
 }
 
+/** The 'fourier-norms' experiment (paper Tables 3 and 4, Figure 11): Fourier-domain norms of delta and beta. */
 export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'fourier-norms',
   title: 'Fourier-domain norms of delta_hat and beta_hat per model',
@@ -98,6 +100,7 @@ export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
   },
 };
 
+/** The 'spectra' experiment (paper Figures 5, 12, 13): perturbation spectra under every attack. */
 export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'spectra',
   title: 'Average spectra of delta and beta per model for each attack',
@@ -117,6 +120,7 @@ export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   },
 };
 
+/** The 'mnist-spectra' experiment (paper Figure 8): perturbation spectra on MNIST. */
 export const mnistSpectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'mnist-spectra',
   title: 'Adversarial spectra of the linear model families on MNIST',

@@ -31,6 +31,7 @@ export const CLAIMS: Record<string, { text: string; source: string }> = {
   C8: { text: 'MNIST shows no difference between the model families', source: 'Fig 8a (Sec. 5, line 694)' },
 };
 
+/** One row of the paper's norm tables (Tables 3, 4): ||delta_hat||_2, ||delta_hat||_1 and, where given, ||beta_hat||_2, ||beta_hat||_1, each as [mean, std]. */
 export interface NormRow { d2: [number, number]; d1: [number, number]; b2?: [number, number]; b1?: [number, number] }
 
 /** Table 1: Spearman correlation of beta_hat and delta_hat (PGD Linf, CIFAR-10). */

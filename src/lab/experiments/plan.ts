@@ -7,7 +7,7 @@
 // rules of the experiments (see the 'pruned' line of each item).
 import { buildModel, countParameters } from '../nn/models.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
-import { memorySink, train } from '../train/trainer.ts';
+import { discardSink, train } from '../train/trainer.ts';
 import { PAPER_EVALUATION, PAPER_SEEDS, differencesFromPaper } from '../train/paper-settings.ts';
 import { paperPreset } from '../attacks/pgd.ts';
 import type { AttackEntry, ModelStudyConfig } from './model-study.ts';
@@ -62,7 +62,7 @@ export async function measureThroughput(spec: string, shape: [number, number, nu
   const { log } = await train(ds, {
     model: spec, data: ds.name, seed: 0, epochs: 1, batchSize, lr: 1e-3, momentum: 0.9, weightDecay: 0, nesterov: false,
     schedule: 'constant', checkpointEveryBatches: 0, normalize: false, evalBatchSize: 64,
-  }, memorySink(), { backend: 'plan' });
+  }, discardSink(), { backend: 'plan' });
   return log.history[1]?.examplesPerSecond ?? NaN;
 }
 

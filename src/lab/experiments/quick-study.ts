@@ -11,6 +11,7 @@ import { paperPreset } from '../attacks/pgd.ts';
 import { PAPER_EVALUATION, paperLearningRate, trainingSettings } from '../train/paper-settings.ts';
 import { paperResources } from './paper-tables.ts';
 
+/** The quick study's configuration at a scale. */
 export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): ModelStudyConfig {
   const specs = scale === 'paper'
     ? ['fc-w2700-d1-linear', 'fwc-c3-d1-linear', 'lc-k3-c32-d1-linear', 'bwc-k3-c32-d1-linear']
@@ -32,6 +33,7 @@ export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'dat
   };
 }
 
+/** The 'quick-study' experiment (what npm start runs): four linear model families on synthetic data, PGD Linf, Fourier norms and Spearman correlations. */
 export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'quick-study',
   title: 'Quick parametrization study: Fourier norms and beta/delta correlation of linear FC, FWC, LC and BWC models',

@@ -15,6 +15,7 @@ async function machine(): Promise<ResultFile['machine']> {
   }
 }
 
+/** Run one experiment into ctx.out: config.json, cached parts (a rerun resumes), figures, result.json and report.md. */
 export async function runExperiment<C, R>(exp: Experiment<C, R>, ctx: ExperimentContext, configOverride?: (c: C) => C): Promise<ResultFile<C, R> & { summary?: string }> {
   let cfg = exp.config(ctx.scale, ctx);
   if (configOverride) cfg = configOverride(cfg);

@@ -14,6 +14,7 @@ import { linePlot } from '../report/svg.ts';
 import { TABLE2 } from './paper.ts';
 import { familySpec } from './paper-tables.ts';
 
+/** Configuration of the steganography experiment: data, models, pattern conditions (eps, rho), seeds and training. */
 export interface StegoConfig extends TrainingSettings {
   data: string;
   models: { key: string; spec: string; lr: number }[];
@@ -23,11 +24,13 @@ export interface StegoConfig extends TrainingSettings {
   seed: number;
 }
 
+/** Per-seed test accuracy of each model under each condition (with and without the class pattern). */
 export interface StegoResult {
   /** accuracy[modelKey][condition] = per-seed test accuracies (fractions). */
   accuracy: Record<string, Record<string, number[]>>;
 }
 
+/** The steganography experiment's configuration at a scale. */
 export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): StegoConfig {
   const conditions = [{ name: 'base', eps: 0, rho: 0 }, { name: 'eps=.25,rho=.2', eps: 0.25, rho: 0.2 }, { name: 'eps=.25,rho=.1', eps: 0.25, rho: 0.1 }];
   const models = (['fc', 'bwc', 'fwc'] as const).flatMap((f) => (['linear', 'relu'] as const).map((a) => {
@@ -40,6 +43,7 @@ export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 
   return { data, models, conditions, variant: 'authors', seeds: 2, ...trainingSettings('quick', { trainLimit: 1500, testLimit: 400, epochs: 2, batchSize: 64 }, data), seed: ctx.seed };
 }
 
+/** The 'steganography' experiment (paper section 4.2.2, Table 2): do conv models pick up a class pattern hidden in the spectrum? */
 export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
   name: 'steganography',
   title: 'Steganography: accuracy with a sparse class-specific Fourier signal',

@@ -14,6 +14,7 @@ import { buildModel, parameterShapes } from '../nn/models.ts';
 import { encodeSafetensors, decodeSafetensors, checkSafetensorsHeader, type NamedArray } from './safetensors.ts';
 import type { Tensor } from '../../engine/tensor.ts';
 
+/** The optimiser state a checkpoint records for an exact resume. */
 export interface OptimizerMeta {
   name: 'sgd';
   lr: number;
@@ -24,6 +25,7 @@ export interface OptimizerMeta {
   steps: number;
 }
 
+/** A checkpoint's JSON sidecar: spec, data set, shapes, seed, epoch, accuracy, training config. */
 export interface CheckpointMeta {
   format: 'ifrlab-checkpoint';
   version: 1;
@@ -47,6 +49,7 @@ export interface CheckpointMeta {
   [key: string]: unknown;
 }
 
+/** A checkpoint as bytes: weights (safetensors), sidecar (JSON) and optional optimiser state. */
 export interface EncodedCheckpoint {
   weights: Uint8Array;
   meta: string;

@@ -5,6 +5,7 @@
 // start; "__metadata__" maps strings to strings. PyTorch users load our files
 // with `safetensors.torch.load_file(path)`. Platform-free: bytes in, bytes out.
 
+/** A tensor as plain data: shape and values. */
 export interface NamedArray {
   shape: readonly number[];
   data: Float32Array;

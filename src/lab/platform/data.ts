@@ -13,7 +13,7 @@ export function dirReader(dataDir: string): FileReader {
   };
 }
 
-/** Load a data set from the data directory (flag, $IFRLAB_DATA or ../shared/data). */
+/** Load a data set from the data directory (flag, else $IFRLAB_DATA, else ./data). */
 export async function loadDatasetFromDisk(name: string, dataDir?: string, verify: Verify = 'full'): Promise<Dataset> {
   const dir = resolveDataDir(dataDir);
   try {

@@ -177,16 +177,14 @@ export function packageRoot(): string {
 }
 
 /**
- * The data directory: the --data-dir flag, else $IFRLAB_DATA, else
- * `../shared/data` relative to the repository when it exists, else `<repo>/data`.
+ * The data directory: the --data-dir flag, else $IFRLAB_DATA, else ./data (where
+ * `ifrlab data fetch` puts the data sets). No other place is searched: a missing
+ * file names the folders tried and the fetch command.
  */
 export function resolveDataDir(flag?: string): string {
   if (flag) return path.resolve(flag);
   const env = process.env.IFRLAB_DATA;
-  if (env) return path.resolve(env);
-  const shared = path.resolve(packageRoot(), '..', 'shared', 'data');
-  if (existsSync(shared)) return shared;
-  return path.resolve(packageRoot(), 'data');
+  return path.resolve(env || 'data');
 }
 
 export const env = (name: string): string | undefined => process.env[name];

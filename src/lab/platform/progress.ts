@@ -33,7 +33,7 @@ export function formatProgress(p: ProgressLine): string {
   const rate = p.elapsedSeconds > 0 ? p.done / p.elapsedSeconds : NaN;
   const eta = p.done > 0 ? (p.elapsedSeconds * (p.total - p.done)) / p.done : NaN;
   const r = !Number.isFinite(rate) ? '?' : rate >= 100 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(2) : rate.toPrecision(2);
-  return `${p.label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${p.done}/${p.total} ${(100 * frac).toFixed(0)}% ${formatDuration(p.elapsedSeconds)} elapsed, ETA ${formatDuration(eta)}, ${r} ${p.unit ?? 'it'}/s${p.message ? ` ${p.message}` : ''}`;
+  return `${p.label ? `${p.label} ` : ''}[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${p.done}/${p.total} ${(100 * frac).toFixed(0)}% ${formatDuration(p.elapsedSeconds)} elapsed, ETA ${formatDuration(eta)}, ${r} ${p.unit ?? 'it'}/s${p.message ? ` ${p.message}` : ''}`;
 }
 
 export interface ProgressReporter {

@@ -6,6 +6,7 @@ import { averageSpectrum, radialEnergy } from '../analysis/fourier.ts';
 import { grid, heatmap, linePlot } from './svg.ts';
 import { encodePng } from './png.ts';
 import { mdTable } from './markdown.ts';
+import { quantile } from '../analysis/stats.ts';
 
 export interface AttackCurvePoint {
   eps: number;
@@ -93,7 +94,7 @@ export function spectrumSvg(r: AttackReportInput, idx: number[]): string {
   return grid([
     heatmap(logD, h, w, { title: 'perturbation delta', colorLabel: 'ln |DFT| (own scale)', xlabel: 'kx (cycles/image)', ylabel: 'ky', xStart: -Math.floor(w / 2), yStart: start }),
     heatmap(logX, h, w, { title: 'clean images x', colorLabel: 'ln |DFT| (own scale)', xlabel: 'kx (cycles/image)', ylabel: 'ky', xStart: -Math.floor(w / 2), yStart: start }),
-    linePlot([{ label: 'delta', x: ks, y: rd }, { label: 'x', x: ks, y: rx }], { title: 'radial energy (share of total)', xlabel: 'radius |k| (cycles/image)', ylabel: 'share of energy (log)', logY: true, width: 360, height: 260 }),
+    linePlot([{ label: 'delta', x: ks, y: rd }, { label: 'x', x: ks, y: rx }], { title: 'radial energy (share of total)', xlabel: 'radius |k| (cycles/image)', ylabel: 'share of energy', logY: true, width: 360, height: 260 }),
   ], 3, `average spectra over ${idx.length} successful examples (unitary DFT of the grey image)`);
 }
 
@@ -154,7 +155,5 @@ function successCurveValues(r: AttackReportInput): number[] {
 }
 
 function median(v: number[]): string {
-  if (!v.length) return '-';
-  const s = [...v].sort((p, q) => p - q), m = s.length >> 1;
-  return (s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m])).toPrecision(4);
+  return v.length ? quantile(v, 0.5).toPrecision(4) : '-';
 }

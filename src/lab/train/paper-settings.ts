@@ -5,6 +5,8 @@
 // the authors' code for what the text leaves open (SGD momentum 0.9, no weight
 // decay, no input normalisation, lr x0.3 every 4 epochs); see ../shared/paper/NOTES.md.
 
+import { defaultLearningRate } from '../nn/models.ts';
+
 /** The training fields an experiment config carries (flat, so `--set epochs=6` reaches them). */
 export interface TrainingSettings {
   epochs: number;
@@ -49,14 +51,11 @@ export const PAPER_EVALUATION = Object.freeze({
 export const PAPER_SEEDS = Object.freeze({ fast: 5, slow: 3 });
 
 /**
- * The learning rate of a model spec (Table 7). Table 7 lists bounded-width conv twice
- * (.01 and .002); we read it as .01 for the ReLU model and .002 for the linear one,
- * and give full-width conv .002; everything else (FC, LC, ResNets) .01.
+ * The learning rate of a model spec (Table 7), held by each family's entry in MODEL_FAMILIES.
+ * Table 7 lists bounded-width conv twice (.01 and .002); we read it as .01 for the ReLU model and
+ * .002 for the linear one, and give full-width conv .002; everything else (FC, LC, ResNets) .01.
  */
-export function paperLearningRate(spec: string): number {
-  const s = spec.toLowerCase();
-  return s.startsWith('fwc') || (s.startsWith('bwc') && !s.includes('-relu')) ? 0.002 : 0.01;
-}
+export const paperLearningRate = (spec: string): number => defaultLearningRate(spec);
 
 /** The paper's settings, or a reduced run with some fields replaced (quick scale, tests). */
 export function trainingSettings(scale: 'quick' | 'paper', quick: Partial<TrainingSettings> = {}, data = 'cifar10'): TrainingSettings {

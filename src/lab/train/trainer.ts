@@ -16,6 +16,7 @@ import { SGD } from './optim.ts';
 import { makeSchedule } from './schedule.ts';
 import type { CheckpointMeta } from '../io/checkpoint.ts';
 
+/** Everything a training run needs (trainConfig() fills in the defaults); saved in log.json and checkpoints. */
 export interface TrainConfig {
   model: string;
   data: string;
@@ -45,6 +46,7 @@ export interface TrainConfig {
   keep?: 'all' | 'best-last' | 'last' | { denseEpochs: number };
 }
 
+/** One epoch of a training log: learning rate, train and test loss and accuracy, speed, checkpoint. */
 export interface EpochRecord {
   /** Completed epochs (1-based); 0 is the initial model. */
   epoch: number;
@@ -60,6 +62,7 @@ export interface EpochRecord {
   checkpoint: string;
 }
 
+/** A training run's log.json: config, history, best epoch, checkpoints, status. */
 export interface TrainLog {
   format: 'ifrlab-train-log';
   config: TrainConfig;
@@ -81,6 +84,7 @@ export interface TrainLog {
   normalize?: { mean: number[]; std: number[] };
 }
 
+/** Where train() writes checkpoints and the log (dirSink: a directory; memorySink: memory). */
 export interface TrainSink {
   /** Save a checkpoint under a name like 'epoch-003' (velocity only for the newest one). */
   saveCheckpoint(name: string, model: Classifier, meta: CheckpointMeta, velocity?: Map<string, Tensor>): Promise<void>;
@@ -93,6 +97,7 @@ export interface TrainSink {
   writeLog(log: TrainLog): Promise<void>;
 }
 
+/** A progress report of train(): epoch, batch, running loss and accuracy, speed, ETA. */
 export interface Progress {
   epoch: number;
   epochs: number;
@@ -104,6 +109,7 @@ export interface Progress {
   etaSeconds: number;
 }
 
+/** What train() needs to resume: the model, its checkpoint meta and the optimiser state. */
 export interface ResumeState {
   model: Classifier;
   meta: CheckpointMeta;
@@ -118,6 +124,7 @@ interface EpochProgress {
   wallStart: number;
 }
 
+/** Thrown by train() when the loss becomes NaN or infinite. */
 export class TrainingDiverged extends Error {}
 
 /** A batch loss this many times the first batch's loss is reported as an explosion (see TrainLog.warnings). */
@@ -146,7 +153,7 @@ export interface TrainHooks {
 }
 
 /** A sink that keeps nothing (in-memory training: the web lab, accuracy-only experiments). */
-export function memorySink(): TrainSink {
+export function discardSink(): TrainSink {
   return { async saveCheckpoint() {}, async dropOptimizerState() {}, async markBest() {}, async writeLog() {} };
 }
 

@@ -24,7 +24,7 @@ const CTRL = 40960; // worker control blocks
 const HEAP = 65536; // first allocatable byte
 /** Filter gradients sum the batch in at most this many fixed chunks (one partial each), within this much partial memory. */
 const GRAD_FILTER_CHUNKS = 8;
-const GRAD_FILTER_PARTIAL_BYTES = 32 << 20;
+const GRAD_FILTER_PARTIAL_BYTES = 64 << 20;
 
 class WasmBuffer implements Buffer {
   disposed = false;
@@ -360,7 +360,7 @@ export class WasmBackend implements Backend {
   private useDirect(p: ConvParams): boolean {
     if (p.stride !== 1 || this.convAlgo === 'im2col') return false;
     if (this.convAlgo === 'direct') return true;
-    return p.Wo >= 8; // direct won or tied on the measured stride-1 shapes (README, 'The WASM backend'); it needs 8-wide rows
+    return p.Wo >= 8; // direct won or tied on the measured stride-1 shapes (docs/backends.md, 'The WASM backend'); it needs 8-wide rows
   }
 
   conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
@@ -383,7 +383,7 @@ export class WasmBackend implements Backend {
    */
   private directGradInput(g: number, w: number, out: number, p: ConvParams): boolean {
     if (p.stride !== 1 || this.convAlgo === 'im2col' || p.W < 8) return false;
-    if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (README, 'The WASM backend')
+    if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (docs/backends.md, 'The WASM backend')
     const circ = p.mode === 'circular';
     if (circ ? p.Ho !== p.H || p.Wo !== p.W : p.padTop > p.kh - 1 || p.padBottom > p.kh - 1 || p.padLeft > p.kw - 1 || p.padRight > p.kw - 1) return false;
     const K = p.kh * p.kw, size = p.O * p.C * K, wt = this.temp(size * 4);

@@ -4,7 +4,7 @@
 // so results round exactly like the reference backend.
 // Op codes: UN_*/BIN_*, generated from src/engine/backends/wasm/opcodes.ts.
 import { UN_NEG, UN_EXP, UN_LOG, UN_SQRT, UN_ABS, UN_SIGN, UN_RELU, UN_STEP, UN_SQUARE, UN_RECIPROCAL, UN_SIN, UN_COS,
-  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_GT, BIN_GE, BIN_LT, BIN_LE, BIN_EQ, BIN_NE } from './opcodes.generated';
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_GT, BIN_GE, BIN_LT, BIN_LE, BIN_EQ, BIN_NE, BIN_GATE } from './opcodes.generated';
 
 @inline function un(op: i32, x: f32): f32 {
   switch (op) {
@@ -76,6 +76,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case BIN_LT: return a < b ? 1 : 0;
     case BIN_LE: return a <= b ? 1 : 0;
     case BIN_EQ: return a == b ? 1 : 0;
+    case BIN_GATE: return b > 0 ? a : 0;
     case BIN_NE: default: return a != b ? 1 : 0;
   }
 }
@@ -94,6 +95,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case BIN_LT: return v128.and(f32x4.lt(a, b), one);
     case BIN_LE: return v128.and(f32x4.le(a, b), one);
     case BIN_EQ: return v128.and(f32x4.eq(a, b), one);
+    case BIN_GATE: return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
     case BIN_NE: default: return v128.and(f32x4.ne(a, b), one);
   }
 }
@@ -129,6 +131,7 @@ function binRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i3
     case BIN_LT: binLoop(BIN_LT, a, sa, b, sb, out, n); break;
     case BIN_LE: binLoop(BIN_LE, a, sa, b, sb, out, n); break;
     case BIN_EQ: binLoop(BIN_EQ, a, sa, b, sb, out, n); break;
+    case BIN_GATE: binLoop(BIN_GATE, a, sa, b, sb, out, n); break;
     case BIN_NE: default: binLoop(BIN_NE, a, sa, b, sb, out, n); break;
   }
 }
@@ -190,6 +193,7 @@ export function binaryScalar(op: i32, x: usize, out: usize, n: i32, s: f64, scal
       case BIN_LT: r = a < b ? 1 : 0; break;
       case BIN_LE: r = a <= b ? 1 : 0; break;
       case BIN_EQ: r = a == b ? 1 : 0; break;
+      case BIN_GATE: r = b > 0 ? a : 0; break;
       case BIN_NE: default: r = a != b ? 1 : 0;
     }
     store<f32>(out + <usize>i * 4, <f32>r);
