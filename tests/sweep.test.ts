@@ -4,7 +4,7 @@
 // is missing). The cells are tiny real ones: training on synthetic data, PGD.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +26,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // bwc trains long enough (8 epochs, a checkpoint after each) to be killed in the middle
 const GRID: GridFile = {
-  name: 'test-grid', data: 'synthetic:train=512,test=64',
+  name: 'test-grid', data: 'synthetic:train=256,test=32',
   models: ['fc-w32-d1-linear', { spec: 'bwc-k3-c8-d1-relu', epochs: 8, lr: 0.002 }],
-  train: { epochs: 2, batchSize: 64 },
-  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 16,
+  train: { epochs: 2, batchSize: 32 },
+  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 8,
 };
 const cells = gridCells(GRID);
 const bwcTrain = cells.find((c) => c.kind === 'train' && c.config.spec === 'bwc-k3-c8-d1-relu')!;
@@ -86,7 +86,10 @@ describe('cell identity', () => {
     expect(cells.filter((c) => c.kind === 'attack' && c.deps[0] === bwcTrain.id).length).toBe(2);
     expect(gridCells({ ...GRID, seeds: [0, 1, 2] }).filter((c) => c.kind === 'train').length).toBe(6);
     expect(() => checkGrid({ ...GRID, epochs: 3 }, 'g.json')).toThrow(/g.json: unknown key 'epochs'/);
-    expect(() => checkGrid({ ...GRID, attacks: [{ norm: 'l3' }] })).toThrow(/'norm' must be linf, l2 or l1/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ norm: 'l3' as never }] })).toThrow(/give 'name' .* or 'norm'/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-linfinity' }] })).toThrow(/unknown attack 'pgd-linfinity'/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', norm: 'linf' }] })).toThrow(/measured in l2, not linf/);
+    expect(checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', steps: 3 }] }).attacks[0].name).toBe('pgd-l2');
   });
 
   it('topological order puts every cell after its dependencies and rejects cycles', () => {
@@ -138,7 +141,8 @@ describe('embedded local runner', () => {
     expect((await runLocal(dir, cs, { ...OPTS, workers: 1 })).done.length).toBe(3);
     const viaCells = JSON.parse(readFileSync(join(dir, 'cells', cs[2].id, 'work', 'out', 'result.json'), 'utf8'));
     const whole = await runExperiment(table1, { out: join(tmp, 'whole'), scale: 'quick', io: await nodeIO(), seed: 0, progress: () => {}, log: () => {} }, () => cfg);
-    const strip = (r: { models: { trainSeconds?: number }[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0 })) });
+    type Timed = { trainSeconds?: number; seeds?: { trainSeconds?: number }[] };
+    const strip = (r: { models: Timed[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0, seeds: m.seeds?.map((x) => ({ ...x, trainSeconds: 0 })) })) });
     expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
     expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
   });
@@ -156,6 +160,11 @@ describe('embedded local runner', () => {
     // a larger eps never makes PGD less successful on the same model and images
     const sr = (m: string, e: number) => table.rows.find((r) => r.model === m && r.eps === e)!.successRate;
     for (const m of ['fc-w32-d1-linear', 'bwc-k3-c8-d1-relu']) expect(sr(m, 0.03)).toBeGreaterThanOrEqual(sr(m, 0.01));
+    // the CLI's plan reads the same grid file into the same cells and sees them done in the store
+    writeFileSync(join(tmp, 'grid.json'), JSON.stringify(GRID));
+    const plan = execFileSync(process.execPath, ['bin/ifrlab.mjs', 'sweep', join(tmp, 'grid.json'), '--plan', '--store', ref], { encoding: 'utf8' });
+    expect(plan).toMatch(/^7 cells; estimated/);
+    expect(plan.split('\n').filter((l) => / done +/.test(l)).length).toBe(7);
     const s2 = await runLocal(ref, cells, { ...OPTS, workers: 2 });
     expect(s2.done).toEqual([]);
     expect(s2.cached.length).toBe(7);

@@ -48,7 +48,7 @@ export async function cellsFor(target: string, f: { scale: string; data?: string
 
 export async function run(args: string[]): Promise<void> {
   if (args[0] === 'status') return status(args.slice(1));
-  const f = parseFlags('sweep', spec, args);
+  const f = parseFlags('sweep', spec, args, 1);
   if (f.help) { console.log(USAGE); return; }
   const target = f._[0];
   if (!target) throw new Error(`sweep: name a grid file or an experiment\n\n${USAGE}`);

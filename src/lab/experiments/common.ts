@@ -67,8 +67,30 @@ export interface ExperimentContext {
   command?: string;
 }
 
+type Dataset = import('../data/dataset.ts').Dataset;
+
+// Long-lived sweep worker processes keep the last few data sets they opened (keepDatasets): the
+// cells of a sweep mostly share one, and loading it per cell (generating it: synthetic sets take
+// seconds) would dominate small cells. Off by default: one experiment run opens each set once.
+let keep = 0;
+const kept = new Map<string, Promise<Dataset>>();
+export function keepDatasets(n: number): void { keep = n; kept.clear(); }
+
 /** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
-export async function openDataset(ctx: ExperimentContext, name: string): Promise<import('../data/dataset.ts').Dataset> {
+export function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  if (!keep) return loadNamed(ctx, name);
+  const key = `${ctx.dataDir ?? ''}|${name}`;
+  let p = kept.get(key);
+  if (!p) {
+    if (kept.size >= keep) kept.delete(kept.keys().next().value!);
+    p = loadNamed(ctx, name);
+    p.catch(() => kept.delete(key));
+    kept.set(key, p);
+  }
+  return p;
+}
+
+async function loadNamed(ctx: ExperimentContext, name: string): Promise<Dataset> {
   const { loadDatasetFromDisk } = await import('../platform/data.ts');
   if (!name.startsWith('synthetic')) ctx.log(`data: ${name}`);
   return loadDatasetFromDisk(name, ctx.dataDir, 'size');

@@ -76,7 +76,7 @@ export interface ModelStudyResult {
   models: ModelStudyModel[];
 }
 
-/** Train (or load / resume) one model through the project trainer; the best test epoch is used (its checkpoint file is `checkpoint`). */
+/** Train (or load / resume) one model through the project trainer; the best test epoch is used (loaded from the file `checkpoint`). */
 export async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, seed: number, ctx: ExperimentContext, ds: Dataset): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number; runDir: string; checkpoint: string }> {
   // a run whose loss becomes NaN/Inf is retried with the learning rate x0.2 (at most twice), and the report says so
   let lr = m.lr;
@@ -98,7 +98,7 @@ export async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, seed: n
   const hist = run.log.history.filter((h) => h.epoch > 0);
   const acc = run.log.bestTestAccuracy ?? hist[hist.length - 1]?.testAccuracy ?? NaN;
   ctx.log(`${m.spec} seed ${seed}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
-  const checkpoint = (run.log.best?.checkpoint ?? run.log.lastCheckpoint)!;
+  const checkpoint = run.file;
   return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr, runDir: run.dir, checkpoint };
 }
 

@@ -26,6 +26,8 @@ export interface TrainedRun {
   log: TrainLog;
   /** Directory of the run (log.json, checkpoints/, best.safetensors). */
   dir: string;
+  /** The checkpoint file the model was loaded from. */
+  file: string;
 }
 
 /**
@@ -77,5 +79,5 @@ export async function trainedRun(ctx: ExperimentContext, dirName: string, ds: Da
   const { log, dir } = await trainedLog(ctx, dirName, ds, r);
   const file = which === 'best' && log.best ? ctx.io.join(dir, 'best.safetensors') : sinkMod.checkpointPath(dir, log.lastCheckpoint!);
   const { model } = await loadCheckpoint(file);
-  return { model, log, dir };
+  return { model, log, dir, file };
 }

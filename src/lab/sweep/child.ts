@@ -34,6 +34,7 @@ async function handle(m: ToChild): Promise<void> {
     const reg = await import('../../engine/backends/registry.ts');
     const b = m.backend === 'auto' ? await reg.setFastestBackend() : await reg.setBackend(m.backend as never);
     backendName = b.name;
+    (await import('../experiments/common.ts')).keepDatasets(2);
     send({ type: 'ready', backend: b.name });
     return;
   }

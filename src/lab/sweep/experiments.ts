@@ -19,20 +19,23 @@ export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { sc
   const deps: Cell[] = [];
   const models: StudyModelRef[] = [];
   for (const m of c.models) {
-    const tc: TrainCellConfig = {
-      data: c.data, trainLimit: c.trainLimit, testLimit: c.testLimit, spec: m.spec, lr: m.lr, epochs: m.epochs ?? c.epochs,
-      batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, schedule: c.schedule, seed: c.seed,
-    };
-    const train = makeCell('train', `train ${m.spec} on ${c.data} seed ${c.seed}`, tc as unknown as Record<string, unknown>);
-    cells.push(train);
-    const ref: StudyModelRef = { spec: m.spec, train: deps.push(train) - 1, attacks: {} };
-    for (const a of c.attacks) {
-      const ac: AttackCellConfig = { data: c.data, attackN: c.attackN, attack: a, seed: c.seed };
-      const atk = makeCell('attack', `${a.name} on ${m.spec} (${c.data})`, ac as unknown as Record<string, unknown>, [train]);
-      cells.push(atk);
-      ref.attacks[a.name] = deps.push(atk) - 1;
+    for (let k = 0; k < (m.seeds ?? c.seeds ?? 1); k++) {
+      const seed = c.seed + k; // runModelStudy's seeds
+      const tc: TrainCellConfig = {
+        data: c.data, trainLimit: c.trainLimit, testLimit: c.testLimit, spec: m.spec, lr: m.lr, epochs: m.epochs ?? c.epochs,
+        batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, schedule: c.schedule, seed,
+      };
+      const train = makeCell('train', `train ${m.spec} on ${c.data} seed ${seed}`, tc as unknown as Record<string, unknown>);
+      cells.push(train);
+      const ref: StudyModelRef = { spec: m.spec, seed, train: deps.push(train) - 1, attacks: {} };
+      for (const a of c.attacks) {
+        const ac: AttackCellConfig = { data: c.data, attackN: c.attackN, attack: a, seed, chunk: m.attackChunk ?? c.attackChunk };
+        const atk = makeCell('attack', `${a.name} on ${m.spec} (${c.data}, seed ${seed})`, ac as unknown as Record<string, unknown>, [train]);
+        cells.push(atk);
+        ref.attacks[a.name] = deps.push(atk) - 1;
+      }
+      models.push(ref);
     }
-    models.push(ref);
   }
   cells.push(makeCell('study', `${exp.name} report (${o.scale})`, { ...base, config: c, models } as unknown as Record<string, unknown>, deps));
   return cells;

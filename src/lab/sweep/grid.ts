@@ -2,6 +2,7 @@
 // file, expanded into train cells (one per model, data set and seed), attack
 // cells (one per trained model, attack and eps) and one collect cell (the table).
 import type { PGDOptions } from '../attacks/pgd.ts';
+import { attackNorm } from '../attacks/named.ts';
 import { makeCell, type Cell } from './cell.ts';
 import type { AttackCellConfig, CollectPoint, TrainCellConfig } from './kinds.ts';
 
@@ -11,7 +12,8 @@ export interface GridFile {
   models: (string | { spec: string; lr?: number; epochs?: number })[];
   seeds?: number[];
   train?: Partial<Omit<TrainCellConfig, 'data' | 'spec' | 'seed'>>;
-  attacks: ({ norm: PGDOptions['norm']; steps?: number; relStepsize?: number; absStepsize?: number; randomStart?: boolean; loss?: PGDOptions['loss']; name?: string })[];
+  /** An attack of the registry by `name` (eps from the grid's list), or PGD in the given `norm`. */
+  attacks: ({ norm?: PGDOptions['norm']; steps?: number; relStepsize?: number; absStepsize?: number; randomStart?: boolean; loss?: PGDOptions['loss']; name?: string })[];
   eps: number[];
   attackN?: number;
 }
@@ -31,7 +33,13 @@ export function checkGrid(g: unknown, file = 'grid'): GridFile {
   if (!Array.isArray(data) || !data.length || !data.every((d) => typeof d === 'string')) bad("'data' must be a data set name or a list of them");
   if (!Array.isArray(o.models) || !o.models.length) bad("'models' must be a non-empty list of specs");
   if (!Array.isArray(o.attacks) || !o.attacks.length) bad("'attacks' must be a non-empty list like [{\"norm\": \"linf\", \"steps\": 20}]");
-  for (const a of o.attacks as Record<string, unknown>[]) if (!['linf', 'l2', 'l1'].includes(a?.norm as string)) bad(`attack ${JSON.stringify(a)}: 'norm' must be linf, l2 or l1`);
+  for (const a of o.attacks as Record<string, unknown>[]) {
+    if (typeof a?.name === 'string') {
+      let norm: string;
+      try { norm = attackNorm(a.name); } catch (e) { bad((e as Error).message); }
+      if (a.norm !== undefined && a.norm !== norm!) bad(`attack '${a.name}' is measured in ${norm!}, not ${String(a.norm)}`);
+    } else if (!['linf', 'l2', 'l1'].includes(a?.norm as string)) bad(`attack ${JSON.stringify(a)}: give 'name' (an attack of the registry, e.g. pgd-linf, apgd-ce-linf) or 'norm' (linf, l2 or l1: PGD)`);
+  }
   if (!Array.isArray(o.eps) || !o.eps.length || !o.eps.every((e) => typeof e === 'number' && e > 0)) bad("'eps' must be a non-empty list of positive numbers");
   if (o.seeds !== undefined && !(Array.isArray(o.seeds) && o.seeds.every(Number.isInteger))) bad("'seeds' must be a list of integers");
   for (const k of Object.keys((o.train as object) ?? {})) if (!TRAIN_KEYS.includes(k)) bad(`unknown training setting '${k}' (settings: ${TRAIN_KEYS.join(', ')})`);

@@ -10,7 +10,7 @@ import type { Store } from './store.ts';
 import { nodeIO, part, type ExperimentContext, type Scale } from '../experiments/common.ts';
 import { openDataset } from '../experiments/common.ts';
 import { splitToBatch } from '../experiments/pipeline.ts';
-import { trainedModel, type AttackEntry, type ModelStudyConfig, type ModelStudyModel } from '../experiments/model-study.ts';
+import { trainedModel, type AttackEntry, type ModelStudyConfig, type SeedRun } from '../experiments/model-study.ts';
 import { analyseModel, type FourierAnalysis } from '../experiments/pipeline.ts';
 import { paperKey } from '../experiments/paper.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
@@ -44,27 +44,13 @@ export interface TrainCellResult {
   /** The run's directory and its best checkpoint, relative to the work directory (mount points differ between hosts). */
   run: string; checkpoint: string;
 }
-export interface AttackCellConfig { data: string; attackN: number; attack: AttackEntry; seed: number }
+/** `chunk`: images per attack chunk (as the study's attackChunk); each finished chunk is kept in the work directory, so a second attempt resumes. */
+export interface AttackCellConfig { data: string; attackN: number; attack: AttackEntry; seed: number; chunk?: number }
 
 function experimentContext(r: CellRun, out: string, seed: number, scale: Scale = 'quick', data?: string): ExperimentContext {
   return { out, scale, io: undefined as never, dataDir: r.dataDir, data, seed, progress: r.progress, log: r.log };
 }
 async function withIO(ctx: ExperimentContext): Promise<ExperimentContext> { return { ...ctx, io: await nodeIO() }; }
-
-// A worker process keeps the last two data sets it opened: cells of one sweep mostly share one, and
-// loading (or generating: synthetic sets take seconds) per cell would dominate small cells.
-const datasets = new Map<string, ReturnType<typeof openDataset>>();
-function dataset(ctx: ExperimentContext, name: string): ReturnType<typeof openDataset> {
-  const key = `${ctx.dataDir ?? ''}|${name}`;
-  let p = datasets.get(key);
-  if (!p) {
-    if (datasets.size >= 2) datasets.delete(datasets.keys().next().value!);
-    p = openDataset(ctx, name);
-    p.catch(() => datasets.delete(key));
-    datasets.set(key, p);
-  }
-  return p;
-}
 
 const dep = <T>(r: CellRun, i: number): { result: T; work: string } => ({ result: r.store.result<T>(r.cell.deps[i]), work: r.store.workDir(r.cell.deps[i]) });
 
@@ -72,14 +58,14 @@ const train: CellKind = {
   async run(r) {
     const c = r.cell.config as unknown as TrainCellConfig;
     const ctx = await withIO(experimentContext(r, r.work, c.seed));
-    const ds = await dataset(ctx, c.data);
+    const ds = await openDataset(ctx, c.data);
     const study: ModelStudyConfig = { ...c, models: [], attacks: [], attackN: 0 };
     const t = await trainedModel(study, { spec: c.spec, lr: c.lr }, c.seed, ctx, ds);
     (t.model as { dispose?: () => void }).dispose?.();
     const pk = paperKey(c.spec);
     const res: TrainCellResult = {
       spec: c.spec, paperKey: pk.key, act: pk.act, trainLoss: t.trainLoss, testAccuracy: t.testAccuracy, lr: t.lr,
-      run: relative(r.work, t.runDir), checkpoint: relative(r.work, join(t.runDir, 'checkpoints', `${t.checkpoint}.safetensors`)),
+      run: relative(r.work, t.runDir), checkpoint: relative(r.work, t.checkpoint),
     };
     return res;
   },
@@ -97,15 +83,23 @@ const train: CellKind = {
 };
 
 const attack: CellKind = {
+  resumePoint(work) {
+    const p = join(work, 'parts');
+    const n = existsSync(p) ? readdirSync(p).filter((f) => f.startsWith('chunk-') && f.endsWith('.json')).length : 0;
+    return n ? `${n} finished chunks` : null;
+  },
   async run(r) {
     const c = r.cell.config as unknown as AttackCellConfig;
     const t = dep<TrainCellResult>(r, 0);
     const ctx = await withIO(experimentContext(r, r.work, c.seed));
-    const ds = await dataset(ctx, c.data);
+    const ds = await openDataset(ctx, c.data);
     const batch = splitToBatch(ds.test, ds.shape, c.attackN);
     const { model } = await loadCheckpoint(join(t.work, t.result.checkpoint));
     try {
-      const res = await analyseModel(model, batch, c.attack, { seed: c.seed, onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n) });
+      const res = await analyseModel(model, batch, c.attack, {
+        seed: c.seed, chunk: c.chunk, cached: (key, fn) => part(ctx, `chunk-${key}`, fn),
+        onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n),
+      });
       return res.analysis;
     } finally {
       (model as { dispose?: () => void }).dispose?.();
@@ -132,7 +126,7 @@ const collect: CellKind = {
 };
 
 /** A model-study experiment (table1, ...) assembled from its train and attack cells, then run as usual. */
-export interface StudyModelRef { spec: string; train: number; attacks: Record<string, number> }
+export interface StudyModelRef { spec: string; seed: number; train: number; attacks: Record<string, number> }
 
 const study: CellKind = {
   async run(r) {
@@ -143,8 +137,9 @@ const study: CellKind = {
       const log = JSON.parse(readFileSync(join(t.work, t.result.run, 'log.json'), 'utf8')) as { wallSeconds: number };
       const analyses: Record<string, FourierAnalysis> = {};
       for (const [name, i] of Object.entries(m.attacks)) analyses[name] = dep<FourierAnalysis>(r, i).result;
-      const model: ModelStudyModel = { spec: t.result.spec, paperKey: t.result.paperKey, act: t.result.act, trainLoss: t.result.trainLoss, testAccuracy: t.result.testAccuracy, trainSeconds: log.wallSeconds, lr: t.result.lr, analyses };
-      await part(ctx, `model-${m.spec}`, async () => model); // the study's own resume cache: it finds every model done
+      const run: SeedRun = { seed: m.seed, testAccuracy: t.result.testAccuracy, trainLoss: t.result.trainLoss, trainSeconds: log.wallSeconds, lr: t.result.lr, analyses };
+      // the study's own resume cache (runModelStudy's part keys): it finds every model and seed done
+      await part(ctx, `model-${m.spec}${m.seed === c.config.seed ? '' : `-seed${m.seed}`}`, async () => run);
     }
     return runWhole(c, ctx);
   },
