@@ -11,6 +11,7 @@ import type { AttackCellConfig, StudyModelRef, TrainCellConfig } from './kinds.t
 
 const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spectra', 'quick-study']);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
 export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { scale: Scale; seed: number; data?: string }): Cell[] {
   const base = { experiment: exp.name, scale: o.scale, seed: o.seed, ...(o.data !== undefined ? { data: o.data } : {}) };
   if (!MODEL_STUDIES.has(exp.name)) return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];

@@ -3,6 +3,7 @@
 // It covers what BullMQ uses: Lua scripts (EVALSHA with an EVAL fallback),
 // MULTI/EXEC and pipelines, blocking BZPOPMIN on its own connection, streams,
 // SCAN; commands issued while (re)connecting wait in an offline queue.
+/* eslint-disable @typescript-eslint/no-explicit-any -- replies are untyped, as in the ioredis interface BullMQ calls */
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -282,6 +283,7 @@ export class RespClient extends EventEmitter {
   }
   scanStream(o: { match: string; count?: number }): Readable {
     let cursor = '0', started = false;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read() below is the stream's method, its own this
     const self = this;
     return new Readable({
       objectMode: true,
