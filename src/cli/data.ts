@@ -12,7 +12,7 @@ const spec = {
 const usage = `usage: ifrlab data fetch NAME | verify NAME | info NAME [--data-dir DIR]\n  NAME: ${DATA_NAMES.join(', ')}\n\n${helpText('data', spec)}`;
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags('data', spec, argv);
+  const f = parseFlags('data', spec, argv, 2);
   const [sub, name] = f._;
   if (f.help || !sub) { console.log(usage); return; }
   if (!name) throw new Error(`data ${sub}: missing data set name\n\n${usage}`);
@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<void> {
     const key = files.has(file.name) ? file.name : `${file.name}.gz`;
     let b = files.get(key);
     if (!b) throw new Error(`data fetch ${name}: the download has no ${file.name}`);
-    if (isGzip(b)) b = await gunzip(b, key);
+    if (isGzip(b)) b = await gunzip(b, key, file.size);
     await verifyBytes(b, file, `${name}/${key} (downloaded)`);
   }
   await fs.makeDir(target);

@@ -154,6 +154,8 @@ class Engine {
   private scopes: Scope[] = [];
   private liveTensors = 0;
   gradEnabled = true;
+  /** During backward() with targets: the tensors on a path from a target to the root (null: every tensor that requires grad). */
+  gradMask: ReadonlySet<Tensor> | null = null;
 
   get backend(): Backend {
     if (!this._backend) throw new Error('no backend: call setBackend() (or import from the package index, which sets the reference backend)');
@@ -261,6 +263,15 @@ export function memory(): { tensors: number; buffers: number; bytes: number } {
 /** Wrap a fresh backend buffer as a tensor. */
 export function wrap(buf: Buffer | BufferRef, shape: Shape, backend: Backend = engine.backend): Tensor {
   return new Tensor(backend, buf, shape);
+}
+
+/**
+ * Whether a gradient w.r.t. t is wanted by the backward pass in progress. Gradient
+ * closures test this, not t.requiresGrad, so that backward(loss, { targets }) runs no
+ * kernel for inputs (weights, during an attack) that no target needs.
+ */
+export function needsGrad(t: Tensor): boolean {
+  return t.requiresGrad && (engine.gradMask === null || engine.gradMask.has(t));
 }
 
 /**

@@ -6,7 +6,7 @@ import { LineChart, histogram } from './charts.ts';
 import { imageMap, nonBlankPixels, scalarMap } from './heatmap.ts';
 import { renderGraph } from './graphview.ts';
 import { renderResults } from './results.ts';
-import type { AttackResult, BackendChoice, DataInfo, DynamicsResult, GraphNodeView, InitResult, ProgressEvent, Request, TrainDone } from './protocol.ts';
+import type { AttackResult, BackendChoice, DataInfo, DynamicsResult, FourierMapResult, GraphNodeView, InitResult, ProgressEvent, Request, TrainDone } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -275,6 +275,21 @@ $('attack-run').addEventListener('click', async () => {
   } catch (e) { fail('attack', e, info); }
 });
 $('attack-index').addEventListener('input', drawAttack);
+// each held-out image perturbed along every 2-D Fourier basis image (cos phase, random sign per channel), clipped to [0, 1]
+$('fmap-run').addEventListener('click', async () => {
+  const info = $('fmap-info');
+  try {
+    info.textContent = 'perturbing along every frequency…';
+    const t0 = performance.now();
+    const r = await call<FourierMapResult>({ op: 'fourierMap', eps: num('fmap-eps'), n: num('fmap-n') });
+    const note = 'centred frequencies: (0, 0) in the middle, k_y down, k_x right';
+    $('fmap-maps').replaceChildren(
+      scalarMap(`error rate, ‖δ_c‖₂ = ${r.eps}`, 'fmap-error', r.error, note, [0, 1]),
+      scalarMap('mean ‖Δ logits‖₂', 'fmap-logit', r.logit, note),
+    );
+    info.textContent = `${r.n} held-out images, clean error ${(100 * r.cleanError).toFixed(1)}% (${((performance.now() - t0) / 1000).toFixed(1)} s on ${lab.backend})`;
+  } catch (e) { fail('fourier map', e, info); }
+});
 $('attack-avg').addEventListener('change', drawAttack);
 
 // ---------------------------------------------------------------- dynamics

@@ -19,6 +19,7 @@ export type Request =
   | { op: 'attack'; attack: string; eps: number; steps: number; rel: number; batch: number }
   | { op: 'dynamics'; index: number; attack: string; eps: number; steps: number; rel: number }
   | { op: 'minNormCurve'; attack: string; steps: number; rel: number }
+  | { op: 'fourierMap'; eps: number; n: number }
   | { op: 'graph'; n: number }
   | { op: 'specInfo'; spec: string };
 
@@ -36,6 +37,8 @@ export interface AttackResult {
   angular: { deg: number[]; delta: number[]; beta: number[]; x: number[] }[];
   angularAvg: { deg: number[]; delta: number[]; beta: number[]; x: number[] };
 }
+/** Fourier sensitivity map (Yin et al. 2019) on the centred frequency grid. */
+export interface FourierMapResult { n: number; eps: number; cleanError: number; error: Map2; logit: Map2 }
 export interface DynamicsResult {
   step: number; betaSpec: Map2; deltaSpec: Map2; reluChange: number[]; roughness: number[]; reluUnits: number;
 }

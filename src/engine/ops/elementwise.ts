@@ -1,6 +1,6 @@
 // Elementwise ops with broadcasting, and their gradients.
 import type { BinaryOp, UnaryOp } from '../backends/backend.ts';
-import { record, Tensor, wrap } from '../tensor.ts';
+import { needsGrad, record, Tensor, wrap } from '../tensor.ts';
 import { broadcastShapes, broadcastStrides } from '../core/shape.ts';
 import { backendOf, type TensorLike } from './util.ts';
 import { sumTo } from './reduce.ts';
@@ -61,7 +61,7 @@ function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   if (!gf) return y;
   return record(y, op, [a, b], (g) => {
     const [ga, gb] = gf(g, a, b, y);
-    return [ga && a.requiresGrad ? sumTo(ga, a.shape) : null, gb && b.requiresGrad ? sumTo(gb, b.shape) : null];
+    return [ga && needsGrad(a) ? sumTo(ga, a.shape) : null, gb && needsGrad(b) ? sumTo(gb, b.shape) : null];
   });
 }
 
@@ -130,8 +130,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const inputs = [A, B].filter((t): t is Tensor => t !== null);
   return record(y, 'where', inputs, (g) => {
     const res: (Tensor | null)[] = [];
-    if (A) res.push(A.requiresGrad ? sumTo(where(cond, g, 0), A.shape) : null);
-    if (B) res.push(B.requiresGrad ? sumTo(where(cond, 0, g), B.shape) : null);
+    if (A) res.push(needsGrad(A) ? sumTo(where(cond, g, 0), A.shape) : null);
+    if (B) res.push(needsGrad(B) ? sumTo(where(cond, 0, g), B.shape) : null);
     return res;
   });
 }

@@ -1,7 +1,7 @@
 // Neural-network ops: log-softmax, cross-entropy, convolutions (bounded-width,
 // locally connected, full-width circular), batch norm, pooling.
 import type { Buffer, CircConvParams, ConvParams, PadMode } from '../backends/backend.ts';
-import { record, Tensor, wrap } from '../tensor.ts';
+import { needsGrad, record, Tensor, wrap } from '../tensor.ts';
 import { fmt, normAxis, ShapeError } from '../core/shape.ts';
 import { backendOf, requireRank } from './util.ts';
 import { add, exp, mul, neg, sqrt, sub, div, square } from './elementwise.ts';
@@ -81,16 +81,16 @@ interface BilinearKernels {
  */
 function bilinear(op: string, k: BilinearKernels, xShape: readonly number[], wShape: readonly number[], yShape: number[], attrs: Record<string, unknown>): (x: Tensor, w: Tensor) => Tensor {
   const fwd = (x: Tensor, w: Tensor): Tensor => record(wrap(k.fwd(x.buffer, w.buffer), yShape, x.backend), op, [x, w], (g) => [
-    x.requiresGrad ? gradInput(g, w) : null,
-    w.requiresGrad ? gradFilter(x, g) : null,
+    needsGrad(x) ? gradInput(g, w) : null,
+    needsGrad(w) ? gradFilter(x, g) : null,
   ], attrs);
   const gradInput = (g: Tensor, w: Tensor): Tensor => record(wrap(k.gradInput(g.buffer, w.buffer), [...xShape], g.backend), `${op}GradInput`, [g, w], (h) => [
-    g.requiresGrad ? fwd(h, w) : null,
-    w.requiresGrad ? gradFilter(h, g) : null,
+    needsGrad(g) ? fwd(h, w) : null,
+    needsGrad(w) ? gradFilter(h, g) : null,
   ], attrs);
   const gradFilter = (x: Tensor, g: Tensor): Tensor => record(wrap(k.gradFilter(x.buffer, g.buffer), [...wShape], x.backend), `${op}GradFilter`, [x, g], (h) => [
-    x.requiresGrad ? gradInput(g, h) : null,
-    g.requiresGrad ? fwd(x, h) : null,
+    needsGrad(x) ? gradInput(g, h) : null,
+    needsGrad(g) ? fwd(x, h) : null,
   ], attrs);
   return fwd;
 }

@@ -3,3 +3,4 @@ export * from './fourier.ts';
 export * from './stats.ts';
 export * from './saliency.ts';
 export * from './dynamics.ts';
+export * from './fourier-map.ts';

@@ -3,7 +3,7 @@
 // Only ops from the public API are used, so attacks run on every backend;
 // values are read with `await t.data()`.
 import type { Classifier } from '../nn/types.ts';
-import { Tensor, tidy, keep, noGrad } from '../../engine/tensor.ts';
+import { Tensor, tidy, tidyAsync, keep, noGrad } from '../../engine/tensor.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import { mul, sub, neg } from '../../engine/ops/elementwise.ts';
 import { sum } from '../../engine/ops/reduce.ts';
@@ -128,6 +128,27 @@ export async function predict(model: Classifier, x: Tensor): Promise<Int32Array>
 /** Does prediction p meet the criterion for example i? */
 export function meets(p: number, i: number, labels: ArrayLike<number>, targets?: ArrayLike<number>): boolean {
   return targets ? p === targets[i] : p !== labels[i];
+}
+
+/**
+ * Logits z at x and the input gradient J^T G of a loss whose gradient with respect
+ * to the logits, G = dz(z) [N, K], is computed on the host from z: one forward and
+ * one backward pass (sum(z * G) with G held constant). Disposes x.
+ */
+export async function inputGradient(model: Classifier, x: Tensor, dz: (z: Float32Array) => Float32Array): Promise<{ z: Float32Array; grad: Float32Array }> {
+  try {
+    return await tidyAsync(async () => {
+      const xl = detach(x);
+      xl.requiresGrad = true;
+      const zt = model.forward(xl);
+      const z = await zt.data();
+      const s = sum(mul(zt, tensor(dz(z), zt.shape, x.backend)));
+      const g = s.requiresGrad ? backward(s, { targets: [xl] }).get(xl) : undefined;
+      // a model whose output does not depend on x (fully masked) has no gradient: zero
+      if (!g) return { z, grad: new Float32Array(x.size) };
+      try { return { z, grad: await g.data() }; } finally { g.dispose(); }
+    });
+  } finally { x.dispose(); }
 }
 
 /** The loss an attack ascends: 'ce' (cross-entropy) or 'margin' (best other logit minus the true one). */

@@ -103,7 +103,7 @@ export async function readDatasetFile(spec: DatasetSpec, f: FileSpec, read: File
       tried.push(path);
       let bytes = await read(path);
       if (!bytes) continue;
-      if (isGzip(bytes)) bytes = await gunzip(bytes, path);
+      if (isGzip(bytes)) bytes = await gunzip(bytes, path, f.size); // never inflate past the official size
       if (verify !== 'none') await verifyBytes(bytes, f, path);
       return { bytes, path };
     }
@@ -142,8 +142,8 @@ export function parseDataName(name: string): { base: string; opts: Record<string
 /** Every data set name loadDataset accepts (synthetic ones take options: synthetic:train=N,test=M,seed=S). */
 export const DATA_NAMES = ['synthetic', 'synthetic-28', ...Object.keys(DATASETS)];
 
-/** Load a data set by name. Real data sets need `read`; synthetic ones are generated. */
-export async function loadDataset(name: string, read?: FileReader, verify: Verify = 'full'): Promise<Dataset> {
+/** Check a data set name and its options without reading anything; the parsed name. */
+function checkDataName(name: string): { base: string; opts: Record<string, string>; num: (k: string) => number | undefined } {
   const { base, opts } = parseDataName(name);
   const num = (k: string): number | undefined => {
     if (opts[k] === undefined) return undefined;
@@ -153,10 +153,28 @@ export async function loadDataset(name: string, read?: FileReader, verify: Verif
   };
   if (base === 'synthetic' || base === 'synthetic-28') {
     for (const k of Object.keys(opts)) if (!['train', 'test', 'seed'].includes(k)) throw new Error(`data set '${name}': unknown option '${k}' (train, test, seed)`);
+    num('seed');
+    // an empty split gives a NaN loss or an accuracy of 'NaN%'
+    for (const k of ['train', 'test']) if (num(k) === 0) throw new Error(`data set '${name}': ${k}=0 gives an empty ${k} split; use ${k}=1 or more`);
+  } else if (!DATASETS[base]) throw new Error(`unknown data set '${base}' (known: ${DATA_NAMES.join(', ')})`);
+  return { base, opts, num };
+}
+
+/** Input shape and class count of a data set name, known without reading it; throws for a bad name. */
+export function datasetShape(name: string): { shape: [number, number, number]; classes: number } {
+  const { base } = checkDataName(name);
+  if (base === 'cifar100') return { shape: [3, 32, 32], classes: 100 };
+  if (base === 'synthetic-28' || base === 'mnist' || base === 'fashion-mnist') return { shape: [1, 28, 28], classes: 10 };
+  return { shape: [3, 32, 32], classes: 10 };
+}
+
+/** Load a data set by name. Real data sets need `read`; synthetic ones are generated. */
+export async function loadDataset(name: string, read?: FileReader, verify: Verify = 'full'): Promise<Dataset> {
+  const { base, num } = checkDataName(name);
+  if (base === 'synthetic' || base === 'synthetic-28') {
     return syntheticDataset({ shape: base === 'synthetic' ? [3, 32, 32] : [1, 28, 28], train: num('train'), test: num('test'), seed: num('seed') }, name);
   }
   const spec = DATASETS[base];
-  if (!spec) throw new Error(`unknown data set '${base}' (known: ${DATA_NAMES.join(', ')})`);
   if (!read) throw new Error(`data set '${base}' needs a file reader (data directory)`);
   const files = await Promise.all(spec.files.map((f) => readDatasetFile(spec, f, read, verify)));
   let ds: Dataset;

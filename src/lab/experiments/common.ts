@@ -63,6 +63,17 @@ export interface ExperimentContext {
   log: (msg: string) => void;
   /** Seed of everything random in the experiment. */
   seed: number;
+  /** Awaited after every training batch (Ctrl-C in the CLI): true checkpoints the batch and stops the run, which a rerun resumes. */
+  stopRequested?: () => boolean | Promise<boolean>;
+  /** The command line that made the run (recorded in result.json). */
+  command?: string;
+}
+
+/** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
+export async function openDataset(ctx: ExperimentContext, name: string): Promise<import('../data/dataset.ts').Dataset> {
+  const { loadDatasetFromDisk } = await import('../platform/data.ts');
+  if (!name.startsWith('synthetic')) ctx.log(`data: ${name}`);
+  return loadDatasetFromDisk(name, ctx.dataDir, 'size');
 }
 
 /**
@@ -119,6 +130,9 @@ export interface ResultFile<C = unknown, R = unknown> {
   startedAt: string;
   finishedAt: string;
   seconds: number;
+  /** The command that made it and the machine it ran on (absent in older runs). */
+  command?: string;
+  machine?: { cpus: number; cpuModel: string; platform: string; runtime: string };
   result: R;
   figures: { file: string; caption: string }[];
 }

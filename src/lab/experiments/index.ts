@@ -4,6 +4,7 @@ import { quickStudy } from './quick-study.ts';
 import { dynamics } from './dynamics.ts';
 import { fourierNorms, mnistSpectra, spectra, table1 } from './paper-tables.ts';
 import { steganographyExperiment } from './steganography.ts';
+import { implicitBiasExperiment } from './implicit-bias.ts';
 
 /** Every experiment by name (what 'ifrlab experiment NAME' runs). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of experiments with different config and result types
@@ -15,6 +16,7 @@ export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [spectra.name]: spectra,
   [mnistSpectra.name]: mnistSpectra,
   [steganographyExperiment.name]: steganographyExperiment,
+  [implicitBiasExperiment.name]: implicitBiasExperiment,
 };
 
 export * from './common.ts';

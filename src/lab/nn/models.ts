@@ -38,6 +38,8 @@ export interface BuildOptions {
   seed?: number;
   /** Saved parameters and buffers (checkpoint loading) instead of the random initialisation. */
   init?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>;
+  /** Record every parameter's and buffer's shape here instead of allocating (see parameterShapes). */
+  plan?: Map<string, number[]>;
 }
 
 type Step = (x: Tensor, ctx: ForwardContext | undefined, training: boolean) => Tensor;
@@ -400,9 +402,16 @@ export function buildModel(specIn: string | ModelSpec, opts: BuildOptions = {}):
   const inputShape = [...(opts.inputShape ?? [3, 32, 32])];
   if (inputShape.length !== 3) throw new Error(`${spec}: inputShape must be [C, H, W], got [${inputShape.join(', ')}]`);
   const classes = opts.numClasses ?? 10;
-  const ps = new ParamStore(opts.seed ?? 0, opts.init);
+  const ps = new ParamStore(opts.seed ?? 0, opts.init, opts.plan);
   const steps = familyOf(m).build(m, { ps, spec, inputShape, classes });
   return new SequentialModel(spec, classes, inputShape, ps, steps);
+}
+
+/** The shapes of a model's parameters and buffers, by name, without allocating them. */
+export function parameterShapes(spec: string | ModelSpec, opts: Omit<BuildOptions, 'init' | 'plan'> = {}): Map<string, number[]> {
+  const plan = new Map<string, number[]>();
+  buildModel(spec, { ...opts, plan });
+  return plan;
 }
 
 /** Number of scalar trainable parameters. */

@@ -124,7 +124,8 @@ export function colormap(t: number): string {
   const u = Math.min(Math.max(Number.isFinite(t) ? t : 0, 0), 1) * (a.length - 1);
   const i = Math.min(Math.floor(u), a.length - 2), f = u - i;
   const c = a[i].map((v, j) => Math.round(v + f * (a[i + 1][j] - v)));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  // hex keeps heat maps small (one rect per cell)
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Title, colour-bar label, axis labels, cell size, colour range and tick origin of heatmap(). */
