@@ -37,14 +37,17 @@ export function apiMarkdown() {
     const sf = program.getSourceFile(join(root, file));
     const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(sf));
     const byModule = new Map();
-    for (const sym of exports) {
+    const collect = (sym, prefix) => {
       const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
       const decl = target.declarations?.[0];
-      if (!decl) continue;
+      if (!decl) return;
+      // a namespace export (`export * as theory from ...`): list its members as theory.NAME
+      if (ts.isSourceFile(decl)) { for (const m of checker.getExportsOfModule(target)) collect(m, `${prefix}${sym.name}.`); return; }
       const mod = relative(root, decl.getSourceFile().fileName);
       if (!byModule.has(mod)) byModule.set(mod, []);
-      byModule.get(mod).push({ name: sym.name, target, decl });
-    }
+      byModule.get(mod).push({ name: prefix + sym.name, target, decl });
+    };
+    for (const sym of exports) collect(sym, '');
     out.push(`## \`${name}\``, '', blurb, '');
     for (const mod of [...byModule.keys()].sort()) {
       out.push(`### ${mod.replace(/^src\//, '')}`, '');

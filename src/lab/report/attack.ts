@@ -7,6 +7,7 @@ import { grid, heatmap, linePlot } from './svg.ts';
 import { encodePng } from './png.ts';
 import { mdTable } from './markdown.ts';
 
+/** One point of a success-vs-budget curve: budget, robust accuracy, success rate, per-attack robust accuracy. */
 export interface AttackCurvePoint {
   eps: number;
   robustAccuracy: number;
@@ -15,6 +16,7 @@ export interface AttackCurvePoint {
   after?: { attack: string; robustAccuracy: number }[];
 }
 
+/** Everything attackReport() needs: the attack, model, data, checkpoint, backend, summary, perturbations and curve. */
 export interface AttackReportInput {
   attack: string;
   norm: 'linf' | 'l2' | 'l1';
