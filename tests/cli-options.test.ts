@@ -18,13 +18,13 @@ const help = (cmd: string): string[] => {
 };
 
 describe('shared CLI options', () => {
-  const texts = Object.fromEntries(['train', 'attack', 'experiment', 'data', 'demo'].map((c) => [c, help(c)]));
+  const texts = Object.fromEntries(['train', 'attack', 'experiment', 'data', 'demo', 'analyse', 'sweep', 'worker'].map((c) => [c, help(c)]));
   const line = (cmd: string, opt: string): string | undefined => texts[cmd].find((l) => l.trimStart().startsWith(`--${opt} `) || l.trim() === `--${opt}`);
 
   it.each([
-    ['data-dir', ['train', 'attack', 'experiment', 'data']],
-    ['backend', ['train', 'attack', 'experiment', 'demo']],
-    ['seed', ['train', 'attack', 'experiment', 'demo']],
+    ['data-dir', ['train', 'attack', 'experiment', 'data', 'analyse', 'sweep', 'worker']],
+    ['backend', ['train', 'attack', 'experiment', 'demo', 'analyse', 'sweep', 'worker']],
+    ['seed', ['train', 'attack', 'experiment', 'demo', 'analyse', 'sweep']],
   ])('--%s reads the same in %j', (opt, cmds) => {
     const lines = cmds.map((c) => line(c, opt));
     expect(lines.every(Boolean)).toBe(true);

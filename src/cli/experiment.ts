@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
   if (f.scale !== 'quick' && f.scale !== 'paper') throw new Error(`experiment: --scale must be quick or paper, got '${f.scale}'`);
   const out = f.out ?? `runs/${name}-${f.scale}`;
   const backend = await selectBackend(f.backend);
-  if (!f.quiet) process.stderr.write(`experiment ${name} (${exp.reproduces}: ${exp.title}), ${f.scale} scale, backend ${backend.name} -> ${out}\n`);
+  if (!f.quiet) process.stderr.write(`experiment ${name}: ${exp.title}\n  reproduces ${exp.reproduces}; ${f.scale} scale, backend ${backend.name} -> ${out}\n`);
   const t0 = Date.now();
   const overrides = parseOverrides(f.set);
   if (f.plan) {

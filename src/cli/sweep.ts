@@ -2,7 +2,7 @@
 // `ifrlab sweep status --store DIR [--queue URL]`
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parseFlags, helpText } from './args.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND, SEED } from './args.ts';
 import { applyOverrides, parseOverrides } from './experiment.ts';
 import type { Cell } from '../lab/sweep/cell.ts';
 
@@ -14,10 +14,10 @@ const spec = {
   detach: { type: 'boolean', default: false, help: 'with --queue: return once the cells are enqueued' },
   scale: { type: 'string', default: 'quick', help: 'experiments: quick | paper' },
   data: { type: 'string', help: "experiments: data set overriding the experiment's default" },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
-  seed: { type: 'number', default: 0, help: 'experiments: seed of everything random' },
+  ...DATA_DIR,
+  ...SEED,
   set: { type: 'string', help: "experiments: override top-level config values: 'epochs=6,attackN=200'" },
-  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto, in the local worker processes' },
+  ...BACKEND,
   quiet: { type: 'boolean', default: false, help: 'print only the summary' },
 } as const;
 

@@ -1,12 +1,12 @@
 // `ifrlab worker --queue redis://HOST:6379 --store DIR [--concurrency K] [--backend B]`
-import { parseFlags, helpText } from './args.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND } from './args.ts';
 
 const spec = {
   queue: { type: 'string', help: 'Redis URL of the sweep queue (redis://HOST:6379)', required: true },
   store: { type: 'string', help: 'the shared cell store (the same directory, e.g. on NFS, as the sweep was given)', required: true },
   concurrency: { type: 'number', default: 1, help: 'cells run at once (one local process each)' },
-  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto' },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
+  ...BACKEND,
+  ...DATA_DIR,
   'lock-ms': { type: 'number', default: 300000, help: 'job lock duration; a dead worker\'s cell moves on after about this long' },
   'stalled-ms': { type: 'number', default: 30000, help: 'how often to look for stalled jobs (of dead workers)' },
 } as const;

@@ -22,6 +22,7 @@ export * from './nn/models.ts';
 
 // training
 export * from './train/trainer.ts';
+export * from './train/paper-settings.ts';
 export * from './train/config.ts';
 export * from './train/memory-sink.ts';
 export * from './train/optim.ts';
@@ -41,7 +42,7 @@ export * from './attacks/index.ts';
 // analyses: spectra, radial/angular energy, Fourier norms, saliency, Spearman, path observables
 export * from './analysis/index.ts';
 
-// experiments: one per paper table or figure (EXPERIMENTS by name, runExperiment to run one)
+// experiments: one per paper table or figure (EXPERIMENTS by name, runExperiment to run one, planExperiment to size one)
 export * from './experiments/index.ts';
 export {
   quickStudy as quickStudyExperiment, quickStudyConfig,
@@ -61,8 +62,19 @@ export {
 } from './experiments/model-study.ts';
 export { analyseModel, fourierStatistics, type Batch, type FourierAnalysis, type NormStats } from './experiments/pipeline.ts';
 export { TABLE1, TABLE2, TABLE3, TABLE4, TABLE6, paperKey, type NormRow } from './experiments/paper.ts';
+export { implicitBiasExperiment, implicitBiasConfig, type ImplicitBiasSummary } from './experiments/implicit-bias.ts';
+export { planExperiment, planText, measureThroughput, type Plan, type PlanRow } from './experiments/plan.ts';
+
+// statistics of the reproduction report: bootstrap intervals over seeds and images, verdicts
+export * from './stats/index.ts';
+
+// the implicit-bias theory (linear nets of each family vs their max-margin limits), as one namespace
+export * as theory from './theory/index.ts';
 
 // reports: SVG figures and Markdown
 export * from './report/svg.ts';
 export * from './report/markdown.ts';
 export * from './report/collect.ts';
+export { attackReport, examplesPng, spectrumSvg, successCurve, type AttackCurvePoint, type AttackReportInput } from './report/attack.ts';
+export { encodePng } from './report/png.ts';
+export { reproductionPage, type ReproductionPage, type RunInput } from './report/reproduction.ts';

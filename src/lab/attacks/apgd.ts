@@ -18,8 +18,10 @@ import {
   type AttackInputs, type AttackResult,
 } from './common.ts';
 
+/** The loss APGD ascends: 'ce' (cross-entropy) or 'dlr' (the difference-of-logits ratio of Croce and Hein 2020). */
 export type APGDLoss = 'ce' | 'dlr';
 
+/** Options of apgd(): norm, budget, iterations, restarts, loss, random start. */
 export interface APGDOptions {
   norm: 'linf' | 'l2';
   /** Radius (one value or one per example). */
@@ -246,6 +248,7 @@ export async function apgd(a: AttackInputs, o: APGDOptions): Promise<APGDResult>
   return { ...(await finishResult(name, a, x0, out, { eps })), bestLoss };
 }
 
+/** Options of apgdTargeted(): those of apgd() plus how many target classes are tried. */
 export interface APGDTOptions extends Omit<APGDOptions, 'loss'> {
   /** Target classes tried per example: the ones with the 2nd, 3rd, ... highest clean logit (default 9, capped at K - 1). */
   targetClasses?: number;

@@ -11,6 +11,7 @@ import { apgd, apgdTargeted } from './apgd.ts';
 import { squareAttack } from './square.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 
+/** Options of the robustness ensemble: norm, budgets, APGD iterations, restarts and target classes, Square queries, Brendel-Bethge steps, the sanity checks and their large budget. */
 export interface EnsembleOptions {
   norm: 'linf' | 'l2';
   /** Budgets, any order (sorted ascending in the result). */
@@ -32,8 +33,10 @@ export interface EnsembleOptions {
   batchSize?: number;
 }
 
+/** One gradient-masking sanity check: its name, whether it passed, and the numbers behind it. */
 export interface SanityCheck { name: string; pass: boolean; detail: string }
 
+/** Robust accuracy at one budget: the worst case over the ensemble and after each attack in order. */
 export interface EnsembleCurvePoint {
   eps: number;
   /** Worst case over the ensemble (including Brendel-Bethge's minimal norm). */
@@ -42,6 +45,7 @@ export interface EnsembleCurvePoint {
   after: { attack: string; robustAccuracy: number }[];
 }
 
+/** The robustness evaluation: clean accuracy, the robust-accuracy curve over the budgets, per-image robustness, sanity checks. */
 export interface EnsembleResult {
   norm: 'linf' | 'l2';
   n: number;

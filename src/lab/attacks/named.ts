@@ -14,6 +14,7 @@ import { evaluateRobustness } from './evaluate.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 import { bestOf, minimalNormSearch } from './minimal.ts';
 
+/** Options a named attack accepts (each preset uses the ones that apply): budget, steps, step size, random start, binary search, trust-region rate, restarts, starting points, target classes. */
 export interface NamedAttackOptions {
   /** Budget (fixed-budget attacks; one value or one per example) or first budget tried (minimal-norm searches). */
   eps?: number | ArrayLike<number>;
@@ -89,6 +90,7 @@ const apgdPreset = (loss: 'ce' | 'dlr', norm: 'linf' | 'l2'): AttackPreset => ({
   run: (a, o) => apgd(a, { norm, loss, eps: o.eps ?? APGD_EPS[norm], steps: o.steps ?? 100, restarts: o.restarts ?? 1, randomStart: o.randomStart, name: `apgd-${loss}-${norm}` }),
 });
 
+/** The attack registry: every named preset (the CLI's --attack, the experiments and the web lab use it), with its norm, kind and run function. */
 export const ATTACKS: readonly AttackPreset[] = [
   { name: 'pgd-linf', norm: 'linf', kind: 'fixed', web: true, summary: 'PGD, the paper: eps 8/255, 1000 steps, absolute step 0.01, random start', run: (a, o) => paperPgd('pgd-linf', a, o) },
   { name: 'pgd-l2', norm: 'l2', kind: 'fixed', web: true, summary: 'PGD, the paper: eps 2.0, 1000 steps, absolute step 0.4, no random start', run: (a, o) => paperPgd('pgd-l2', a, o) },
@@ -134,7 +136,9 @@ export const ATTACK_ALIASES: Readonly<Record<string, string>> = {
   'fgsm-linf': 'fgsm', 'fgm-l2': 'fgm',
 };
 
+/** The names of the presets in ATTACKS. */
 export const ATTACK_NAMES: readonly string[] = ATTACKS.map((p) => p.name);
+/** A preset name (one of ATTACK_NAMES; checked at run time). */
 export type AttackName = string;
 
 function presetOf(name: string): AttackPreset {
@@ -211,7 +215,9 @@ export function mergeResults(parts: AttackResult[], name?: string): AttackResult
   };
 }
 
+/** Count, mean, median, min and max of one norm over the successful examples. */
 export interface NormSummary { count: number; mean: number; median: number; min: number; max: number }
+/** The summary of an attack result written to summary.json: accuracy, success and robust rates, norm statistics. */
 export interface AttackSummary {
   n: number;
   cleanAccuracy: number;
@@ -231,6 +237,7 @@ function stats(v: number[]): NormSummary {
   return { count: s.length, mean: s.reduce((p, q) => p + q, 0) / s.length, median: s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]), min: s[0], max: s[s.length - 1] };
 }
 
+/** Summarise an attack result: clean accuracy, success rate, robust accuracy, norm statistics over the successful examples. */
 export function summarize(r: AttackResult): AttackSummary {
   const n = r.shape[0];
   const idx = [...Array(n).keys()].filter((i) => r.success[i]);

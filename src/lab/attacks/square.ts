@@ -10,6 +10,7 @@ import { uniformArray } from '../../engine/core/random.ts';
 import { apgdLoss } from './apgd.ts';
 import { boundsOf, checkInputs, epsArray, finishResult, logitsOf, type AttackInputs, type AttackResult } from './common.ts';
 
+/** Options of squareAttack(): norm, budget, queries per example, initial fraction of pixels changed, result name. */
 export interface SquareOptions {
   norm: 'linf' | 'l2';
   eps: number | ArrayLike<number>;

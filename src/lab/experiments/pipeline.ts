@@ -18,6 +18,7 @@ import { betaDeltaSpearman, paperBetaPreprocess, saliency } from '../analysis/sa
 import { meanOf, spearman, stdOf } from '../analysis/stats.ts';
 import { roundArray } from './common.ts';
 
+/** Images [N, C, H, W] in [0, 1] with their labels, on the host. */
 export interface Batch {
   /** [N, C, H, W] float data in [0, 1]. */
   x: Float32Array;
@@ -34,6 +35,7 @@ export function splitToBatch(s: Split, shape: readonly number[], limit?: number,
   return { x, shape: [n, shape[0], shape[1], shape[2]], labels: Array.from(s.y.subarray(start, start + n)) };
 }
 
+/** Mean and standard deviation of a statistic over images. */
 export interface NormStats { mean: number; std: number }
 
 /**
@@ -48,6 +50,7 @@ export const PER_IMAGE_KEYS = [
 ] as const;
 export type PerImageKey = typeof PER_IMAGE_KEYS[number];
 
+/** Every Fourier statistic of one attacked model: norms of delta and beta, spectra, radial and angular energy, Spearman correlations. */
 export interface FourierAnalysis {
   /** Examples used (successful attacks on correctly classified inputs; all attacked ones if there were none). */
   used: number;

@@ -30,6 +30,7 @@ function sizes(data: string): { train: number; test: number; shape: [number, num
   return { train: opt('train', 10000), test: opt('test', 2000), shape: base === 'synthetic-28' ? [1, 28, 28] : [3, 32, 32] };
 }
 
+/** The planned work of one model: trainings, training examples, attack image-steps, disk use and estimated seconds. */
 export interface PlanRow {
   model: string;
   trainings: number;
@@ -45,6 +46,7 @@ export interface PlanRow {
   seconds: number;
 }
 
+/** The plan of an experiment run: one row per model, totals, checkpoint pruning and the differences from the paper. */
 export interface Plan {
   experiment: string;
   rows: PlanRow[];

@@ -71,6 +71,7 @@ export async function encodeCheckpoint(model: Classifier, meta: CheckpointMeta, 
   return { weights, meta: JSON.stringify(meta, null, 2), optim };
 }
 
+/** Options of decodeCheckpoint(): accept extra tensors, where warnings go. */
 export interface DecodeOptions {
   /** Accept tensors the model does not have (ignored) instead of refusing the file. */
   allowExtra?: boolean;

@@ -8,6 +8,7 @@ import { encodePng } from './png.ts';
 import { mdTable } from './markdown.ts';
 import { quantile } from '../analysis/stats.ts';
 
+/** One point of a success-vs-budget curve: budget, robust accuracy, success rate, per-attack robust accuracy. */
 export interface AttackCurvePoint {
   eps: number;
   robustAccuracy: number;
@@ -16,6 +17,7 @@ export interface AttackCurvePoint {
   after?: { attack: string; robustAccuracy: number }[];
 }
 
+/** Everything attackReport() needs: the attack, model, data, checkpoint, backend, summary, perturbations and curve. */
 export interface AttackReportInput {
   attack: string;
   norm: 'linf' | 'l2' | 'l1';

@@ -13,12 +13,14 @@ import { bootstrapDifference, bootstrapMean, groupedBootstrapMean, overSeeds, ty
 import { MIN_IMAGES, MIN_SEEDS, combineVerdicts, equivalenceVerdictOf, verdictOf, type Evidence, type VerdictResult } from '../stats/verdict.ts';
 import { mdTable } from './markdown.ts';
 
+/** One experiment run for the reproduction page: its directory relative to the page and its result.json. */
 export interface RunInput {
   /** The run's directory relative to the page. */
   relDir: string;
   result: ResultFile;
 }
 
+/** The reproduction page: its Markdown and the figures to copy beside it. */
 export interface ReproductionPage {
   markdown: string;
   /** Figures to copy beside the page: from (run dir relative) -> to (relative to the page). */

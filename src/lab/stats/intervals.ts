@@ -4,6 +4,7 @@
 import { uniformArray } from '../../engine/core/random.ts';
 import { meanOf, quantile, stdOf } from '../analysis/stats.ts';
 
+/** A bootstrap interval: the estimate, its bounds, the coverage level, and how many items and groups it rests on. */
 export interface Interval {
   /** The statistic on the data as observed. */
   estimate: number;
@@ -16,6 +17,7 @@ export interface Interval {
   groups: number;
 }
 
+/** Resamples, coverage level and seed of a bootstrap interval. */
 export interface BootstrapOptions {
   /** Resamples (default 2000). */
   resamples?: number;
@@ -91,6 +93,7 @@ function resampleMeans(groups: ArrayLike<number>[], B: number, seed: number): Fl
   return out;
 }
 
+/** Mean, sample standard deviation and count over seeds. */
 export interface SeedSummary { mean: number; std: number; n: number }
 
 /** Mean and sample standard deviation over seeds (one number per seed). */

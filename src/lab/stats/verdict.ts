@@ -16,11 +16,15 @@
 // does not hold, and is inconclusive otherwise.
 import type { Interval } from './intervals.ts';
 
+/** What a claim's interval says: 'holds', 'does not hold' or 'inconclusive'. */
 export type Verdict = 'holds' | 'does not hold' | 'inconclusive';
 
+/** Fewest seeds for a verdict on a training-dependent effect. */
 export const MIN_SEEDS = 3;
+/** Fewest images for a verdict on a per-image statistic. */
 export const MIN_IMAGES = 500;
 
+/** A claim's evidence: the effect's interval (claim: effect > 0) and what bar it must clear. */
 export interface Evidence {
   /** The interval of the effect, oriented so that the claim says effect > 0. */
   interval: Interval;
@@ -33,6 +37,7 @@ export interface Evidence {
   scale?: string;
 }
 
+/** A verdict, what the interval alone leans to, and why. */
 export interface VerdictResult {
   verdict: Verdict;
   /** What the interval alone says. */
@@ -40,6 +45,7 @@ export interface VerdictResult {
   reason: string;
 }
 
+/** The verdict of one claim: 'holds' when the interval is above 0, 'does not hold' when at or below 0, else 'inconclusive' (and 'inconclusive' below the evidence bar). */
 export function verdictOf(e: Evidence): VerdictResult {
   const { lo, hi } = e.interval;
   if (e.interval.n === 0) return { verdict: 'inconclusive', leaning: 'inconclusive', reason: 'not measured in this run' };

@@ -1,6 +1,6 @@
 // `ifrlab sweep --plan`: the cells, their dependencies, their state in the store
 // and an estimate of their cost. Estimates scale the benchmark numbers in the
-// README (npm run bench, WASM backend, one idle core: training FC-2700 2123
+// docs/benchmarks.md (npm run bench, WASM backend, one idle core: training FC-2700 2123
 // examples/s, BWC d1 c32 4637, BWC d3 437, FWC 12240; PGD on BWC d1 5574
 // image-steps/s, about 1.2x the training rate) by model width and input size.
 // They are rough (a factor of 2 either way), meant for sizing a cluster job.
@@ -65,7 +65,7 @@ export function planText(cells: Cell[], store: Store | null): string {
     return `${short(c.id)}  ${c.kind.padEnd(10)} ${state.padEnd(6)} ${fmtSecs(est).padStart(7)}  ${c.label}${c.deps.length ? `  <- ${c.deps.length > 4 ? `${c.deps.length} cells` : c.deps.map(short).join(' ')}` : ''}`;
   });
   return [
-    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the README's benchmark numbers)${unknown ? `; no estimate for ${unknown} whole-experiment cell${unknown > 1 ? 's' : ''}` : ''}`,
+    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the benchmark numbers in docs/benchmarks.md)${unknown ? `; no estimate for ${unknown} whole-experiment cell${unknown > 1 ? 's' : ''}` : ''}`,
     `${'id'.padEnd(10)}  ${'kind'.padEnd(10)} ${'state'.padEnd(6)} ${'cost'.padStart(7)}  cell  <- needs`,
     ...lines,
   ].join('\n');

@@ -1,13 +1,14 @@
-// A complete TrainConfig from the few fields a caller cares about; the rest are the
-// paper's settings (the same defaults as `ifrlab train`).
+// A complete TrainConfig from the few fields a caller cares about; the training
+// settings come from the paper's (paper-settings.ts), the rest are the defaults of
+// `ifrlab train`.
 import type { TrainConfig } from './trainer.ts';
 import { defaultLearningRate } from '../nn/models.ts';
+import { PAPER_TRAINING } from './paper-settings.ts';
 
-/** The defaults of `ifrlab train`: the paper's settings (authors' code: SGD, momentum 0.9, no weight decay, x0.3 every 4 epochs). */
-export const TRAIN_DEFAULTS = {
-  epochs: 40, batchSize: 128, momentum: 0.9, weightDecay: 0, nesterov: false, schedule: 'step',
-  seed: 0, checkpointEveryBatches: 0, normalize: false, evalBatchSize: 500,
-} as const satisfies Omit<TrainConfig, 'model' | 'data' | 'lr'>;
+/** The defaults of `ifrlab train`: PAPER_TRAINING plus seed 0, no Nesterov, no normalisation, epoch-end checkpoints. */
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'lr'> = Object.freeze({
+  ...PAPER_TRAINING, nesterov: false, seed: 0, checkpointEveryBatches: 0, normalize: false, evalBatchSize: 500,
+});
 
 /**
  * Fill in a TrainConfig: `model` and `data` are required, everything else defaults to

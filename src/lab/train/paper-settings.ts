@@ -20,6 +20,7 @@ export interface TrainingSettings {
   testLimit?: number;
 }
 
+/** The paper's training settings (authors' code): 40 epochs, batch 128, momentum 0.9, no weight decay, x0.3 every 4 epochs. */
 export const PAPER_TRAINING: Readonly<Required<Omit<TrainingSettings, 'trainLimit' | 'testLimit'>>> = Object.freeze({
   epochs: 40,
   batchSize: 128,
