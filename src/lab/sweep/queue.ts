@@ -15,16 +15,13 @@ import { DelayedError, FlowProducer, Queue, RedisConnection, UnrecoverableError,
 import type { Cell } from './cell.ts';
 import { topoOrder } from './cell.ts';
 import { ChildPool } from './pool.ts';
-import { parseRedisUrl, RespClient, type RespOptions } from './resp.ts';
+import { parseRedisUrl, type RedisOptions } from './redis-url.ts';
 import { Store } from './store.ts';
 
 export const QUEUE_NAME = 'ifrlab-cells';
 
-// BullMQ talks to Redis through our own RESP client (resp.ts): no ioredis package needed.
-RedisConnection.clientFactory = (o) => new RespClient(o as unknown as RespOptions) as never;
-
 /** Fail fast, naming the URL, when Redis cannot be reached (BullMQ itself would retry forever). */
-export async function checkRedis(url: string, timeoutMs = 3000): Promise<RespOptions> {
+export async function checkRedis(url: string, timeoutMs = 3000): Promise<RedisOptions> {
   const o = parseRedisUrl(url);
   await new Promise<void>((resolve, reject) => {
     const s = netConnect({ host: o.host, port: o.port });
