@@ -101,6 +101,12 @@ export interface RunResult {
   seed: number;
   checkpoints: Checkpoint[];
   beta: number[];
+  /**
+   * L > 2, conv and diag: cosine between the final beta and the stationary point
+   * of sum_g ||A_g beta||^(2/L) that reweighting reaches from it (1: beta is
+   * itself stationary, the theorem's prediction, whichever stationary point it is).
+   */
+  stationarity?: number;
   seconds: number;
 }
 
@@ -197,7 +203,10 @@ function trainOne(cfg: ImplicitBiasConfig, family: Family, seed: number, prob: {
       checkpoints.push(measure(step, logLoss, beta, prob.problem, limits, F));
     },
   });
-  return { family, seed, checkpoints, beta: Array.from(responseBeta(spec, params)), seconds: (performance.now() - t0) / 1000 };
+  const beta = responseBeta(spec, params);
+  const g = family === 'conv' ? F : family === 'diag' ? l1Norm(cfg.H * cfg.W) : null;
+  const stationarity = cfg.L > 2 && g ? cosine(beta, reweightedMaxMargin(prob.problem, g, 2 / cfg.L, { start: beta }).beta) : undefined;
+  return { family, seed, checkpoints, beta: Array.from(beta), stationarity, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The observables of one beta against the limits. */
