@@ -11,6 +11,8 @@ import {
   type ImplicitBiasConfig, type LimitName, type ProblemResult, type RunResult,
 } from '../theory/implicit-bias.ts';
 import { groupMagnitudes, fourierL1Norm } from '../theory/solvers.ts';
+import { imagePool } from '../theory/implicit-bias.ts';
+import { openDataset, splitToBatch } from './data.ts';
 import type { Family } from '../theory/nets.ts';
 import { heatmap, linePlot } from '../report/svg.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
@@ -123,7 +125,15 @@ export const implicitBiasExperiment: Experiment<ImplicitBiasConfig, { problems: 
   config: implicitBiasConfig,
   async run(cfg, ctx) {
     const families = parseFamilies(cfg.families);
-    const problems = await implicitBias(cfg, { progress: ctx.progress, cached: (k, fn) => part(ctx, k, fn) });
+    let pool;
+    if (cfg.data !== 'gaussian') {
+      const ds = await openDataset(ctx, cfg.data);
+      const cls = cfg.classes.split(/[+,\s]+/).map(Number);
+      if (cls.length !== 2 || cls.some((c) => !(Number.isInteger(c) && c >= 0 && c < ds.numClasses))) throw new Error(`implicit-bias: classes must be two class indices joined by '+', got '${cfg.classes}'`);
+      const b = splitToBatch(ds.train, ds.shape, 2000);
+      pool = imagePool(b.x, b.labels, ds.shape, [cls[0], cls[1]], cfg.H, cfg.W);
+    }
+    const problems = await implicitBias(cfg, { progress: ctx.progress, cached: (k, fn) => part(ctx, k, fn), pool });
     const summary = summarise(problems, families, cfg.L);
     const D = cfg.H * cfg.W;
     const predicted = (f: Family): string => { const l = predictedLimit(f); return l === null ? '(none)' : l === 'fourier' ? (cfg.L === 2 ? 'Fourier-l1' : `Fourier l_{2/${cfg.L}}`) : l === 'l1' && cfg.L > 2 ? `l_{2/${cfg.L}}` : l; };
@@ -147,7 +157,7 @@ export const implicitBiasExperiment: Experiment<ImplicitBiasConfig, { problems: 
       checks += `\n- L = ${cfg.L}: the limit is only a stationary point, and there are many. Cosine of the final beta to the stationary point reweighting reaches from beta itself (1 = beta is stationary), per seed: ${st.join('; ')}`;
     }
     const markdown = [
-      `Data: ${cfg.N} Gaussian points in R^${D} (${cfg.H === 1 ? `1-D signals of length ${cfg.W}` : `${cfg.H}x${cfg.W} images`}), alternating labels, ${cfg.seeds} seeds; draws whose l2 and Fourier limits have cosine above ${cfg.maxLimitCosine}, or where either limit is within ${100 * cfg.minCrossGap}% of optimal in the other's objective, are redrawn (they cannot tell the predictions apart; 'draws' counts them). Networks: L = ${cfg.L} layers, bwc kernels of ${cfg.k} taps, init N(0, ${cfg.init}^2), ${cfg.loss} loss, ${cfg.schedule} GD (lr ${cfg.lr} / (1 + t/${cfg.decaySteps})^${cfg.decay}), ${cfg.steps} steps, ${cfg.precision === 'float64' ? 'float64 reference backend' : 'the current backend'}.`,
+      `Data: ${cfg.N} ${cfg.data === 'gaussian' ? 'Gaussian points' : `${cfg.data} training images of classes ${cfg.classes.replace('+', ' (+1) and ')} (-1), grey, block-averaged, centred and scaled to mean square norm D,`} in R^${D} (${cfg.H === 1 ? `1-D signals of length ${cfg.W}` : `${cfg.H}x${cfg.W} images`}), alternating labels, ${cfg.seeds} seeds; draws whose l2 and Fourier limits have cosine above ${cfg.maxLimitCosine}, or where either limit is within ${100 * cfg.minCrossGap}% of optimal in the other's objective, are redrawn (they cannot tell the predictions apart; 'draws' counts them). Networks: L = ${cfg.L} layers, bwc kernels of ${cfg.k} taps, init N(0, ${cfg.init}^2), ${cfg.loss} loss, ${cfg.schedule} GD (lr ${cfg.lr} / (1 + t/${cfg.decaySteps})^${cfg.decay}), ${cfg.steps} steps, ${cfg.precision === 'float64' ? 'float64 reference backend' : 'the current backend'}.`,
       '',
       'Predicted limits, solved by the lab (l2: dual coordinate ascent + exact solve on the support; Fourier-l1 and l1: ADMM; L > 2: reweighting from the l1 solution). Gap = primal value minus a dual certificate:',
       '', probTable, '',
