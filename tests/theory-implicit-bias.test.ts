@@ -48,13 +48,22 @@ describe('parametrisations', () => {
     expect(ps[0].slice(0, 2).some((v) => v !== 0)).toBe(true);
   });
 
-  it('the log-losses are log sum exp(-m) and log sum log(1 + exp(-m)), finite at margins of 1e60', () => {
-    const m = [0.5, -1, 2];
-    const e = Math.log(m.reduce((a, v) => a + Math.exp(-v), 0)), l = Math.log(m.reduce((a, v) => a + Math.log1p(Math.exp(-v)), 0));
-    expect(logLoss(tensor(m, [3]), 'exp').dataSyncF64()[0]).toBeCloseTo(e, 12);
-    expect(logLoss(tensor(m, [3]), 'logistic').dataSyncF64()[0]).toBeCloseTo(l, 12);
-    expect(logLoss(tensor([1e60, 2e60], [2]), 'logistic').dataSyncF64()[0] / -1e60).toBeCloseTo(1, 12);
-    expect(logLoss(tensor([1e60, 2e60], [2]), 'exp').dataSyncF64()[0] / -1e60).toBeCloseTo(1, 12);
+  it('the log-losses are log sum exp(-m) and log sum log(1 + exp(-m)) with exact gradients, finite at margins of 1e60', () => {
+    const m = [0.5, -1, 2, 0];
+    const direct = { exp: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.exp(-x), 0)), logistic: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.log1p(Math.exp(-x)), 0)) };
+    for (const loss of ['exp', 'logistic'] as const) {
+      const r = logLoss(m, loss);
+      expect(r.value).toBeCloseTo(direct[loss](m), 12);
+      m.forEach((_, i) => {
+        const h = 1e-6, a = [...m], b = [...m];
+        a[i] += h; b[i] -= h;
+        expect(r.grad[i]).toBeCloseTo((direct[loss](a) - direct[loss](b)) / (2 * h), 8);
+      });
+      const big = logLoss([1e60, 2e60], loss);
+      expect(big.value / -1e60).toBeCloseTo(1, 12);
+      expect(big.grad[0]).toBeCloseTo(-1, 12); // the smallest margin takes all the weight
+      expect(big.grad[1]).toBe(-0);
+    }
   });
 });
 
