@@ -2,11 +2,13 @@
 // every backend (reference, wasm, webgpu, ...) runs the same code. Each workload
 // builds its tensors on the given backend and returns { step, dispose }: one
 // call of step() is one unit of work, `per` units of `unit` (e.g. 128 examples).
-// Models are built inline here (not from src/models) so the bench does not
-// depend on other code: FC linear 3072-2700-10, FC ReLU, BWC1 (conv 3->32 3x3
+// Models are built inline here so the bench does not depend on the zoo's choices
+// (except ResNet18, taken from the zoo): FC linear 3072-2700-10, FC ReLU, BWC1 (conv 3->32 3x3
 // circular pad 1 + ReLU + linear), BWC3 (three such convs), FWC (full-width
 // circular conv 3->3 through the FFT + linear); softmax cross-entropy; SGD with
 // momentum 0.9, lr 0.01 (in-place sgdStep kernel).
+
+const zoo = await import(new URL('../dist/src/lab/nn/models.js', import.meta.url).href);
 
 /** Deterministic data: uniform in [lo, hi). */
 function data(T, n, seed, lo = -1, hi = 1) {
@@ -50,46 +52,71 @@ const models = {
       },
     };
   },
+  /** A zoo model (src/lab/nn), e.g. resnet18, built on be. */
+  zoo(T, be, spec) {
+    T.engine.setBackend(be);
+    const m = zoo.buildModel(spec, { seed: 1 });
+    return { params: [...m.parameters().values()], forward: (x) => m.forward(x), setTraining: (on) => m.setTraining(on), dispose: () => m.dispose() };
+  },
   fwc(T, be) {
     const p = [param(T, be, [3, 3, 32, 32], 70, 1 / Math.sqrt(3 * 1024)), param(T, be, [3], 71, 0.01), param(T, be, [10, 3072], 72, 0.018), param(T, be, [10], 73, 0.01)];
     return { params: p, forward: (x, [w, b, w2, b2]) => T.linear(T.flatten(T.circConv2d(x, w, b)), w2, b2) };
   },
 };
 
+const disposeModel = (m) => (m.dispose ? m.dispose() : m.params.forEach((t) => t.dispose()));
+
 /** One SGD-momentum training step (forward, CE, backward, update). */
 function trainStep(T, be, model, batch) {
   const x = T.tensor(data(T, batch * 3072, 5, 0, 1), [batch, 3, 32, 32], be);
   const y = labelsFor(batch);
   const vel = model.params.map((p) => T.full(p.shape, 0, be));
-  const loss = (...ps) => T.crossEntropy(model.forward(x, ps), y);
+  for (const p of model.params) p.requiresGrad = true;
+  model.setTraining?.(true);
   return {
     step: () => T.tidy(() => {
-      const { grads } = T.valueAndGrad(loss)(...model.params);
-      model.params.forEach((p, i) => be.sgdStep(p.buffer, grads[i].buffer, vel[i].buffer, 0.01, 0.9, 0, false));
+      const loss = T.crossEntropy(model.forward(x, model.params), y);
+      const grads = T.backward(loss, { targets: model.params }); // as the trainer does
+      model.params.forEach((p, i) => be.sgdStep(p.buffer, grads.get(p).buffer, vel[i].buffer, 0.01, 0.9, 0, false));
     }),
-    dispose: () => { [x, ...vel, ...model.params].forEach((t) => t.dispose()); },
+    dispose: () => { [x, ...vel].forEach((t) => t.dispose()); disposeModel(model); },
   };
 }
 
-/** One L-infinity PGD step on the input (weights frozen): x <- clip(x + a sign(g), x0 +- eps, [0,1]). */
-function pgdStep(T, be, model, batch) {
+/**
+ * One L-infinity PGD step on the input: x <- clip(x + a sign(g), x0 +- eps, [0,1]). The
+ * weights require gradients, as a trained model's do in `ifrlab attack`; backward with
+ * targets [x] prunes their gradient kernels away unless prune is false (the _unpruned rows).
+ */
+function pgdStep(T, be, model, batch, prune = true) {
   const x0 = T.tensor(data(T, batch * 3072, 6, 0, 1), [batch, 3, 32, 32], be);
   const y = labelsFor(batch);
   const eps = 8 / 255, alpha = 2 / 255;
   let x = T.add(x0, 0);
   const lo = T.sub(x0, eps), hi = T.add(x0, eps);
-  const loss = (xx) => T.crossEntropy(model.forward(xx, model.params), y);
+  for (const p of model.params) p.requiresGrad = true;
   return {
     step: () => {
       const next = T.tidy(() => {
-        const [g] = T.grad(loss)(x);
+        const xl = T.detach(x);
+        xl.requiresGrad = true;
+        const loss = T.crossEntropy(model.forward(xl, model.params), y);
+        const g = T.backward(loss, { targets: [xl], prune }).get(xl);
         return T.clamp(T.minimum(T.maximum(T.add(x, T.mul(T.sign(g), alpha)), lo), hi), 0, 1);
       });
       x.dispose();
       x = next;
     },
-    dispose: () => { [x0, x, lo, hi, ...model.params].forEach((t) => t.dispose()); },
+    dispose: () => { [x0, x, lo, hi].forEach((t) => t.dispose()); disposeModel(model); },
   };
+}
+
+/** A PGD workload and its unpruned twin (same model, full backward), measured side by side. */
+function pgd(name, batch, refBatch, model) {
+  return [
+    { name, unit: 'image-steps/s', batch, refBatch, make: (T, be, b) => pgdStep(T, be, model(T, be), b, true) },
+    { name: `${name}_unpruned`, unit: 'image-steps/s', batch, refBatch, make: (T, be, b) => pgdStep(T, be, model(T, be), b, false) },
+  ];
 }
 
 /**
@@ -105,8 +132,11 @@ export const workloads = [
   { name: 'train_bwc1', unit: 'examples/s', batch: 128, refBatch: 4, make: (T, be, b) => trainStep(T, be, models.bwc(T, be, 1), b) },
   { name: 'train_bwc3', unit: 'examples/s', batch: 128, refBatch: 1, make: (T, be, b) => trainStep(T, be, models.bwc(T, be, 3), b) },
   { name: 'train_fwc', unit: 'examples/s', batch: 128, refBatch: 8, make: (T, be, b) => trainStep(T, be, models.fwc(T, be), b) },
-  { name: 'pgd_fc_relu', unit: 'image-steps/s', batch: 128, refBatch: 16, make: (T, be, b) => pgdStep(T, be, models.fc_relu(T, be), b) },
-  { name: 'pgd_bwc1', unit: 'image-steps/s', batch: 128, refBatch: 4, make: (T, be, b) => pgdStep(T, be, models.bwc(T, be, 1), b) },
+  { name: 'train_resnet18', unit: 'examples/s', batch: 32, refBatch: 1, make: (T, be, b) => trainStep(T, be, models.zoo(T, be, 'resnet18'), b) },
+  ...pgd('pgd_fc_relu', 128, 16, (T, be) => models.fc_relu(T, be)),
+  ...pgd('pgd_bwc1', 128, 4, (T, be) => models.bwc(T, be, 1)),
+  ...pgd('pgd_bwc3', 128, 1, (T, be) => models.bwc(T, be, 3)),
+  ...pgd('pgd_resnet18', 32, 1, (T, be) => models.zoo(T, be, 'resnet18')),
   {
     name: 'fft2_32', unit: 'FFT2/s', batch: 384, refBatch: 384, note: '32x32 complex, batch 128x3',
     make: (T, be, b) => {

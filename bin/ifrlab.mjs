@@ -15,7 +15,8 @@ try {
   console.error('ifrlab: the compiled CLI (dist/) is missing: run `npm run build` first');
   process.exit(1);
 }
-cli.main(process.argv.slice(2)).catch((e) => {
+// the WASM backend's worker threads would keep a Deno process alive after the command: stop them
+cli.main(process.argv.slice(2)).then(() => cli.releaseBackends(), (e) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

@@ -18,7 +18,10 @@ for (const file of readdirSync(here).filter((f) => f.endsWith('.wgsl')).sort()) 
   const family = file.replace(/\.wgsl$/, '');
   const parts = readFileSync(join(here, file), 'utf8').split(/^\/\/\/\/ (kernel|body): *(\w+) *$/m);
   const prelude = parts[0], bodies = {}, sections = [];
-  for (let i = 1; i < parts.length; i += 3) (parts[i] === 'body' ? (bodies[parts[i + 1]] = parts[i + 2]) : sections.push([parts[i + 1], parts[i + 2]]));
+  for (let i = 1; i < parts.length; i += 3) {
+    if (parts[i] === 'body') bodies[parts[i + 1]] = parts[i + 2];
+    else sections.push([parts[i + 1], parts[i + 2]]);
+  }
   for (const [name, text] of sections) {
     const src = text.replace(/^\/\/\/\/ insert: *(\w+) *$/gm, (_m, b) => {
       if (!(b in bodies)) throw new Error(`${file}: kernel ${name} inserts unknown body '${b}'`);

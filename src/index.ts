@@ -1,17 +1,5 @@
-// ifrlab: the public API of the engine (platform-independent; no Node imports).
-export { Tensor, tidy, tidyAsync, keep, noGrad, memory, engine } from './engine/tensor.ts';
-export type { GradHook, GradNode } from './engine/tensor.ts';
-export * from './engine/ops/creation.ts';
-export * from './engine/ops/elementwise.ts';
-export * from './engine/ops/reduce.ts';
-export * from './engine/ops/layout.ts';
-export * from './engine/ops/linalg.ts';
-export * from './engine/ops/nn.ts';
-export * from './engine/ops/fft.ts';
-export * from './engine/autograd/backward.ts';
-export { ShapeError } from './engine/core/shape.ts';
-export { uniformArray, normalArray, permutation } from './engine/core/random.ts';
-export { setBackend, getBackend, setFastestBackend, registerBackend, availableBackends, float64Backend } from './engine/backends/registry.ts';
-export type { BackendName, BackendAttempt } from './engine/backends/registry.ts';
-export type { Backend, Buffer, ConvParams, CircConvParams, MatmulParams } from './engine/backends/backend.ts';
-export { ReferenceBackend } from './engine/backends/reference/index.ts';
+// ifrlab: the public API, the engine (ifrlab/engine) and the lab (ifrlab/lab) in
+// one namespace. Platform-independent: file-system helpers load node:fs lazily,
+// on first use, so a browser bundle never runs them. Reference: docs/api.md.
+export * from './engine/index.ts';
+export * from './lab/index.ts';

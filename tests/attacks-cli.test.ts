@@ -1,7 +1,7 @@
 // The attack command end to end: a checkpoint of a small model on the synthetic
 // data set, attacked through `run()`, with summary.json and the safetensors output checked.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as T from '../src/index.ts';
@@ -10,6 +10,8 @@ import { buildModel } from '../src/lab/nn/models.ts';
 import { saveCheckpoint } from '../src/lab/io/checkpoint.ts';
 import { decodeSafetensors } from '../src/lab/io/safetensors.ts';
 import { run } from '../src/cli/attack.ts';
+import { run as runReport } from '../src/cli/report.ts';
+import { decodePng } from '../src/lab/data/png.ts';
 
 let dir = '';
 const data = 'synthetic-28:train=400,test=40,seed=3';
@@ -71,4 +73,54 @@ describe('ifrlab attack', () => {
     expect(tensors.get('eps')!.shape).toEqual([4]);
     await expect(run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'nope', '--out', out])).rejects.toThrow(/unknown attack 'nope'/);
   });
+
+  test('a list of eps gives the robust-accuracy curve in one run, with report.md and figures; ifrlab report collects it', async () => {
+    const out = join(dir, 'curve');
+    await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'apgd-ce-linf', '--eps', '1/255,8/255,32/255', '--steps', '10', '--n', '10', '--out', out, '--quiet', '--backend', 'reference']);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.curve.map((p: { eps: number }) => p.eps)).toEqual([1 / 255, 8 / 255, 32 / 255]);
+    const ra = s.curve.map((p: { robustAccuracy: number }) => p.robustAccuracy);
+    expect(ra[0]).toBeGreaterThanOrEqual(ra[2]);
+    expect(ra[0]).toBeLessThanOrEqual(s.cleanAccuracy);
+    // the stored perturbations are those of the largest eps
+    const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(out, 'perturbations.safetensors'))));
+    for (const v of tensors.get('perturbation')!.data) expect(Math.abs(v)).toBeLessThanOrEqual((32 / 255) * (1 + 1e-5));
+    expect(s.robustAccuracy).toBeCloseTo(ra[2], 12);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const f of ['examples.png', 'perturbation-spectrum.svg', 'success-vs-norm.svg', 'robust-accuracy.svg']) {
+      expect(md).toContain(`](${f})`);
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    const png = await decodePng(new Uint8Array(readFileSync(join(out, 'examples.png'))));
+    expect(png.height).toBe(2 + 3 * (28 * 4 + 2));
+    expect(readFileSync(join(out, 'success-vs-norm.svg'), 'utf8')).toMatch(/^<svg/);
+    await runReport([join(dir, 'pgd'), out, '--out', join(dir, 'page.md')]);
+    const page = readFileSync(join(dir, 'page.md'), 'utf8');
+    expect(page).toContain('attack apgd-ce-linf');
+    expect(page).toContain('](curve/examples.png)');
+  }, 60_000);
+
+  test('ensemble-linf prints the sanity checks; an alias is accepted with a notice; a list of eps for a minimal-norm attack is refused', async () => {
+    const out = join(dir, 'ens');
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
+    try {
+      await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'ensemble-linf', '--eps', '2/255,16/255', '--steps', '5', '--target-classes', '2', '--queries', '50', '--bb-steps', '20', '--n', '6', '--out', out, '--quiet', '--backend', 'reference']);
+    } finally { console.log = log; }
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.checks.length).toBe(6);
+    expect(logs.filter((l) => /^(PASS|FAIL)  /.test(l)).length).toBe(6);
+    expect(s.curve[1].robustAccuracy).toBeLessThanOrEqual(s.curve[0].robustAccuracy);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Gradient-masking sanity checks');
+    const err: string[] = [];
+    const w = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string) => { err.push(String(c)); return true; }) as typeof process.stderr.write;
+    try {
+      await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'pgd', '--eps', '0.01', '--steps', '2', '--n', '3', '--out', join(dir, 'alias'), '--quiet', '--backend', 'reference']);
+    } finally { process.stderr.write = w; }
+    expect(err.join('')).toContain("attack 'pgd' is read as 'pgd-linf'");
+    expect(JSON.parse(readFileSync(join(dir, 'alias', 'summary.json'), 'utf8')).attack).toBe('pgd-linf');
+    await expect(run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'bb-l2', '--eps', '1,2', '--out', out])).rejects.toThrow(/list of eps needs a fixed-budget attack/);
+  }, 60_000);
 });

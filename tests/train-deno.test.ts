@@ -21,7 +21,7 @@ describe.skipIf(!existsSync(denoBin))('Deno', () => {
       r = deno([...args(join(dir, 'd')), '--resume']);
       expect(r.status, r.stderr).toBe(0);
       const { run } = await import('../src/cli/train.ts');
-      await run(args(join(dir, 'n')));
+      await run(args(join(dir, 'n')).slice(1)); // run() takes the arguments after 'train'
       const pick = (l: TrainLog) => l.history.map((h) => [h.epoch, h.trainLoss, h.trainAccuracy, h.testLoss, h.testAccuracy]);
       const ld = JSON.parse(readFileSync(join(dir, 'd', 'log.json'), 'utf8')) as TrainLog, ln = JSON.parse(readFileSync(join(dir, 'n', 'log.json'), 'utf8')) as TrainLog;
       expect(ld.status).toBe('done');

@@ -98,9 +98,10 @@ for (const threads of [1, 2]) {
         const st = (s: number[]) => { const full = so.map((_, i) => s[i - (so.length - s.length)] ?? 1); const str = stridesOf(full); return full.map((d, i) => (d === 1 ? 0 : str[i])); };
         const na = sa.reduce((p, q) => p * q, 1), nb = sb.reduce((p, q) => p * q, 1);
         const a = rnd(na, -2, 2), b = rnd(nb, 0.5, 2);
-        for (const op of ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'gt', 'ge', 'lt', 'le', 'eq', 'ne'] as BinaryOp[]) {
+        for (const op of ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'gt', 'ge', 'lt', 'le', 'eq', 'ne', 'gate'] as BinaryOp[]) {
           const A = op === 'pow' ? a.map(Math.abs) : a;
-          const e = both(w, [A, b], (be, [x, y]) => be.binary(op, x, st(sa), y, st(sb), so));
+          const B = op === 'gate' ? b.map((v) => v - 1.25) : b; // both signs
+          const e = both(w, [A, B], (be, [x, y]) => be.binary(op, x, st(sa), y, st(sb), so));
           expect(e, `${op} ${JSON.stringify([sa, sb])}`).toBeLessThan(2e-7);
         }
       }

@@ -36,7 +36,6 @@ interface Lab {
 
 describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   let server: Server, url = '';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let chromium: any;
   const profiles: string[] = [];
 

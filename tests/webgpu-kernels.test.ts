@@ -53,7 +53,7 @@ d(`webgpu kernels vs reference ${gpu ? `(${gpu.adapterInfo})` : `(skipped: ${ski
   });
 
   it('binary ops with broadcasting (and scalar forms, and where)', async () => {
-    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'gt', 'ge', 'lt', 'le', 'eq', 'ne'];
+    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'gt', 'ge', 'lt', 'le', 'eq', 'ne', 'gate'];
     const cases: [number[], number[], number[]][] = [
       [[3, 4, 5], [3, 4, 5], [3, 4, 5]], [[2, 3, 4, 5], [1, 3, 1, 5], [2, 1, 4, 1]], [[7, 1], [1, 6], [7, 6]], [[], [], []], [[1, 2, 1, 3, 1, 2, 1, 2, 3], [1, 2, 1, 3, 1, 2, 1, 2, 1], [1, 1, 1, 3, 1, 1, 1, 2, 3]],
     ];

@@ -33,12 +33,12 @@ export default new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? fail(k) 
 }
 
 /**
- * Serve the data directory ($IFRLAB_DATA, else ../shared/data beside the repo)
+ * Serve the data directory ($IFRLAB_DATA, else ./data, as the CLI)
  * read-only at /data/, so the Train view's "served at a URL" source can load
  * e.g. /data/cifar-10-batches-bin/data_batch_1.bin or /data/mnist/train-images-idx3-ubyte.gz.
  */
 function dataDir(): Plugin {
-  const dir = resolve(process.env.IFRLAB_DATA ?? fileURLToPath(new URL('../../shared/data', import.meta.url)));
+  const dir = resolve(process.env.IFRLAB_DATA || 'data');
   const mw: Connect.NextHandleFunction = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!url.pathname.startsWith('/data/')) return next();

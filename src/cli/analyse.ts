@@ -2,28 +2,27 @@
 // Analyses of a trained checkpoint. fourier-map: the Fourier sensitivity map
 // (Yin et al. 2019): error rate and mean logit change under perturbations
 // along each 2-D Fourier basis image; writes DIR/fourier-map.json and heat maps.
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { parseFlags, helpText, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 
 const spec = {
   checkpoint: { type: 'string', required: true, help: 'checkpoint (.safetensors with its .json sidecar)' },
-  out: { type: 'string', required: true, help: 'output directory' },
+  ...outOption('fourier-map.json, heat maps', true),
   eps: { type: 'number', default: 4, help: 'L2 norm of the perturbation of each channel (Yin et al. use 4 on CIFAR-10 in [0, 1])' },
   n: { type: 'number', default: 200, help: 'the first N images of the split' },
   split: { type: 'string', default: 'test', help: 'test or train' },
   data: { type: 'string', help: "data set (default: the checkpoint's)" },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data)' },
+  ...DATA_DIR,
   batch: { type: 'number', default: 100, help: 'images per forward pass' },
-  seed: { type: 'number', default: 0, help: 'seed of the random signs' },
+  ...SEED,
   'no-clip': { type: 'boolean', default: false, help: 'do not clip perturbed images to [0, 1]' },
-  backend: { type: 'string', help: 'reference | wasm | webgpu (default: the fastest available)' },
+  ...BACKEND,
   quiet: { type: 'boolean', default: false, help: 'no progress output' },
 } satisfies FlagSpec;
 
 const ANALYSES = ['fourier-map'] as const;
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags('analyse', spec, argv);
+  const f = parseFlags('analyse', spec, argv, 1);
   const usage = `${helpText('analyse ANALYSIS', spec)}\n\nanalyses: ${ANALYSES.join(', ')}`;
   if (f.help) { console.log(usage); return; }
   const what = f._[0];
@@ -38,7 +37,7 @@ export async function run(argv: string[]): Promise<void> {
   const { gather } = await import('../lab/data/batches.ts');
   const { fourierSensitivityMap, radialMean } = await import('../lab/analysis/fourier-map.ts');
   const { heatmap, linePlot, grid } = await import('../lab/report/svg.ts');
-  const backend = f.backend ? await setBackend(f.backend as BackendName) : await setFastestBackend();
+  const backend = await selectBackend(f.backend);
   const { model: raw, meta } = await loadCheckpoint(f.checkpoint);
   const norm = meta.normalize as { mean: number[]; std: number[] } | undefined;
   const model = norm ? new NormalizedClassifier(raw, norm.mean, norm.std) : raw;

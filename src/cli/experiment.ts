@@ -1,16 +1,17 @@
 // `ifrlab experiment NAME [--scale quick|paper] [--data-dir DIR] [--data NAME] --out DIR`
-import { parseFlags, helpText } from './args.ts';
-import { setBackend, setFastestBackend, type BackendName } from '../engine/backends/registry.ts';
+import { setImmediate } from 'node:timers';
+import { parseFlags, helpText, didYouMean, DATA_DIR, BACKEND, SEED, outOption, selectBackend } from './args.ts';
 import { EXPERIMENTS, nodeIO, runExperiment, textProgress, type Scale } from '../lab/experiments/index.ts';
 
 const spec = {
-  out: { type: 'string', help: 'output directory (result.json, figures, report.md; reruns resume from it)' },
+  ...outOption('result.json, figures, report.md; reruns resume from it; default runs/NAME-SCALE', false),
   scale: { type: 'string', default: 'quick', help: 'quick (minutes on 2 cores) | paper (the paper\'s settings)' },
-  'data-dir': { type: 'string', help: 'data directory (default $IFRLAB_DATA or ../shared/data)' },
+  ...DATA_DIR,
   data: { type: 'string', help: 'data set name overriding the experiment\'s default (e.g. cifar10, synthetic:train=2000)' },
-  seed: { type: 'number', default: 0, help: 'seed of everything random' },
-  backend: { type: 'string', default: 'auto', help: 'reference | wasm | webgpu | auto (fastest available)' },
+  ...SEED,
+  ...BACKEND,
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
+  plan: { type: 'boolean', default: false, help: 'print the estimated cost (time measured on this machine, disk) and the settings that differ from the paper, then exit' },
   set: { type: 'string', help: "override top-level config values: 'epochs=6,trainLimit=10000,attackN=200' (see DIR/config.json for the keys)" },
 } as const;
 
@@ -20,22 +21,56 @@ export function experimentUsage(): string {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const f = parseFlags('experiment', spec, args);
+  const f = parseFlags('experiment', spec, args, 1);
   if (f.help) { console.log(experimentUsage()); return; }
   const name = f._[0];
   if (!name) throw new Error(`experiment: name the experiment\n\n${experimentUsage()}`);
   const exp = EXPERIMENTS[name];
-  if (!exp) throw new Error(`experiment: unknown experiment '${name}'\n\n${experimentUsage()}`);
+  if (!exp) throw new Error(`experiment: unknown experiment '${name}'${didYouMean(name, Object.keys(EXPERIMENTS))}\n\n${experimentUsage()}`);
   if (f.scale !== 'quick' && f.scale !== 'paper') throw new Error(`experiment: --scale must be quick or paper, got '${f.scale}'`);
   const out = f.out ?? `runs/${name}-${f.scale}`;
-  const backend = f.backend === 'auto' ? await setFastestBackend() : await setBackend(f.backend as BackendName);
+  const backend = await selectBackend(f.backend);
+  if (!f.quiet) process.stderr.write(`experiment ${name}: ${exp.title}\n  reproduces ${exp.reproduces}; ${f.scale} scale, backend ${backend.name} -> ${out}\n`);
   const t0 = Date.now();
   const overrides = parseOverrides(f.set);
-  const file = await runExperiment(exp, {
-    out, scale: f.scale as Scale, io: await nodeIO(), dataDir: f['data-dir'], data: f.data, seed: f.seed,
-    progress: f.quiet ? () => {} : textProgress(),
-    log: (m) => process.stderr.write(`${m}\n`),
-  }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined);
+  if (f.plan) {
+    const { planExperiment, planText } = await import('../lab/experiments/plan.ts');
+    let cfg = exp.config(f.scale as Scale, { data: f.data, seed: f.seed } as never);
+    if (overrides.length) cfg = applyOverrides(name, cfg, overrides);
+    console.log(planText(await planExperiment(name, cfg)));
+    console.log(`  (backend ${backend.name}; throughput measured with a few batches on synthetic data of the same shape)`);
+    return;
+  }
+  // Ctrl-C (or SIGTERM): the training in progress checkpoints its batch and the run stops; finished
+  // parts (models, attack chunks) are on disk, so the same command resumes; a second signal quits
+  let stop = false;
+  const onSignal = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after this batch (the same command resumes); press Ctrl-C again to quit now\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let file;
+  try {
+    const { prepareOutputDir } = await import('../lab/platform/fs.ts');
+    const { withRunLock } = await import('../lab/platform/run-lock.ts');
+    await prepareOutputDir(out);
+    // one writer per output folder (train and the sweep workers take the same lock)
+    file = await withRunLock(out, `experiment ${args.join(' ')}`, async () => runExperiment(exp, {
+      out, scale: f.scale as Scale, io: await nodeIO(), dataDir: f['data-dir'], data: f.data, seed: f.seed,
+      progress: f.quiet ? () => {} : textProgress(),
+      log: (m) => process.stderr.write(`${m}\n`),
+      stopRequested: () => new Promise<boolean>((done) => setImmediate(() => done(stop))),
+      command: `ifrlab experiment ${args.join(' ')}`,
+    }, overrides.length ? (cfg) => applyOverrides(name, cfg, overrides) : undefined));
+  } catch (e) {
+    if (stop) { process.stderr.write(`${(e as Error).message}\n`); process.exitCode = 130; return; }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   if (file.summary) console.log(`\n${file.summary}`);
   console.log(`\n${name} (${f.scale} scale, backend ${backend.name}) finished in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   console.log(`  ${out}/result.json\n  ${out}/report.md\n  ${file.figures.length} figures in ${out}/`);

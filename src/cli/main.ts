@@ -1,6 +1,8 @@
 // The command-line front end. Each command lives in its own module under
 // src/cli/ and exports `run(args: string[]): Promise<void>`; they are loaded
 // lazily so that `ifrlab --help` starts fast.
+import { didYouMean } from './args.ts';
+
 type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<void> }> };
 
 const commands: Record<string, Command> = {
@@ -10,6 +12,8 @@ const commands: Record<string, Command> = {
   attack: { summary: 'attack a checkpoint: ifrlab attack --checkpoint FILE --attack NAME --out DIR', load: () => import('./attack.ts') },
   analyse: { summary: 'analyse a checkpoint: ifrlab analyse fourier-map --checkpoint FILE --out DIR', load: () => import('./analyse.ts') },
   experiment: { summary: 'run a paper table/figure: ifrlab experiment NAME --out DIR', load: () => import('./experiment.ts') },
+  sweep: { summary: 'run a grid or experiment as cells: ifrlab sweep FILE|NAME --store DIR [--workers N] [--queue redis://...]', load: () => import('./sweep.ts') },
+  worker: { summary: 'run sweep cells from a queue: ifrlab worker --queue redis://HOST:6379 --store DIR', load: () => import('./worker.ts') },
   report: { summary: 'collect experiment results into one Markdown page', load: () => import('./report.ts') },
 };
 
@@ -25,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const cmd = commands[name];
-  if (!cmd) throw new Error(`unknown command '${name}'\n\n${usage()}`);
+  if (!cmd) throw new Error(`unknown command '${name}'${didYouMean(name, Object.keys(commands))}\n\n${usage()}`);
   let mod;
   try {
     mod = await cmd.load();
@@ -33,4 +37,9 @@ export async function main(argv: string[]): Promise<void> {
     throw new Error(`command '${name}' is not available in this build: ${(e as Error).message}`);
   }
   await mod.run(rest);
+}
+
+/** Stop the backends' worker threads once a command is done (under Deno they keep the process alive). */
+export async function releaseBackends(): Promise<void> {
+  (await import('../engine/backends/registry.ts')).releaseBackends();
 }

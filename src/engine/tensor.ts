@@ -16,6 +16,7 @@ export interface GradNode {
   readonly backward: (g: Tensor) => (Tensor | null)[];
 }
 
+/** A hook on a tensor: sees the gradient flowing into it and may return a replacement. */
 export type GradHook = (grad: Tensor, t: Tensor) => Tensor | void;
 
 let nextTensorId = 1;
@@ -27,6 +28,7 @@ export class BufferRef {
 }
 let nextNodeId = 1;
 
+/** An immutable, contiguous, row-major float32 (or float64) array on one backend, with autodiff bookkeeping. Read it with `await t.data()`; free it with `t.dispose()` or tidy(). */
 export class Tensor {
   readonly id = nextTensorId++;
   readonly shape: readonly number[];
@@ -64,7 +66,7 @@ export class Tensor {
   }
   /** The shared buffer handle (for zero-copy views such as reshape). */
   get bufferRef(): BufferRef {
-    this.buffer;
+    void this.buffer; // the getter throws on a disposed tensor
     return this.ref!;
   }
 
@@ -152,6 +154,8 @@ class Engine {
   private scopes: Scope[] = [];
   private liveTensors = 0;
   gradEnabled = true;
+  /** During backward() with targets: the tensors on a path from a target to the root (null: every tensor that requires grad). */
+  gradMask: ReadonlySet<Tensor> | null = null;
 
   get backend(): Backend {
     if (!this._backend) throw new Error('no backend: call setBackend() (or import from the package index, which sets the reference backend)');
@@ -233,11 +237,14 @@ function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
   if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
 }
 
+/** The engine state: the current backend, tidy scopes, gradient mode, live tensors. */
 export const engine = new Engine();
 
 /** Dispose every tensor created inside fn except those it returns. */
 export const tidy = <T>(fn: () => T): T => engine.tidy(fn);
+/** tidy() for async functions: disposes what `fn` created except what it returns. */
 export const tidyAsync = <T>(fn: () => Promise<T>): Promise<T> => engine.tidyAsync(fn);
+/** Exempt a tensor from disposal by the enclosing tidy(). */
 export const keep = <T extends Tensor>(t: T): T => engine.keep(t);
 
 /** Run fn without recording operations for autodiff. */
@@ -256,6 +263,15 @@ export function memory(): { tensors: number; buffers: number; bytes: number } {
 /** Wrap a fresh backend buffer as a tensor. */
 export function wrap(buf: Buffer | BufferRef, shape: Shape, backend: Backend = engine.backend): Tensor {
   return new Tensor(backend, buf, shape);
+}
+
+/**
+ * Whether a gradient w.r.t. t is wanted by the backward pass in progress. Gradient
+ * closures test this, not t.requiresGrad, so that backward(loss, { targets }) runs no
+ * kernel for inputs (weights, during an attack) that no target needs.
+ */
+export function needsGrad(t: Tensor): boolean {
+  return t.requiresGrad && (engine.gradMask === null || engine.gradMask.has(t));
 }
 
 /**

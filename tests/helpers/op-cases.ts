@@ -43,6 +43,7 @@ export const cases: Case[] = [
   { name: 'sub', shapes: [[2, 1, 4], [3, 4]], fn: (a, b) => T.sub(a, b) },
   { name: 'mul', shapes: [[2, 3, 4], [4]], fn: (a, b) => T.mul(a, b) },
   { name: 'div', shapes: [[2, 3], [2, 1]], fn: (a, b) => T.div(a, b) },
+  { name: 'gate', shapes: [[3, 4], [3, 4]], fn: (a, b) => T.gate(a, b), init: (i, d) => { if (i === 1) for (let k = 0; k < d.length; k++) d[k] = k % 3 === 0 ? -d[k] : d[k]; } },
   { name: 'max', shapes: [[3, 4], [3, 4]], fn: (a, b) => T.maximum(a, b), init: (i, d) => { if (i === 1) for (let k = 0; k < d.length; k++) d[k] = -d[k] * 0.5 + 0.05 * k; } },
   { name: 'min', shapes: [[3, 4], [1, 4]], fn: (a, b) => T.minimum(a, b), init: (i, d) => { if (i === 1) d.set([0.9, -0.1, 0.35, -0.55]); } },
   { name: 'pow', shapes: [[3, 2], [3, 2]], fn: (a, b) => T.pow(a, b), positive: true },

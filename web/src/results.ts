@@ -23,7 +23,7 @@ function cell(v: unknown): string {
 function table(rows: Record<string, unknown>[], caption: string): HTMLElement {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const t = document.createElement('table');
-  t.innerHTML = `<caption>${caption}</caption><thead><tr>${cols.map((c) => `<th scope="col" class="s"></th>`).join('')}</tr></thead><tbody></tbody>`;
+  t.innerHTML = `<caption>${caption}</caption><thead><tr>${cols.map(() => `<th scope="col" class="s"></th>`).join('')}</tr></thead><tbody></tbody>`;
   t.querySelectorAll('th').forEach((th, i) => (th.textContent = cols[i]));
   const tb = t.querySelector('tbody')!;
   for (const r of rows.slice(0, 500)) {

@@ -4,17 +4,18 @@
 // src/lab/analysis, src/lab/io (checkpoints). Backend: WebGPU when the browser gives
 // an adapter and the backend starts, else WASM, else the reference backend.
 import {
-  Tensor, backward, captureGradients, crossEntropy, graphOf, noGrad, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
+  Tensor, backward, captureGradients, crossEntropy, graphOf, setBackend, setFastestBackend, sqrt, square, sum, tensor, tidy, topoOrder,
   engine, memory,
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/lab/nn/types.ts';
 import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/lab/nn/models.ts';
-import { SGD } from '../../src/lab/train/optim.ts';
-import { epochOrder, gather } from '../../src/lab/data/batches.ts';
+import type { SGD } from '../../src/lab/train/optim.ts';
+import { gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
-import { defaultLearningRate, evaluate } from '../../src/lab/train/trainer.ts';
-import { pgd, fgsm, brendelBethge, minimalNormSearch, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
+import { evaluate, discardSink, train as trainLoop, type TrainConfig } from '../../src/lab/train/trainer.ts';
+import { paperLearningRate } from '../../src/lab/train/paper-settings.ts';
+import { ATTACKS as PRESETS, attackNorm, minimalNormSearch, runNamedAttack, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
 import { angularEnergy, averageSpectrum, fourierSensitivityMap, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/lab/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/lab/io/safetensors.ts';
@@ -24,7 +25,8 @@ import type { AttackResult, DataInfo, DynamicsResult, FourierMapResult, GraphNod
 const post = (m: unknown, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
 export const SPECS = ['fc-w64-d1-relu', 'fc-w64-d1-linear', 'fc-w2700-d1-linear', 'fc-w256-d3-relu', 'fwc-c3-d1-linear', 'lc-k3-c8-d1-relu', 'bwc-k3-c8-d1-relu', 'bwc-k3-c32-d1-relu', 'bwc-k3-c32-d3-relu', 'resnet8', 'vgg11'];
-export const ATTACKS = ['pgd-linf', 'pgd-l2', 'pgd-l1', 'fgsm', 'bb-l2', 'bb-linf'];
+/** The registry's presets offered in the menu (same names, same meaning as the CLI's). */
+export const ATTACKS = PRESETS.filter((p) => p.web).map((p) => p.name);
 
 // ---------------------------------------------------------------- state
 let backendName = 'reference';
@@ -115,16 +117,8 @@ function modelAt(params: Map<string, NamedArray>): Classifier {
 }
 
 // ---------------------------------------------------------------- training
-// An interactive stepper (per-step events, pause / resume / stop between
-// steps) built from the library's pieces: batches in the project trainer's
-// epoch order (src/lab/data/batches.ts), SGD with momentum (src/lab/train/optim.ts),
-// evaluation with src/lab/train/trainer.ts evaluate(). The epoch-based trainer
-// with schedules and checkpoint files is the CLI's `ifrlab train`.
-function argmaxRows(logits: Float32Array, n: number): number[] {
-  const K = logits.length / n;
-  return range(0, n).map((i) => { let b = 0; for (let k = 1; k < K; k++) if (logits[i * K + k] > logits[i * K + b]) b = k; return b; });
-}
-const accuracy = (logits: Float32Array, y: number[]): number => argmaxRows(logits, y.length).filter((p, i) => p === y[i]).length / y.length;
+// The project trainer (src/lab/train/trainer.ts, the CLI's and the experiments'),
+// run in memory with its hooks: per-step events, pause / resume / stop between steps.
 
 /** Held-out loss and accuracy on (up to) the first 256 test images, with the project trainer's evaluate(). */
 async function evaluateHeldOut(m: Classifier): Promise<{ testLoss?: number; testAcc?: number }> {
@@ -136,57 +130,63 @@ async function evaluateHeldOut(m: Classifier): Promise<{ testLoss?: number; test
 async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
   if (!data) throw new Error('load a data set first');
   if (training) throw new Error('training is already running');
+  const ds = data;
   optimizer?.dispose();
   disposeModel(model);
   model = null;
-  const m = buildModel(r.spec, { inputShape: data.shape, numClasses: data.numClasses, seed: r.seed });
-  model = m;
-  const opt = new SGD(m.parameters(), { lr: r.lr, momentum: r.momentum });
-  optimizer = opt;
   trainCfg = { lr: r.lr, momentum: r.momentum, batch: r.batch, seed: r.seed };
   checkpoints = [];
   globalStep = 0;
   training = true; paused = false; stopRequested = false;
-  let order: number[] = [], epoch = 0;
   let reason: TrainDone['reason'] = 'finished', error: string | undefined;
-  const params = [...m.parameters().values()];
+  // the project trainer, in memory: r.steps batches at a constant learning rate; the hooks pause
+  // between batches, hold the lock during one, post progress and keep in-memory checkpoints
+  const perEpoch = Math.ceil(ds.train.n / r.batch);
+  const cfg: TrainConfig = {
+    model: r.spec, data: ds.name, seed: r.seed, epochs: Math.max(1, Math.ceil(r.steps / perEpoch)), batchSize: r.batch, lr: r.lr,
+    momentum: r.momentum, weightDecay: 0, nesterov: false, schedule: 'constant', checkpointEveryBatches: 0, normalize: false,
+    limitTest: 256, evalBatchSize: 256,
+  };
+  let release: (() => void) | null = null;
+  const takeLock = (): Promise<void> => new Promise<void>((got) => { void withLock(() => new Promise<void>((done) => { release = done; got(); })); });
   try {
-    checkpoints.push({ step: 0, params: await snapshot(m) });
-    for (let step = 1; step <= r.steps; step++) {
-      await yieldToEvents(); // let pause / stop messages in
-      while (paused && !stopRequested) await new Promise<void>((res) => (resumeWake = res));
-      if (stopRequested) { reason = 'stopped'; break; }
-      if (order.length < r.batch) order = order.concat(Array.from(epochOrder(data.train.n, { batchSize: r.batch, shuffle: true, seed: r.seed, epoch: epoch++ })));
-      const idx = order.splice(0, r.batch);
-      const ev = await withLock(async () => {
-        m.setTraining(true);
-        const out = tidy(() => {
-          const { x, y } = batchOf('train', idx);
-          const logits = m.forward(x);
-          const loss = crossEntropy(logits, y);
-          const grads = backward(loss, { targets: params });
-          opt.step(grads);
-          grads.forEach((g) => g.dispose());
-          return { loss, logits, y };
-        });
-        globalStep = step;
-        const lossV = await out.loss.item();
-        const acc = accuracy(await out.logits.data(), out.y);
-        out.loss.dispose(); out.logits.dispose();
-        const e: ProgressEvent = { event: 'progress', step, loss: lossV, acc, checkpoints: checkpoints.length };
-        if (step % Math.max(1, Math.min(r.checkpointEvery, 10)) === 0 || step === r.steps) Object.assign(e, await evaluateHeldOut(m));
-        if (step % r.checkpointEvery === 0 || step === r.steps) { checkpoints.push({ step, params: await snapshot(m) }); e.checkpoints = checkpoints.length; }
-        return e;
-      });
-      if (!Number.isFinite(ev.loss)) throw new Error(`loss became ${ev.loss} at step ${step}: lower the learning rate`);
-      post(ev);
-    }
+    await trainLoop(ds, cfg, discardSink(), {
+      backend: backendName,
+      stopRequested: () => stopRequested || globalStep >= r.steps,
+      hooks: {
+        async onStart(m, opt) {
+          model = m; optimizer = opt;
+          checkpoints.push({ step: 0, params: await snapshot(m) });
+        },
+        async beforeBatch() {
+          await yieldToEvents(); // let pause / stop messages in
+          while (paused && !stopRequested) await new Promise<void>((res) => (resumeWake = res));
+          await takeLock();
+        },
+        async afterBatch(st) {
+          try {
+            globalStep = st.step;
+            const e: ProgressEvent = { event: 'progress', step: st.step, loss: st.loss, acc: st.accuracy, checkpoints: checkpoints.length };
+            if (st.step % Math.max(1, Math.min(r.checkpointEvery, 10)) === 0 || st.step === r.steps) Object.assign(e, await evaluateHeldOut(st.model));
+            if (st.step % r.checkpointEvery === 0 || st.step === r.steps) { checkpoints.push({ step: st.step, params: await snapshot(st.model) }); e.checkpoints = checkpoints.length; }
+            post(e);
+          } finally {
+            const rel = release as (() => void) | null;
+            release = null;
+            rel?.();
+          }
+        },
+      },
+    });
+    if (stopRequested) reason = 'stopped';
   } catch (e) {
     reason = 'error'; error = (e as Error).message;
+    (release as (() => void) | null)?.();
   } finally {
     training = false;
-    m.setTraining(false);
+    (model as Classifier | null)?.setTraining(false);
   }
+  const m = requireModel();
   if (reason === 'stopped' && checkpoints.at(-1)!.step !== globalStep) checkpoints.push({ step: globalStep, params: await snapshot(m) });
   const done: TrainDone = { event: 'trainDone', reason, error, steps: globalStep, parameters: countParameters(m), checkpoints: checkpoints.map((c) => ({ step: c.step })) };
   post(done);
@@ -194,19 +194,16 @@ async function train(r: Extract<Request, { op: 'train' }>): Promise<TrainDone> {
 }
 
 // ---------------------------------------------------------------- attacks and spectra
-/** The chosen attack; PGD's step is relStepsize x eps (Foolbox 3 semantics), no random start. */
+/**
+ * The chosen preset from the attack registry, run as the CLI runs it; the lab's controls
+ * override eps, the steps and (when > 0) the relative step. Per-example budgets (the
+ * minimal-norm curve) turn off pgd-l1's own search on eps.
+ */
 function attackFn(name: string, eps: number, steps: number, rel: number, startPool?: Tensor): (a: AttackInputs, e?: ArrayLike<number>) => Promise<LibAttackResult> {
   const relStepsize = rel > 0 ? rel : undefined;
-  switch (name) {
-    case 'pgd-linf': return (a, e) => pgd(a, { norm: 'linf', eps: e ?? eps, steps, relStepsize, randomStart: false });
-    case 'pgd-l2': return (a, e) => pgd(a, { norm: 'l2', eps: e ?? eps, steps, relStepsize, randomStart: false });
-    case 'pgd-l1': return (a, e) => pgd(a, { norm: 'l1', eps: e ?? eps, steps, relStepsize, randomStart: false, projection: 'exact' });
-    case 'fgsm': return (a, e) => fgsm(a, { eps: e ?? eps });
-    case 'bb-l2': case 'bb-linf': return (a) => brendelBethge(a, { norm: name === 'bb-l2' ? 'l2' : 'linf', steps, startPool, init: 'data' });
-  }
-  throw new Error(`unknown attack '${name}' (known: ${ATTACKS.join(', ')})`);
+  return (a, e) => runNamedAttack(name, a, { eps: e ?? eps, steps, relStepsize, startPool, init: 'data', binarySearch: e ? false : undefined });
 }
-const normOfAttack = (name: string): 'linf' | 'l2' | 'l1' => (name.endsWith('l2') ? 'l2' : name.endsWith('l1') ? 'l1' : 'linf');
+const normOfAttack = (name: string): 'linf' | 'l2' | 'l1' => attackNorm(name);
 
 function img(all: ArrayLike<number>, i: number): Img {
   const [c, h, w] = data!.shape, D = c * h * w;
@@ -411,7 +408,7 @@ async function handle(r: Request): Promise<unknown> {
     case 'minNormCurve': return withLock(() => minNormCurve(r));
     case 'fourierMap': return withLock(() => fourierMap(r));
     case 'graph': return withLock(() => graph(r.n));
-    case 'specInfo': { const canonical = formatSpec(parseSpec(r.spec)); return { canonical, lr: defaultLearningRate(canonical) }; }
+    case 'specInfo': { const canonical = formatSpec(parseSpec(r.spec)); return { canonical, lr: paperLearningRate(canonical) }; }
   }
 }
 

@@ -1,6 +1,6 @@
 // Reverse-mode differentiation over the recorded graph, and the gradient-path
 // inspection API (graph listing, JSON export, hooks on any tensor).
-import { keep, noGrad, Tensor, tidy } from '../tensor.ts';
+import { engine, keep, noGrad, Tensor, tidy } from '../tensor.ts';
 import { fmt, sameShape } from '../core/shape.ts';
 import { add, detach } from '../ops/elementwise.ts';
 import { full, ones } from '../ops/creation.ts';
@@ -21,6 +21,7 @@ export function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Options of backward(): which tensors receive gradients, the seed gradient, whether the backward pass is itself recorded. */
 export interface BackwardOptions {
   /** Gradient of the root (default: ones; required shape = root shape). */
   seed?: Tensor;
@@ -32,6 +33,24 @@ export interface BackwardOptions {
    * inside a tidy() that also holds the forward pass and the second backward.
    */
   createGraph?: boolean;
+  /**
+   * With `targets`: skip every op input that lies on no path from a target to the root
+   * (default true), so e.g. an attack's backward runs no weight-gradient kernel.
+   * false runs the full backward (for comparisons; the target gradients are identical).
+   */
+  prune?: boolean;
+}
+
+/**
+ * The tensors of `order` (inputs first) that depend on a seed: the targets, and tensors
+ * with hooks (their gradient is observed). Only these need a gradient.
+ */
+function dependents(order: readonly Tensor[], seeds: ReadonlySet<Tensor>): Set<Tensor> {
+  const out = new Set<Tensor>();
+  for (const t of order) {
+    if (seeds.has(t) || t.hooks.length > 0 || (t.node && t.node.inputs.some((p) => out.has(p)))) out.add(t);
+  }
+  return out;
 }
 
 /**
@@ -46,6 +65,8 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
   const targets = opts.targets ? new Set(opts.targets) : null;
   const result = new Map<Tensor, Tensor>();
   const order = topoOrder(root);
+  const mask = targets && opts.prune !== false ? dependents(order, targets) : null;
+  const needed = (p: Tensor): boolean => p.requiresGrad && (!mask || mask.has(p));
   const grads = new Map<Tensor, Tensor>();
   // gradients can be shared (add() sends g to both inputs): free one only when nothing holds it
   const release = (x: Tensor): void => {
@@ -85,13 +106,13 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
         result.set(t, targets ? res : keep(res));
         gKept = res === g;
       }
-      if (t.node) {
+      if (t.node && t.node.inputs.some(needed)) {
         const node = t.node;
-        const gin = scope(() => node.backward(g!));
+        const gin = scope(() => withMask(mask, () => node.backward(g!)));
         for (let k = 0; k < node.inputs.length; k++) {
           const p = node.inputs[k], gp = gin[k];
           if (!gp) continue;
-          if (!p.requiresGrad) { release(gp); continue; }
+          if (!needed(p)) { release(gp); continue; }
           if (!sameShape(gp.shape, p.shape)) throw new Error(`backward: op '${node.op}' produced a gradient ${fmt(gp.shape)} for input ${fmt(p.shape)} (engine bug)`);
           const prev = grads.get(p);
           if (prev) {
@@ -105,6 +126,13 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
     }
   });
   return result;
+}
+
+/** Run fn with the gradient mask the op closures consult (needsGrad). */
+function withMask<R>(mask: ReadonlySet<Tensor> | null, fn: () => R): R {
+  const prev = engine.gradMask;
+  engine.gradMask = mask;
+  try { return fn(); } finally { engine.gradMask = prev; }
 }
 
 /** Zero (dispose) the gradients of the given tensors. */
@@ -140,6 +168,7 @@ export function valueAndGrad(f: Fn, seed?: Tensor): (...xs: Tensor[]) => { value
   };
 }
 
+/** Functional gradient: grad(f)(x1, x2, ...) returns d f / d xi for each argument (valueAndGrad without the value). */
 export function grad(f: Fn, seed?: Tensor): (...xs: Tensor[]) => Tensor[] {
   const vg = valueAndGrad(f, seed);
   return (...xs) => {

@@ -12,7 +12,7 @@ export interface Buffer {
 }
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'step' | 'square' | 'reciprocal' | 'sin' | 'cos';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne' | 'gate';
 export type ReduceOp = 'sum' | 'max' | 'min';
 export type PadMode = 'zero' | 'circular';
 
@@ -48,6 +48,7 @@ export interface MemoryInfo {
   bytes: number;
 }
 
+/** The backend contract: forward-only primitive kernels over opaque buffers (reference, WASM and WebGPU implement it). Gradients are composed from these in src/engine/ops. */
 export interface Backend {
   readonly name: string;
   readonly dtype: DType;
@@ -55,6 +56,8 @@ export interface Backend {
   readonly syncRead: boolean;
   /** True for a software emulation of a device (e.g. WebGPU on SwiftShader/llvmpipe): correct but slow, so never picked by default. */
   readonly isSoftware?: boolean;
+  /** Stop worker threads (the WASM backend's); Deno and browsers keep running while they live. Do not use the backend afterwards. */
+  terminate?(): void;
 
   // ---- memory ----
   fromArray(data: ArrayLike<number>): Buffer;

@@ -3,6 +3,7 @@ import type { Backend, DType } from './backend.ts';
 import { ReferenceBackend } from './reference/index.ts';
 import { engine } from '../tensor.ts';
 
+/** The built-in backends. */
 export type BackendName = 'reference' | 'wasm' | 'webgpu';
 
 type Factory = () => Promise<Backend>;
@@ -28,6 +29,18 @@ export async function getBackend(name: BackendName): Promise<Backend> {
   const b = await f();
   instances.set(name, b);
   return b;
+}
+
+/**
+ * Stop the worker threads of every backend created so far (the WASM pool) and forget them; for the
+ * end of a program: under Deno, live workers keep the process from exiting. A later getBackend
+ * creates a fresh one.
+ */
+export function releaseBackends(): void {
+  for (const [name, b] of instances) {
+    const t = (b as { terminate?: () => void }).terminate;
+    if (t) { t.call(b); instances.delete(name); }
+  }
 }
 
 /** Make a backend current: by name, or an instance (e.g. new ReferenceBackend('float64')). */
@@ -62,6 +75,7 @@ export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm'
   throw new Error(`no backend could start:\n${tried.slice(first).map((t) => `${t.name}: ${t.error}`).join('\n')}`);
 }
 
+/** Names of the registered backends (not all may start on this platform). */
 export function availableBackends(): BackendName[] {
   return [...factories.keys()];
 }

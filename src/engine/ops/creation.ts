@@ -33,12 +33,16 @@ export function tensor(values: ArrayLike<number> | unknown[] | number, shape?: S
   return wrap(backend.fromArray(flat), s, backend);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, backend: Backend = engine.backend): Tensor {
   checkShape('full', shape);
   return wrap(backend.fill(sizeOf(shape), value), shape, backend);
 }
+/** A tensor of zeros. */
 export const zeros = (shape: Shape, backend?: Backend): Tensor => full(shape, 0, backend);
+/** A tensor of ones. */
 export const ones = (shape: Shape, backend?: Backend): Tensor => full(shape, 1, backend);
+/** A rank-0 tensor holding `v`. */
 export const scalar = (v: number, backend?: Backend): Tensor => full([], v, backend);
 
 /** Uniform in [low, high), seeded; `stream` separates independent draws of one seed. */

@@ -24,6 +24,7 @@ export function fft(x: Tensor, inverse = false): Tensor {
   const y = wrap(be.fft(x.buffer, batch, n, inverse), x.shape, be);
   return record(y, op, [x], (g) => [inverse ? div(fft(g, false), n) : mul(fft(g, true), n)]);
 }
+/** Inverse 1-D DFT over the axis before the trailing complex axis ([..., n, 2]), with the 1/n factor (NumPy convention). */
 export const ifft = (x: Tensor): Tensor => fft(x, true);
 
 /** 2-D DFT over the two axes before the trailing complex axis. */
@@ -36,6 +37,7 @@ export function fft2(x: Tensor, inverse = false): Tensor {
   const y = wrap(be.fft2(x.buffer, batch, h, w, inverse), x.shape, be);
   return record(y, op, [x], (g) => [inverse ? div(fft2(g, false), h * w) : mul(fft2(g, true), h * w)]);
 }
+/** Inverse 2-D FFT of a complex tensor [..., h, w, 2], with the 1/(h w) factor. */
 export const ifft2 = (x: Tensor): Tensor => fft2(x, true);
 
 /** Real tensor -> complex tensor with zero imaginary part. */
@@ -43,8 +45,11 @@ export function toComplex(x: Tensor): Tensor {
   const z = zeros(x.shape, x.backend);
   return stack([x, z], -1);
 }
+/** A complex tensor [..., 2] from its real and imaginary parts. */
 export function complex(re: Tensor, im: Tensor): Tensor { return stack([re, im], -1); }
+/** The real part of a complex tensor [..., 2]. */
 export const real = (z: Tensor): Tensor => index(z, -1, 0);
+/** The imaginary part of a complex tensor [..., 2]. */
 export const imag = (z: Tensor): Tensor => index(z, -1, 1);
 /** |z| (no epsilon: the gradient is undefined at 0). */
 export const cabs = (z: Tensor): Tensor => sqrt(add(square(real(z)), square(imag(z))));
@@ -53,6 +58,7 @@ export function cmul(a: Tensor, b: Tensor): Tensor {
   const ar = real(a), ai = imag(a), br = real(b), bi = imag(b);
   return complex(sub(mul(ar, br), mul(ai, bi)), add(mul(ar, bi), mul(ai, br)));
 }
+/** The complex conjugate of a complex tensor [..., 2]. */
 export function conj(z: Tensor): Tensor {
   return concat([sliceAxis(z, z.rank - 1, 0, 1), neg(sliceAxis(z, z.rank - 1, 1, 1))], -1);
 }
@@ -68,6 +74,7 @@ export function fftshift(x: Tensor, axes: readonly number[]): Tensor {
   }
   return y;
 }
+/** The inverse of fftshift on the given axes (moves the centre back to index 0). */
 export function ifftshift(x: Tensor, axes: readonly number[]): Tensor {
   let y = x;
   for (const a of axes) {

@@ -1,6 +1,6 @@
 // Layout ops: reshape (a zero-copy view), transpose, broadcast, slice, pad, concat.
 import type { PadMode } from '../backends/backend.ts';
-import { record, Tensor, wrap } from '../tensor.ts';
+import { needsGrad, record, Tensor, wrap } from '../tensor.ts';
 import { broadcastShapes, checkShape, fmt, normAxis, sameShape, ShapeError, sizeOf, type Shape } from '../core/shape.ts';
 import { backendOf } from './util.ts';
 import { add } from './elementwise.ts';
@@ -123,6 +123,7 @@ function axisVec(rank: number, ax: number, v: number): number[] {
   return a;
 }
 
+/** `len` entries of axis `ax` starting at `start` (a materialised copy). */
 function sliceAxis(x: Tensor, ax: number, start: number, len: number): Tensor {
   const b = axisVec(x.rank, ax, start);
   const s = x.shape.map((d, i) => (i === ax ? len : d));
@@ -145,7 +146,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return record(y, 'concat', xs, (g) => {
     let off = 0;
     return xs.map((t) => {
-      const part = t.requiresGrad ? sliceAxis(g, ax, off, t.shape[ax]) : null;
+      const part = needsGrad(t) ? sliceAxis(g, ax, off, t.shape[ax]) : null;
       off += t.shape[ax];
       return part;
     });

@@ -1,12 +1,13 @@
 // Matrix products.
 import type { MatmulParams } from '../backends/backend.ts';
-import { record, Tensor, wrap } from '../tensor.ts';
+import { needsGrad, record, Tensor, wrap } from '../tensor.ts';
 import { fmt, ShapeError } from '../core/shape.ts';
 import { backendOf } from './util.ts';
 import { sumTo } from './reduce.ts';
 import { add } from './elementwise.ts';
 import { reshape } from './layout.ts';
 
+/** Transpose the last two axes of A and/or B before multiplying. */
 export interface MatmulOptions { transA?: boolean; transB?: boolean }
 
 /**
@@ -29,11 +30,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const y = wrap(be.matmul(a.buffer, b.buffer, p), outShape, be);
   return record(y, 'matmul', [a, b], (g) => {
     let da: Tensor | null = null, db: Tensor | null = null;
-    if (a.requiresGrad) {
+    if (needsGrad(a)) {
       da = !transA ? matmul(g, b, { transB: !transB }) : matmul(b, g, { transA: transB, transB: true });
       da = sumTo(da, a.shape);
     }
-    if (b.requiresGrad) {
+    if (needsGrad(b)) {
       db = !transB ? matmul(a, g, { transA: !transA }) : matmul(g, a, { transA: true, transB: transA });
       db = sumTo(db, b.shape);
     }

@@ -1,7 +1,7 @@
 // Neural-network ops: log-softmax, cross-entropy, convolutions (bounded-width,
 // locally connected, full-width circular), batch norm, pooling.
 import type { Buffer, CircConvParams, ConvParams, PadMode } from '../backends/backend.ts';
-import { record, Tensor, wrap } from '../tensor.ts';
+import { needsGrad, record, Tensor, wrap } from '../tensor.ts';
 import { fmt, normAxis, ShapeError } from '../core/shape.ts';
 import { backendOf, requireRank } from './util.ts';
 import { add, exp, mul, neg, sqrt, sub, div, square } from './elementwise.ts';
@@ -26,6 +26,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return record(y, 'logSoftmax', [x], (g) => [sub(g, mul(exp(y), sum(g, -1, true)))]);
 }
 
+/** Softmax along `axis` (exp of log-softmax, so it is stable for large logits). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, axis));
 }
@@ -53,8 +54,10 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number> | Tensor,
   return reduction === 'sum' ? sum(per) : mean(per);
 }
 
+/** Padding of a convolution: one amount for all sides, 'same', 'valid', [vertical, horizontal] or [top, bottom, left, right]. */
 export type Padding = number | 'same' | 'valid' | readonly [number, number] | readonly [number, number, number, number];
 
+/** Stride, padding and padding mode (zeros or circular) of conv2d and local2d. */
 export interface Conv2dOptions {
   stride?: number;
   /** Per-side padding: a number for all sides, [vertical, horizontal], [top, bottom, left, right], 'same' (k odd) or 'valid'. */
@@ -78,20 +81,21 @@ interface BilinearKernels {
  */
 function bilinear(op: string, k: BilinearKernels, xShape: readonly number[], wShape: readonly number[], yShape: number[], attrs: Record<string, unknown>): (x: Tensor, w: Tensor) => Tensor {
   const fwd = (x: Tensor, w: Tensor): Tensor => record(wrap(k.fwd(x.buffer, w.buffer), yShape, x.backend), op, [x, w], (g) => [
-    x.requiresGrad ? gradInput(g, w) : null,
-    w.requiresGrad ? gradFilter(x, g) : null,
+    needsGrad(x) ? gradInput(g, w) : null,
+    needsGrad(w) ? gradFilter(x, g) : null,
   ], attrs);
   const gradInput = (g: Tensor, w: Tensor): Tensor => record(wrap(k.gradInput(g.buffer, w.buffer), [...xShape], g.backend), `${op}GradInput`, [g, w], (h) => [
-    g.requiresGrad ? fwd(h, w) : null,
-    w.requiresGrad ? gradFilter(h, g) : null,
+    needsGrad(g) ? fwd(h, w) : null,
+    needsGrad(w) ? gradFilter(h, g) : null,
   ], attrs);
   const gradFilter = (x: Tensor, g: Tensor): Tensor => record(wrap(k.gradFilter(x.buffer, g.buffer), [...wShape], x.backend), `${op}GradFilter`, [x, g], (h) => [
-    x.requiresGrad ? gradInput(g, h) : null,
-    g.requiresGrad ? fwd(x, h) : null,
+    needsGrad(x) ? gradInput(g, h) : null,
+    needsGrad(g) ? fwd(x, h) : null,
   ], attrs);
   return fwd;
 }
 
+/** Validate a convolution call and compute its kernel parameters (output size, explicit padding); errors name the op and the shapes. */
 export function convParams(op: string, x: Tensor, kh: number, kw: number, O: number, wC: number, opts: Conv2dOptions): ConvParams {
   requireRank(op, x, 4, 'input [N, C, H, W]');
   const [N, C, H, W] = x.shape;
@@ -162,6 +166,7 @@ export function circConv2d(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
+/** Running mean and variance of a batch-norm layer (updated in training mode). */
 export interface BatchNormState {
   runningMean: Tensor;
   runningVar: Tensor;

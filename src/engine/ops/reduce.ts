@@ -3,7 +3,7 @@ import type { ReduceOp } from '../backends/backend.ts';
 import { record, Tensor, wrap } from '../tensor.ts';
 import { fmt, normAxes, sameShape, ShapeError, sizeOf, type Shape } from '../core/shape.ts';
 import { backendOf } from './util.ts';
-import { reshape, transpose, broadcastTo } from './layout.ts';
+import { reshape, broadcastTo } from './layout.ts';
 import { div, eq, mul } from './elementwise.ts';
 
 function keptShape(shape: Shape, axes: number[]): number[] {
@@ -32,12 +32,14 @@ function finish(y: Tensor, x: Tensor, axes: number[], keepDims: boolean): Tensor
   return reshape(y, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
+/** Sum over `axes` (all when omitted); `keepDims` keeps them as size 1. */
 export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const ax = normAxes('sum', axes, x.rank);
   const y = record(reduceRaw('sum', x, ax), 'sum', [x], (g) => [broadcastTo(g, x.shape)], { axes: ax });
   return finish(y, x, ax, keepDims);
 }
 
+/** Mean over `axes` (all when omitted); `keepDims` keeps them as size 1. */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const ax = normAxes('mean', axes, x.rank);
   const n = sizeOf(ax.map((a) => x.shape[a]));
@@ -56,7 +58,9 @@ function extremum(op: 'max' | 'min', x: Tensor, axes: number | readonly number[]
   return finish(y, x, ax, keepDims);
 }
 
+/** Maximum over `axes` (all when omitted); the gradient is shared among tied maxima. */
 export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => extremum('max', x, axes, keepDims);
+/** Minimum over `axes` (all when omitted); the gradient is shared among tied minima. */
 export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => extremum('min', x, axes, keepDims);
 
 /** Sum g over the axes along which `shape` was broadcast, giving a tensor of `shape`. */

@@ -6,11 +6,13 @@ import { noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
 
+/** Sampling of the path x + t delta, t in [0, 1]. */
 export interface PathOptions {
   /** Number of points t_i = i / (points - 1), i = 0..points-1 (default 100; includes both ends). */
   points?: number;
 }
 
+/** What pathObservables measures along each path: ReLU state changes and the roughness of the logits. */
 export interface PathObservables {
   /** Per example: fraction of ReLU units whose on/off state (pre-activation > 0) is not constant along the path. */
   reluChange: number[];

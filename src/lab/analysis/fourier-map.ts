@@ -16,6 +16,7 @@ import { tidy, noGrad } from '../../engine/tensor.ts';
 import { centredFrequency } from './fourier.ts';
 import { uniformArray } from '../../engine/core/random.ts';
 
+/** Options of the Fourier sensitivity map: per-channel L2 norm of the basis perturbation, batch size, sign seed, clipping, progress. */
 export interface FourierMapOptions {
   /** L2 norm of the perturbation of each channel. */
   eps: number;
@@ -28,6 +29,7 @@ export interface FourierMapOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A Fourier sensitivity map (Yin et al. 2019): error rate and logit change per centred frequency, [H, W] row-major. */
 export interface FourierMap {
   H: number;
   W: number;

@@ -2,7 +2,7 @@
 // on the host in float64 with src/fft/host.ts. Every image set is a flat
 // array in NCHW order with its shape [N, C, H, W].
 //
-// Definitions (also in README, 'Analyses and experiments'):
+// Definitions (also in docs/experiments.md, 'Definitions'):
 //   grey(x)          = 0.2989 R + 0.5870 G + 0.1140 B            (C must be 3; C = 1 is used as is)
 //   DFT              X[u,v] = s * sum_{h,w} x[h,w] exp(-2 pi i (u h / H + v w / W))
 //                    with s = 1/sqrt(H W) ('unitary', the default: Parseval holds,
@@ -14,10 +14,14 @@
 //                    or |X|^2 ('power'), averaged over examples AFTER the transform.
 import { fft2dInterleaved } from '../../engine/fft/host.ts';
 
+/** Grey-level weights of R, G, B (ITU-R BT.601 luma, as MATLAB's rgb2gray). */
 export const GREY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
+/** Scale of the DFT: 'unitary' (1/sqrt(HW): Parseval holds) or 'backward' (NumPy's fft2: unnormalised). */
 export type DftNorm = 'unitary' | 'backward';
+/** What a spectrum holds: |X|, log |X| or |X|^2. */
 export type SpectrumScale = 'magnitude' | 'log' | 'power';
 
+/** Images [N, C, H, W] as a flat array plus shape (perturbations, saliency maps, inputs). */
 export interface ImageSet {
   data: ArrayLike<number>;
   /** [N, C, H, W] */
@@ -87,6 +91,7 @@ export function complexAbs(z: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/** Options of spectra() and averageSpectrum(). */
 export interface SpectrumOptions {
   /** 'grey' (default): one spectrum of the grey image; 'channels': one per channel. */
   mode?: 'grey' | 'channels';
@@ -133,6 +138,7 @@ export function centredFrequency(h: number, w: number, r: number, c: number): { 
   return { ky: r - Math.floor(h / 2), kx: c - Math.floor(w / 2) };
 }
 
+/** Binning of radialEnergy(). */
 export interface RadialOptions {
   /** Number of radial bins (default floor(min(H, W)/2) + 1: one per integer radius up to Nyquist). */
   bins?: number;
@@ -182,6 +188,7 @@ export function fullRadial(h: number, w: number): RadialOptions {
   return { bins: r + 1, maxRadius: r };
 }
 
+/** Binning of angularEnergy(). */
 export interface AngularOptions {
   /** Number of angular bins over [0, 360) degrees (default 36: 10 degrees each). */
   bins?: number;
@@ -227,6 +234,7 @@ export function normalise(v: ArrayLike<number>): Float64Array {
   return Float64Array.from(v, (x) => (s > 0 ? x / s : 0));
 }
 
+/** l1 and l2 norms of one example's 2-D DFT. */
 export interface FourierNorms {
   l1: number;
   l2: number;

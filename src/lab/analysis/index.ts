@@ -1,4 +1,4 @@
-// Analyses of adversarial perturbations and saliency maps (see README, 'Analyses and experiments').
+// Analyses of adversarial perturbations and saliency maps (see docs/experiments.md).
 export * from './fourier.ts';
 export * from './stats.ts';
 export * from './saliency.ts';

@@ -45,9 +45,11 @@ export function saliency(model: Classifier, x: Tensor, opts: { logit?: LogitChoi
 /**
  * The paper code's preprocessing of beta before its spectrum: per example,
  * z-score over all C*H*W values, absolute value, min-max scale to [0, 1], then
- * the mean over channels -> [N, 1, H, W].
+ * the mean over channels -> [N, 1, H, W]. `abs: false` skips the absolute value (the
+ * second reading of the paper's preprocessing, issue 17).
  */
-export function paperBetaPreprocess(beta: ImageSet): ImageSet {
+export function paperBetaPreprocess(beta: ImageSet, opts: { abs?: boolean } = {}): ImageSet {
+  const abs = opts.abs ?? true;
   const [n, c, h, w] = beta.shape;
   const per = c * h * w, hw = h * w;
   const out = new Float64Array(n * hw);
@@ -61,7 +63,8 @@ export function paperBetaPreprocess(beta: ImageSet): ImageSet {
     const sd = Math.sqrt(v / per) || 1;
     let lo = Infinity, hi = -Infinity;
     for (let j = 0; j < per; j++) {
-      tmp[j] = Math.abs((beta.data[i * per + j] - m) / sd);
+      const z = (beta.data[i * per + j] - m) / sd;
+      tmp[j] = abs ? Math.abs(z) : z;
       lo = Math.min(lo, tmp[j]); hi = Math.max(hi, tmp[j]);
     }
     const span = hi - lo || 1;
@@ -74,9 +77,10 @@ export function paperBetaPreprocess(beta: ImageSet): ImageSet {
   return { data: out, shape: [n, 1, h, w] };
 }
 
+/** Options of betaDeltaSpearman(): preprocessing of beta, DFT scale, tie tolerance. */
 export interface CorrelationOptions {
-  /** 'grey' (default): both beta and delta are converted to grey before the DFT. 'paper': beta gets paperBetaPreprocess, delta grey. */
-  betaPreprocess?: 'grey' | 'paper';
+  /** 'grey' (default): both beta and delta are converted to grey before the DFT. 'paper': beta gets paperBetaPreprocess, delta grey; 'paper-noabs': the same without the absolute value. */
+  betaPreprocess?: 'grey' | 'paper' | 'paper-noabs';
   norm?: DftNorm;
   /**
    * Magnitudes are rounded to multiples of tieTolerance * max|X| before ranking
@@ -102,7 +106,7 @@ function quantise(v: Float64Array, tol: number): Float64Array {
  */
 export function betaDeltaSpearman(beta: ImageSet, delta: ImageSet, opts: CorrelationOptions = {}): { perExample: number[]; mean: number; ofAverages: number } {
   if (beta.shape.join() !== delta.shape.join()) throw new Error(`betaDeltaSpearman: beta [${beta.shape.join(', ')}] and delta [${delta.shape.join(', ')}] differ in shape`);
-  const b = opts.betaPreprocess === 'paper' ? paperBetaPreprocess(beta) : beta;
+  const b = opts.betaPreprocess === 'paper' || opts.betaPreprocess === 'paper-noabs' ? paperBetaPreprocess(beta, { abs: opts.betaPreprocess === 'paper' }) : beta;
   const sb = spectra(b, { mode: 'grey', scale: 'magnitude', norm: opts.norm });
   const sd = spectra(delta, { mode: 'grey', scale: 'magnitude', norm: opts.norm });
   const [n, , h, w] = sd.shape;

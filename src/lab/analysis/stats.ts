@@ -41,6 +41,7 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return pearson(rankAverage(a), rankAverage(b));
 }
 
+/** Arithmetic mean (NaN for an empty array). */
 export function meanOf(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i];
@@ -65,6 +66,7 @@ export function quantile(v: ArrayLike<number>, q: number): number {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
+/** Mean, standard deviation, median and count of an array. */
 export function summary(v: ArrayLike<number>): { mean: number; std: number; median: number; n: number } {
   return { mean: meanOf(v), std: stdOf(v), median: quantile(v, 0.5), n: v.length };
 }

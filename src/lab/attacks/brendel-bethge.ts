@@ -11,6 +11,7 @@ import {
 import { solveL2, solveLinf } from './bb-solvers.ts';
 import type { Tensor } from '../../engine/tensor.ts';
 
+/** Options of brendelBethge(): norm, steps, trust-region rate, starting points, restarts. */
 export interface BrendelBethgeOptions {
   norm: 'l2' | 'linf';
   /** Iterations (Foolbox default 1000). */
@@ -124,6 +125,7 @@ function midPoints(x0: Float32Array, x1: Float32Array, e: Float64Array, n: numbe
   return out;
 }
 
+/** The Brendel-Bethge minimal-norm attack (Foolbox 3 semantics; L2 or Linf): start from adversarial points and walk along the decision boundary towards x. */
 export async function brendelBethge(a: AttackInputs, o: BrendelBethgeOptions): Promise<AttackResult> {
   const restarts = o.restarts ?? 1;
   if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`bb-${o.norm}: restarts must be a positive integer, got ${restarts}`);

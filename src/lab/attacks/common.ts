@@ -3,7 +3,7 @@
 // Only ops from the public API are used, so attacks run on every backend;
 // values are read with `await t.data()`.
 import type { Classifier } from '../nn/types.ts';
-import { Tensor, tidy, keep, noGrad } from '../../engine/tensor.ts';
+import { Tensor, tidy, tidyAsync, keep, noGrad } from '../../engine/tensor.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import { mul, sub, neg } from '../../engine/ops/elementwise.ts';
 import { sum } from '../../engine/ops/reduce.ts';
@@ -11,6 +11,7 @@ import { crossEntropy } from '../../engine/ops/nn.ts';
 import { valueAndGrad, backward } from '../../engine/autograd/backward.ts';
 import { detach } from '../../engine/ops/elementwise.ts';
 
+/** The perturbation norms the attacks support. */
 export type Norm = 'linf' | 'l2' | 'l1';
 
 /** Progress of a long attack: `done` of `total` units (steps, or steps x searches). */
@@ -40,6 +41,7 @@ export interface Norms {
   linf: Float64Array;
 }
 
+/** What every attack returns: adversarial inputs, perturbations, predictions, success flags, norms and statistics (host arrays). */
 export interface AttackResult {
   attack: string;
   /** [N, ...inputShape] */
@@ -63,6 +65,7 @@ export interface AttackResult {
   stats: AttackStats;
 }
 
+/** Accuracy and success rates of an attack result. */
 export interface AttackStats {
   n: number;
   cleanAccuracy: number;
@@ -74,6 +77,7 @@ export interface AttackStats {
   robustAccuracy: number;
 }
 
+/** The input box of an attack, [0, 1] by default (checked: lo < hi). */
 export function boundsOf(b?: readonly [number, number]): [number, number] {
   const [lo, hi] = b ?? [0, 1];
   if (!(lo < hi)) throw new Error(`attack: bounds must satisfy lo < hi, got [${lo}, ${hi}]`);
@@ -115,6 +119,7 @@ export async function logitsOf(model: Classifier, x: Tensor): Promise<Float32Arr
   try { return await z.data(); } finally { z.dispose(); }
 }
 
+/** Predicted classes of x (argmax of the logits). */
 export async function predict(model: Classifier, x: Tensor): Promise<Int32Array> {
   const z = await logitsOf(model, x);
   return argmaxRows(z, x.shape[0], model.numClasses);
@@ -125,6 +130,28 @@ export function meets(p: number, i: number, labels: ArrayLike<number>, targets?:
   return targets ? p === targets[i] : p !== labels[i];
 }
 
+/**
+ * Logits z at x and the input gradient J^T G of a loss whose gradient with respect
+ * to the logits, G = dz(z) [N, K], is computed on the host from z: one forward and
+ * one backward pass (sum(z * G) with G held constant). Disposes x.
+ */
+export async function inputGradient(model: Classifier, x: Tensor, dz: (z: Float32Array) => Float32Array): Promise<{ z: Float32Array; grad: Float32Array }> {
+  try {
+    return await tidyAsync(async () => {
+      const xl = detach(x);
+      xl.requiresGrad = true;
+      const zt = model.forward(xl);
+      const z = await zt.data();
+      const s = sum(mul(zt, tensor(dz(z), zt.shape, x.backend)));
+      const g = s.requiresGrad ? backward(s, { targets: [xl] }).get(xl) : undefined;
+      // a model whose output does not depend on x (fully masked) has no gradient: zero
+      if (!g) return { z, grad: new Float32Array(x.size) };
+      try { return { z, grad: await g.data() }; } finally { g.dispose(); }
+    });
+  } finally { x.dispose(); }
+}
+
+/** The loss an attack ascends: 'ce' (cross-entropy) or 'margin' (best other logit minus the true one). */
 export type LossName = 'ce' | 'margin';
 
 /**
@@ -193,6 +220,7 @@ export function normsOf(delta: ArrayLike<number>, n: number, d: number): Norms {
   return { l0, l1, l2, linf };
 }
 
+/** The per-example norms of one kind from a Norms record. */
 export function normOf(norms: Norms, p: Norm): Float64Array {
   return p === 'linf' ? norms.linf : p === 'l2' ? norms.l2 : norms.l1;
 }
@@ -211,14 +239,16 @@ export function vecNorm(v: ArrayLike<number>, p: Norm, off = 0, len = v.length):
  * Build the result from the clean inputs and the adversarial inputs (host copies):
  * evaluates the model on both, and computes norms and rates.
  */
-export async function finishResult(attack: string, a: AttackInputs, xHost: Float32Array, advHost: Float32Array, extra: { eps?: Float64Array; cleanPred?: Int32Array } = {}): Promise<AttackResult> {
+export async function finishResult(attack: string, a: AttackInputs, xHost: Float32Array, advHost: Float32Array, extra: { eps?: Float64Array; cleanPred?: Int32Array; advPred?: Int32Array } = {}): Promise<AttackResult> {
   const { model, labels, targets } = a;
   const shape = [...a.x.shape];
   const n = shape[0], d = xHost.length / Math.max(n, 1);
   const cleanPred = extra.cleanPred ?? await predict(model, a.x);
-  const advT = tensor(advHost, shape, a.x.backend);
-  let advPred: Int32Array;
-  try { advPred = await predict(model, advT); } finally { advT.dispose(); }
+  let advPred = extra.advPred;
+  if (!advPred) {
+    const advT = tensor(advHost, shape, a.x.backend);
+    try { advPred = await predict(model, advT); } finally { advT.dispose(); }
+  }
   const perturbation = new Float32Array(advHost.length);
   for (let j = 0; j < advHost.length; j++) perturbation[j] = advHost[j] - xHost[j];
   const cleanCorrect = new Uint8Array(n), isAdversarial = new Uint8Array(n), success = new Uint8Array(n);

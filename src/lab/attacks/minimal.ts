@@ -10,6 +10,7 @@ import {
 /** A fixed-budget attack: run on the inputs with one budget per example. */
 export type FixedBudgetAttack = (a: AttackInputs, eps: Float64Array) => Promise<AttackResult>;
 
+/** Options of minimalNormSearch(): the norm, the first budget, its growth, and the bisection steps. */
 export interface MinimalNormOptions {
   /** The norm in which the smallest adversarial is measured (the wrapped attack's norm). */
   norm: Norm;
@@ -105,6 +106,7 @@ export function randomDirections(perturbation: ArrayLike<number>, n: number, d: 
   return z;
 }
 
+/** The random-direction control: the model on x + random directions of the adversarial perturbations' norms. */
 export interface RandomControlResult {
   /** delta_rand in float64, [N * D]. */
   directions: Float64Array;

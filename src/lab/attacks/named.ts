@@ -1,4 +1,5 @@
-// Attacks by name (for the CLI, experiments and the web lab), with the paper's
+// The attack registry: every attack by name with its defaults (one table for the CLI,
+// the experiments and the web lab), the paper's
 // settings as defaults, batched runs with progress, summaries, and a wrapper
 // that puts input normalisation inside the model (attacks work in pixel space).
 import type { Classifier, ForwardContext } from '../nn/types.ts';
@@ -7,18 +8,17 @@ import { tensor } from '../../engine/ops/creation.ts';
 import { div, sub } from '../../engine/ops/elementwise.ts';
 import { normsOf, type AttackInputs, type AttackResult, type Norm, type ProgressFn } from './common.ts';
 import { fgm, fgsm, paperPreset, pgd } from './pgd.ts';
+import { apgd, apgdTargeted } from './apgd.ts';
+import { squareAttack } from './square.ts';
+import { evaluateRobustness } from './evaluate.ts';
 import { brendelBethge } from './brendel-bethge.ts';
 import { bestOf, minimalNormSearch } from './minimal.ts';
 
-export const ATTACK_NAMES = [
-  'pgd-linf', 'pgd-l2', 'pgd-l1', 'pgd-l1-exact', 'fgsm', 'fgm', 'bb-l2', 'bb-linf', 'min-pgd-linf', 'min-pgd-l2', 'min-pgd-l1',
-  'best-l2', 'best-linf',
-] as const;
-export type AttackName = (typeof ATTACK_NAMES)[number];
-
+/** Options a named attack accepts (each preset uses the ones that apply): budget, steps, step size, random start, binary search, trust-region rate, restarts, starting points, target classes. */
 export interface NamedAttackOptions {
-  /** Budget (fixed-budget attacks) or first budget tried (min-* searches). */
-  eps?: number;
+  /** Budget (fixed-budget attacks; one value or one per example) or first budget tried (minimal-norm searches). */
+  eps?: number | ArrayLike<number>;
+  /** Iterations (Square: queries). */
   steps?: number;
   relStepsize?: number;
   absStepsize?: number;
@@ -30,68 +30,138 @@ export interface NamedAttackOptions {
   restarts?: number;
   init?: 'data' | 'noise';
   startPool?: Tensor;
+  /** APGD-T and the ensemble: target classes tried (default 9, capped at K - 1). */
+  targetClasses?: number;
+}
+
+/** A named attack with its defaults: the one table the CLI, the experiments and the web lab share. */
+export interface AttackPreset {
+  name: string;
+  norm: Norm;
+  /**
+   * 'fixed': eps is the radius (a list of eps gives a robust-accuracy curve);
+   * 'minimal': searches the smallest adversarial (eps, if given, is the first budget tried).
+   */
+  kind: 'fixed' | 'minimal';
+  /** Defaults and meaning, one line (shown by --help and docs/attacks.md). */
+  summary: string;
+  /** Offered in the web lab's menu. */
+  web?: boolean;
+  run(a: AttackInputs, o: NamedAttackOptions): Promise<AttackResult>;
+}
+
+const dOf = (a: AttackInputs): number => a.x.size / Math.max(1, a.x.shape[0]);
+const scalarEps = (e: number | ArrayLike<number>): number | undefined => (typeof e === 'number' ? e : undefined);
+
+/** The paper's PGD presets, with the CLI's overrides. */
+function paperPgd(name: 'pgd-linf' | 'pgd-l2' | 'pgd-l1' | 'pgd-l1-exact', a: AttackInputs, o: NamedAttackOptions): Promise<AttackResult> {
+  const l1 = name.startsWith('pgd-l1');
+  const base = paperPreset(l1 ? 'pgd-l1' : (name as 'pgd-linf' | 'pgd-l2'), dOf(a));
+  const eps = o.eps ?? (base.eps as number);
+  // pgd-l1 keeps the authors' step of 0.1 eps when eps is changed
+  const absStepsize = o.relStepsize !== undefined ? undefined
+    : o.absStepsize ?? (o.eps !== undefined && l1 ? (scalarEps(eps) !== undefined ? 0.1 * scalarEps(eps)! : undefined) : base.absStepsize);
+  const relStepsize = o.relStepsize ?? (absStepsize === undefined && l1 ? 0.1 : undefined);
+  const opts = { ...base, eps, steps: o.steps ?? base.steps, randomStart: o.randomStart ?? base.randomStart, absStepsize, relStepsize, name };
+  if (name === 'pgd-l1-exact') return pgd(a, { ...opts, projection: 'exact' });
+  if (name === 'pgd-l1' && (o.binarySearch ?? true)) {
+    const e0 = scalarEps(eps);
+    if (e0 === undefined) throw new Error('pgd-l1: the search starts from one eps; give binarySearch: false for per-example budgets');
+    // Foolbox 2's search keeps step/eps fixed
+    const rel = opts.absStepsize !== undefined ? opts.absStepsize / e0 : opts.relStepsize ?? 0.1;
+    return minimalNormSearch(a, (b, e) => pgd({ ...b, onProgress: undefined }, { ...opts, eps: e, absStepsize: undefined, relStepsize: rel }),
+      { norm: 'l1', initEps: e0, growth: 1.5, maxExpand: 9, bisectSteps: 10, name: 'pgd-l1' });
+  }
+  return pgd(a, opts);
+}
+
+function minPgd(name: string, norm: Norm, a: AttackInputs, o: NamedAttackOptions): Promise<AttackResult> {
+  const init = scalarEps(o.eps ?? NaN) ?? NaN;
+  const first = Number.isFinite(init) ? init : norm === 'linf' ? 1 / 255 : norm === 'l2' ? 0.1 : 0.01 * dOf(a);
+  return minimalNormSearch(a, (b, e) => pgd({ ...b, onProgress: undefined }, {
+    norm, eps: e, steps: o.steps ?? 100, relStepsize: o.relStepsize ?? 0.1, randomStart: o.randomStart ?? false, loss: 'margin', name,
+  }), { norm, initEps: first, name });
+}
+
+const APGD_EPS = { linf: 8 / 255, l2: 0.5 } as const;
+const apgdPreset = (loss: 'ce' | 'dlr', norm: 'linf' | 'l2'): AttackPreset => ({
+  name: `apgd-${loss}-${norm}`, norm, kind: 'fixed', web: loss === 'ce' && norm === 'linf',
+  summary: `APGD (Croce & Hein 2020), ${loss === 'ce' ? 'cross-entropy' : 'DLR'} loss; eps ${norm === 'linf' ? '8/255' : '0.5'}, 100 steps, 1 restart, random start`,
+  run: (a, o) => apgd(a, { norm, loss, eps: o.eps ?? APGD_EPS[norm], steps: o.steps ?? 100, restarts: o.restarts ?? 1, randomStart: o.randomStart, name: `apgd-${loss}-${norm}` }),
+});
+
+/** The attack registry: every named preset (the CLI's --attack, the experiments and the web lab use it), with its norm, kind and run function. */
+export const ATTACKS: readonly AttackPreset[] = [
+  { name: 'pgd-linf', norm: 'linf', kind: 'fixed', web: true, summary: 'PGD, the paper: eps 8/255, 1000 steps, absolute step 0.01, random start', run: (a, o) => paperPgd('pgd-linf', a, o) },
+  { name: 'pgd-l2', norm: 'l2', kind: 'fixed', web: true, summary: 'PGD, the paper: eps 2.0, 1000 steps, absolute step 0.4, no random start', run: (a, o) => paperPgd('pgd-l2', a, o) },
+  { name: 'pgd-l1', norm: 'l1', kind: 'minimal', web: true, summary: "PGD-L1, the authors' code: eps 0.1 D (mean |delta| <= 0.1), 200 steps, step 0.1 eps, eps x1.5 up to 9 times until success, then 10 bisections (binarySearch: false: one budget)", run: (a, o) => paperPgd('pgd-l1', a, o) },
+  { name: 'pgd-l1-exact', norm: 'l1', kind: 'fixed', web: true, summary: 'as pgd-l1 at one budget, with the exact projection onto the L1 ball and the box', run: (a, o) => paperPgd('pgd-l1-exact', a, o) },
+  { name: 'fgsm', norm: 'linf', kind: 'fixed', web: true, summary: 'one sign step of eps (default 8/255)', run: (a, o) => fgsm(a, { eps: o.eps ?? 8 / 255 }) },
+  { name: 'fgm', norm: 'l2', kind: 'fixed', summary: 'one normalised gradient step of eps (default 2.0)', run: (a, o) => fgm(a, { eps: o.eps ?? 2.0 }) },
+  apgdPreset('ce', 'linf'), apgdPreset('ce', 'l2'), apgdPreset('dlr', 'linf'), apgdPreset('dlr', 'l2'),
+  ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
+    name: `apgd-t-${norm}`, norm, kind: 'fixed', summary: `APGD-T: targeted DLR runs on the 9 most likely other classes, eps ${norm === 'linf' ? '8/255' : '0.5'}, 100 steps each`,
+    run: (a, o) => apgdTargeted(a, { norm, eps: o.eps ?? APGD_EPS[norm], steps: o.steps ?? 100, restarts: o.restarts ?? 1, targetClasses: o.targetClasses, randomStart: o.randomStart, name: `apgd-t-${norm}` }),
+  })),
+  ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
+    name: `square-${norm}`, norm, kind: 'fixed', web: norm === 'linf', summary: `Square (score-based, no gradients): eps ${norm === 'linf' ? '8/255' : '0.5'}, 1000 queries (steps), p_init 0.8`,
+    run: (a, o) => squareAttack(a, { norm, eps: o.eps ?? APGD_EPS[norm], queries: o.steps ?? 1000, name: `square-${norm}` }),
+  })),
+  ...(['linf', 'l2'] as const).map((norm): AttackPreset => ({
+    name: `ensemble-${norm}`, norm, kind: 'fixed', summary: 'worst case per image over APGD-CE, APGD-T (DLR), Square and Brendel-Bethge from the best start; the CLI adds the sanity checks',
+    run: async (a, o) => {
+      const e = scalarEps(o.eps ?? APGD_EPS[norm]);
+      if (e === undefined) throw new Error(`ensemble-${norm}: one eps for all examples`);
+      return (await evaluateRobustness(a, { norm, eps: [e], steps: o.steps, restarts: o.restarts, targetClasses: o.targetClasses, checks: false })).worst;
+    },
+  })),
+  ...(['l2', 'linf'] as const).map((norm): AttackPreset => ({
+    name: `bb-${norm}`, norm, kind: 'minimal', web: true, summary: 'Brendel-Bethge (minimal norm): 1000 steps, lr 1e-3, starting points from other data',
+    run: (a, o) => brendelBethge(a, { norm, steps: o.steps ?? 1000, lr: o.lr, restarts: o.restarts, init: o.init, startPool: o.startPool }),
+  })),
+  ...(['linf', 'l2', 'l1'] as const).map((norm): AttackPreset => ({
+    name: `min-pgd-${norm}`, norm, kind: 'minimal', summary: 'minimal-norm search (x2 growth, 10 bisections) around PGD with 100 steps, relative step 0.1, margin loss; eps = first budget tried',
+    run: (a, o) => minPgd(`min-pgd-${norm}`, norm, a, o),
+  })),
+  ...(['l2', 'linf'] as const).map((norm): AttackPreset => ({
+    name: `best-${norm}`, norm, kind: 'minimal', summary: `per example the smaller of bb-${norm} and min-pgd-${norm}`,
+    run: async (a, o) => bestOf(a, [await presetOf(`bb-${norm}`).run(a, o), await presetOf(`min-pgd-${norm}`).run(a, { ...o, steps: undefined })], norm, `best-${norm}`),
+  })),
+];
+
+/** Shorter or older spellings, accepted with a notice. */
+export const ATTACK_ALIASES: Readonly<Record<string, string>> = {
+  pgd: 'pgd-linf', apgd: 'apgd-ce-linf', 'apgd-ce': 'apgd-ce-linf', 'apgd-dlr': 'apgd-dlr-linf', 'apgd-t': 'apgd-t-linf',
+  'apgd-linf': 'apgd-ce-linf', 'apgd-l2': 'apgd-ce-l2', square: 'square-linf', bb: 'bb-l2', ensemble: 'ensemble-linf', autoattack: 'ensemble-linf',
+  'fgsm-linf': 'fgsm', 'fgm-l2': 'fgm',
+};
+
+/** The names of the presets in ATTACKS. */
+export const ATTACK_NAMES: readonly string[] = ATTACKS.map((p) => p.name);
+/** A preset name (one of ATTACK_NAMES; checked at run time). */
+export type AttackName = string;
+
+function presetOf(name: string): AttackPreset {
+  const p = ATTACKS.find((q) => q.name === name);
+  if (!p) throw new Error(`attack: unknown attack '${name}' (known: ${ATTACK_NAMES.join(', ')})`);
+  return p;
+}
+
+/** The preset for a name or alias; `notice` says when an alias was used. */
+export function resolveAttack(name: string): { preset: AttackPreset; notice?: string } {
+  const canon = ATTACK_ALIASES[name];
+  if (canon) return { preset: presetOf(canon), notice: `attack '${name}' is read as '${canon}' (write '${canon}')` };
+  return { preset: presetOf(name) };
 }
 
 /** The norm an attack is measured in. */
-export function attackNorm(name: AttackName): Norm {
-  if (name.endsWith('linf') || name === 'fgsm') return 'linf';
-  if (name.endsWith('l2') || name === 'fgm') return 'l2';
-  return 'l1';
+export function attackNorm(name: string): Norm {
+  return resolveAttack(name).preset.norm;
 }
 
-/**
- * Run a named attack on one batch. Defaults (D = C*H*W):
- *   pgd-linf  eps 8/255, 1000 steps, abs step 0.01, random start        (paper code)
- *   pgd-l2    eps 2.0, 1000 steps, abs step 0.4, no random start        (paper code)
- *   pgd-l1    eps 0.1*D (mean |delta| <= 0.1), 200 steps, step 0.1*eps, no random start,
- *             with the authors' search: eps *= 1.5 up to 9 times until success, then 10 bisections
- *   pgd-l1-exact  as pgd-l1 without the search, exact L1-box projection
- *   fgsm / fgm    one step of eps (default 8/255 / 2.0)
- *   bb-l2 / bb-linf  Brendel-Bethge, 1000 steps, lr 1e-3, data starting points
- *   min-pgd-*  minimal-norm search (x2 growth, 10 bisections) around PGD with `steps` (default 100)
- *              steps, relative step 0.1, margin loss, no random start; eps = first budget tried
- *   best-l2 / best-linf  per example the smaller of bb-* and min-pgd-* (same options)
- */
-export async function runNamedAttack(name: AttackName, a: AttackInputs, o: NamedAttackOptions = {}): Promise<AttackResult> {
-  const d = a.x.size / Math.max(1, a.x.shape[0]);
-  switch (name) {
-    case 'pgd-linf': case 'pgd-l2': case 'pgd-l1': case 'pgd-l1-exact': {
-      const base = paperPreset(name === 'pgd-l1-exact' ? 'pgd-l1' : name, d);
-      const eps = o.eps ?? (base.eps as number);
-      const opts = {
-        ...base, eps, steps: o.steps ?? base.steps, randomStart: o.randomStart ?? base.randomStart,
-        absStepsize: o.relStepsize !== undefined ? undefined : o.absStepsize ?? (o.eps !== undefined && name.startsWith('pgd-l1') ? 0.1 * eps : base.absStepsize),
-        relStepsize: o.relStepsize, name,
-      };
-      if (name === 'pgd-l1-exact') return pgd(a, { ...opts, projection: 'exact' });
-      if (name === 'pgd-l1' && (o.binarySearch ?? true)) {
-        // Foolbox 2's search keeps step/eps fixed: step = 0.1 * eps
-        const rel = opts.absStepsize !== undefined ? opts.absStepsize / eps : opts.relStepsize ?? 0.1;
-        return minimalNormSearch(a, (b, e) => pgd({ ...b, onProgress: undefined }, { ...opts, eps: e, absStepsize: undefined, relStepsize: rel }),
-          { norm: 'l1', initEps: eps, growth: 1.5, maxExpand: 9, bisectSteps: 10, name: 'pgd-l1' });
-      }
-      return pgd(a, opts);
-    }
-    case 'fgsm': return fgsm(a, { eps: o.eps ?? 8 / 255 });
-    case 'fgm': return fgm(a, { eps: o.eps ?? 2.0 });
-    case 'bb-l2': case 'bb-linf':
-      return brendelBethge(a, { norm: name === 'bb-l2' ? 'l2' : 'linf', steps: o.steps ?? 1000, lr: o.lr, restarts: o.restarts, init: o.init, startPool: o.startPool });
-    case 'best-l2': case 'best-linf': {
-      const p = name === 'best-l2' ? 'l2' : 'linf';
-      const bb = await runNamedAttack(p === 'l2' ? 'bb-l2' : 'bb-linf', a, o);
-      const mn = await runNamedAttack(p === 'l2' ? 'min-pgd-l2' : 'min-pgd-linf', a, { ...o, steps: undefined });
-      return bestOf(a, [bb, mn], p, name);
-    }
-    case 'min-pgd-linf': case 'min-pgd-l2': case 'min-pgd-l1': {
-      const norm = attackNorm(name);
-      const init = o.eps ?? (norm === 'linf' ? 1 / 255 : norm === 'l2' ? 0.1 : 0.01 * d);
-      const steps = o.steps ?? 100;
-      return minimalNormSearch(a, (b, e) => pgd({ ...b, onProgress: undefined }, {
-        norm, eps: e, steps, relStepsize: o.relStepsize ?? 0.1, randomStart: o.randomStart ?? false, loss: 'margin', name,
-      }), { norm, initEps: init, name });
-    }
-  }
-  throw new Error(`attack: unknown attack '${name}' (known: ${ATTACK_NAMES.join(', ')})`);
+/** Run a named attack (or alias) on one batch with the preset's defaults; see ATTACKS for each. */
+export async function runNamedAttack(name: string, a: AttackInputs, o: NamedAttackOptions = {}): Promise<AttackResult> {
+  return resolveAttack(name).preset.run(a, o);
 }
 
 /**
@@ -106,13 +176,15 @@ export async function runBatched(
   const n = labels.length;
   if (x.length !== n * d) throw new Error(`attack: ${x.length} values for ${n} inputs of shape [${shape.join(', ')}]`);
   const parts: AttackResult[] = [];
+  const nb = Math.ceil(n / batchSize);
   for (let s = 0; s < n; s += batchSize) {
     const e = Math.min(n, s + batchSize);
     const xb = tensor(x.subarray(s * d, e * d), [e - s, ...shape]);
     try {
       parts.push(await attack({
         model, x: xb, labels: Array.from(labels).slice(s, e), seed: (opts.seed ?? 0) + s, bounds: opts.bounds,
-        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
+        // progress over the whole run: batch b of nb contributes done + b * total
+        onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, done: (s / batchSize) * p.total + p.done, total: nb * p.total, message: `examples ${s}-${e - 1} of ${n}${p.message ? `; ${p.message}` : ''}` }) : undefined,
       }));
     } finally { xb.dispose(); }
   }
@@ -143,7 +215,9 @@ export function mergeResults(parts: AttackResult[], name?: string): AttackResult
   };
 }
 
+/** Count, mean, median, min and max of one norm over the successful examples. */
 export interface NormSummary { count: number; mean: number; median: number; min: number; max: number }
+/** The summary of an attack result written to summary.json: accuracy, success and robust rates, norm statistics. */
 export interface AttackSummary {
   n: number;
   cleanAccuracy: number;
@@ -163,6 +237,7 @@ function stats(v: number[]): NormSummary {
   return { count: s.length, mean: s.reduce((p, q) => p + q, 0) / s.length, median: s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]), min: s[0], max: s[s.length - 1] };
 }
 
+/** Summarise an attack result: clean accuracy, success rate, robust accuracy, norm statistics over the successful examples. */
 export function summarize(r: AttackResult): AttackSummary {
   const n = r.shape[0];
   const idx = [...Array(n).keys()].filter((i) => r.success[i]);

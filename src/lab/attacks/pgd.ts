@@ -11,6 +11,7 @@ import {
 } from './common.ts';
 import { projectL1Box, uniformL1Ball, uniformL2Ball, uniformLinfBall } from './geometry.ts';
 
+/** Options of pgd(): norm, budget, steps, step size, random start, projection and loss (Foolbox 3 defaults). */
 export interface PGDOptions {
   norm: Norm;
   /** Radius of the ball (absolute, in the norm's own units); one value or one per example. */

@@ -5,6 +5,7 @@ import { permutation } from '../../engine/core/random.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import type { Tensor } from '../../engine/tensor.ts';
 
+/** Batching of a split: batch size, shuffling (seed, epoch), whether to keep a short last batch, optional per-channel normalisation. */
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle with permutation(n, seed, stream = 1000 + epoch): the same order on every run and backend. */
@@ -16,6 +17,7 @@ export interface BatchOptions {
   normalize?: { mean: readonly number[]; std: readonly number[] };
 }
 
+/** One batch on the host: inputs [n, C, H, W] flattened, labels and their indices in the split. */
 export interface HostBatch {
   x: Float32Array;
   y: Uint8Array;
@@ -30,6 +32,7 @@ export function epochOrder(n: number, o: BatchOptions): Int32Array {
   return permutation(n, o.seed ?? 0, 1000 + (o.epoch ?? 0));
 }
 
+/** Number of batches of an epoch (the last one may be smaller). */
 export function numBatches(n: number, o: BatchOptions): number {
   return o.keepLast === false ? Math.floor(n / o.batchSize) : Math.ceil(n / o.batchSize);
 }

@@ -1,6 +1,7 @@
 // In-memory data sets. Pixels are kept as uint8 (value = byte / 255, in [0, 1])
 // or, after a transform such as steganography, as float32 (scale 1).
 
+/** One split of a data set: n images (bytes or floats; value = x[i] * scale) and their labels. */
 export interface Split {
   /** [n, C, H, W] row-major; the input value of element i is x[i] * scale. */
   x: Uint8Array | Float32Array;
@@ -9,6 +10,7 @@ export interface Split {
   scale: number;
 }
 
+/** A data set: name, input shape [C, H, W], class count, train and test splits. */
 export interface Dataset {
   /** Name as given to the loader (with options), e.g. 'cifar10' or 'synthetic:train=2000'. */
   name: string;
@@ -19,6 +21,7 @@ export interface Dataset {
   test: Split;
 }
 
+/** A Split from images and labels (checks that the sizes agree). */
 export function makeSplit(x: Uint8Array | Float32Array, y: Uint8Array, shape: readonly number[]): Split {
   const d = shape[0] * shape[1] * shape[2];
   if (x.length !== y.length * d) throw new Error(`dataset: ${x.length} pixel values for ${y.length} labels of shape [${shape.join(', ')}]`);

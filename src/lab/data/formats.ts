@@ -8,22 +8,48 @@
 //   0x00000801 labels), then one big-endian int32 per dimension, then uint8 data.
 // Gzip is undone with the standard DecompressionStream('gzip') (Node >= 18, Deno, browsers).
 
-/** Decompress gzip bytes. */
-export async function gunzip(bytes: Uint8Array, what = 'data'): Promise<Uint8Array> {
-  return inflateWith('gzip', bytes, what);
+/** Inflated data beyond this is refused when the caller knows no expected size. */
+export const MAX_INFLATED_BYTES = 2 ** 30;
+class InflateLimit extends Error {}
+
+/** Decompress gzip bytes; at most `maxBytes` (the file's known size when there is one) are inflated. */
+export async function gunzip(bytes: Uint8Array, what = 'data', maxBytes = MAX_INFLATED_BYTES): Promise<Uint8Array> {
+  return inflateWith('gzip', bytes, what, maxBytes);
 }
 
-/** Decompress with a standard DecompressionStream format ('gzip', 'deflate' = zlib, 'deflate-raw'). */
-export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', bytes: Uint8Array, what = 'data'): Promise<Uint8Array> {
+/**
+ * Decompress with a standard DecompressionStream format ('gzip', 'deflate' = zlib, 'deflate-raw'),
+ * stopping as soon as the output would exceed `maxBytes`: a decompression bomb is refused after
+ * inflating at most that much, not after filling the memory.
+ */
+export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', bytes: Uint8Array, what = 'data', maxBytes = MAX_INFLATED_BYTES): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
-    const ds = new DecompressionStream(format);
-    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(ds);
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream(format)).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new InflateLimit(`${what}: ${format} data inflates to more than ${maxBytes} bytes (the expected size); refused as corrupt or a decompression bomb`);
+      }
+      chunks.push(value);
+    }
   } catch (e) {
+    if (e instanceof InflateLimit) throw new Error(e.message);
     throw new Error(`${what}: ${format} data is corrupt or truncated (${(e as Error).message})`);
   }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
 }
 
+/** True when the bytes start with the gzip magic number. */
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /** Lower-case hex SHA-256 (WebCrypto). */
@@ -32,6 +58,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Images (bytes, N x C x H x W) with their labels, as parsed from a file. */
 export interface LabeledImages {
   /** uint8 pixels, [N, C, H, W] row-major. */
   images: Uint8Array;

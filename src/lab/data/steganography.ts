@@ -17,8 +17,10 @@ import { fft2dInterleaved } from '../../engine/fft/host.ts';
 import { normalArray, uniformArray } from '../../engine/core/random.ts';
 import { makeSplit, type Dataset, type Split } from './dataset.ts';
 
+/** How the class pattern enters the spectrum: 'authors' (the authors' code: real part, no clip) or 'hermitian' (a real image change). */
 export type StegoVariant = 'authors' | 'hermitian';
 
+/** Options of steganography(): strength eps, Bernoulli density rho, pattern seed, variant, clipping. */
 export interface StegoOptions {
   eps: number;
   rho: number;

@@ -18,6 +18,7 @@ import { fft2dInterleaved } from '../../engine/fft/host.ts';
 import { normalArray, permutation, uniformArray } from '../../engine/core/random.ts';
 import { makeSplit, type Dataset } from './dataset.ts';
 
+/** Options of syntheticDataset(): shape, classes, split sizes, seed, template strength and shift. */
 export interface SyntheticOptions {
   shape?: [number, number, number];
   classes?: number;

@@ -3,7 +3,9 @@
 // directory and skipped on a rerun) with a progress bar.
 // File access goes through src/platform (imported lazily so this module stays
 // loadable in the browser, where a caller can pass its own ExperimentIO).
+import { progressReporter, type ProgressReporter } from '../platform/progress.ts';
 
+/** How big an experiment runs: 'quick' (minutes on 2 cores) or 'paper' (the paper's settings). */
 export type Scale = 'quick' | 'paper';
 
 /** File access an experiment needs (the CLI passes the Node/Deno one). */
@@ -14,6 +16,7 @@ export interface ExperimentIO {
   join(...parts: string[]): string;
 }
 
+/** The ExperimentIO of Node and Deno (files under the output directory). */
 export async function nodeIO(): Promise<ExperimentIO> {
   const fs = await import('../platform/fs.ts');
   return {
@@ -24,29 +27,28 @@ export async function nodeIO(): Promise<ExperimentIO> {
   };
 }
 
+/** Progress callback of an experiment: a label and done / total. */
 export interface ProgressSink {
   (label: string, done: number, total: number): void;
 }
 
-/** A one-line text progress bar on stderr (redrawn in place on a TTY; otherwise a line every 10%). */
-export function textProgress(write: (s: string) => void = (s) => { (globalThis as { process?: { stderr?: { write(s: string): void } } }).process?.stderr?.write(s); }, tty = Boolean((globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY)): ProgressSink {
-  let lastLabel = '', lastDecile = -1;
-  const t0 = Date.now();
+/**
+ * The experiments' progress sink on the shared reporter (src/lab/platform/progress.ts): bar, count, elapsed,
+ * ETA and rate, redrawn in place on a terminal, else a line per tenth. A new bar starts when the label changes
+ * (labels that differ only in their numbers, e.g. a loss, count as the same) or the count goes back.
+ */
+export function textProgress(write?: (s: string) => void, tty?: boolean): ProgressSink {
+  let key = '', last = -1, rep: ProgressReporter | null = null;
   return (label, done, total) => {
-    const frac = total > 0 ? Math.min(done / total, 1) : 1;
-    const secs = ((Date.now() - t0) / 1000).toFixed(0);
-    if (tty) {
-      const w = 28, fill = Math.round(frac * w);
-      write(`\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${(100 * frac).toFixed(0).padStart(3)}% ${secs}s ${label}`.padEnd(110).slice(0, 130) + (done >= total ? '\n' : ''));
-    } else {
-      // one line per 10% (labels that differ only in their numbers, e.g. a loss, count as the same)
-      const dec = Math.floor(frac * 10), key = label.replace(/[-+]?\d[\d.e+-]*/g, '#');
-      if (key !== lastLabel || dec !== lastDecile) write(`[${(100 * frac).toFixed(0).padStart(3)}% ${secs}s] ${label}\n`);
-      lastLabel = key; lastDecile = dec;
-    }
+    const k = label.replace(/[-+]?\d[\d.e+-]*/g, '#');
+    if (!rep || k !== key || done < last) { rep = progressReporter('', { write, tty }); key = k; }
+    last = done;
+    rep.update(done, total, label);
+    if (done >= total) { rep.finish(label); rep = null; }
   };
 }
 
+/** What an experiment run gets: output directory, scale, file access, data choice, progress, log, seed. */
 export interface ExperimentContext {
   out: string;
   scale: Scale;
@@ -59,6 +61,40 @@ export interface ExperimentContext {
   log: (msg: string) => void;
   /** Seed of everything random in the experiment. */
   seed: number;
+  /** Awaited after every training batch (Ctrl-C in the CLI): true checkpoints the batch and stops the run, which a rerun resumes. */
+  stopRequested?: () => boolean | Promise<boolean>;
+  /** The command line that made the run (recorded in result.json). */
+  command?: string;
+}
+
+type Dataset = import('../data/dataset.ts').Dataset;
+
+// Long-lived sweep worker processes keep the last few data sets they opened (keepDatasets): the
+// cells of a sweep mostly share one, and loading it per cell (generating it: synthetic sets take
+// seconds) would dominate small cells. Off by default: one experiment run opens each set once.
+let keep = 0;
+const kept = new Map<string, Promise<Dataset>>();
+/** Keep the last n data sets opened by openDataset in memory (sweep worker processes; 0: keep none). */
+export function keepDatasets(n: number): void { keep = n; kept.clear(); }
+
+/** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
+export function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  if (!keep) return loadNamed(ctx, name);
+  const key = `${ctx.dataDir ?? ''}|${name}`;
+  let p = kept.get(key);
+  if (!p) {
+    if (kept.size >= keep) kept.delete(kept.keys().next().value!);
+    p = loadNamed(ctx, name);
+    p.catch(() => kept.delete(key));
+    kept.set(key, p);
+  }
+  return p;
+}
+
+async function loadNamed(ctx: ExperimentContext, name: string): Promise<Dataset> {
+  const { loadDatasetFromDisk } = await import('../platform/data.ts');
+  if (!name.startsWith('synthetic')) ctx.log(`data: ${name}`);
+  return loadDatasetFromDisk(name, ctx.dataDir, 'size');
 }
 
 /**
@@ -76,6 +112,7 @@ export async function part<T>(ctx: ExperimentContext, key: string, fn: () => Pro
   return v;
 }
 
+/** An SVG figure an experiment writes, with its file name and caption. */
 export interface Figure {
   /** File name inside the output directory, e.g. 'spectra-delta.svg'. */
   file: string;
@@ -83,6 +120,7 @@ export interface Figure {
   caption: string;
 }
 
+/** What an experiment returns: its result (JSON), figures and the Markdown report body. */
 export interface ExperimentOutput<R> {
   result: R;
   figures: Figure[];
@@ -113,6 +151,9 @@ export interface ResultFile<C = unknown, R = unknown> {
   startedAt: string;
   finishedAt: string;
   seconds: number;
+  /** The command that made it and the machine it ran on (absent in older runs). */
+  command?: string;
+  machine?: { cpus: number; cpuModel: string; platform: string; runtime: string };
   result: R;
   figures: { file: string; caption: string }[];
 }

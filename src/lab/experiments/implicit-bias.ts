@@ -18,6 +18,7 @@ import { heatmap, linePlot } from '../report/svg.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
 import { meanOf } from '../analysis/stats.ts';
 
+/** The implicit-bias experiment's configuration at a scale. */
 export function implicitBiasConfig(scale: Scale, ctx: Pick<ExperimentContext, 'seed'>): ImplicitBiasConfig {
   const c = { ...defaultImplicitBiasConfig(), seed: ctx.seed };
   return scale === 'paper' ? { ...c, steps: 100000, seeds: 5, checkpoints: 40 } : c;
@@ -26,6 +27,7 @@ export function implicitBiasConfig(scale: Scale, ctx: Pick<ExperimentContext, 's
 /** The theorem's checks: own-limit cosine thresholds and the separation from the other limit. */
 export const THRESHOLDS = { fc: 0.99, conv: 0.95, separation: 0.05 } as const;
 
+/** Final cosines to each limit per family and seed, and the checks of the theorem. */
 export interface ImplicitBiasSummary {
   /** final cosines[family][limit] per seed. */
   final: Record<string, Record<LimitName, number[]>>;
@@ -118,6 +120,7 @@ function figures(problems: ProblemResult[], families: Family[], cfg: ImplicitBia
   return out;
 }
 
+/** The 'implicit-bias' experiment (Gunasekar et al. 2018, the paper's section 2): linear FC and full-width conv nets trained by gradient descent converge to the l2 and Fourier-l1 max-margin solutions. */
 export const implicitBiasExperiment: Experiment<ImplicitBiasConfig, { problems: ProblemResult[]; summary: ImplicitBiasSummary }> = {
   name: 'implicit-bias',
   title: 'Implicit bias of gradient descent: FC -> l2, full-width conv -> Fourier-l1 (Gunasekar et al. 2018)',

@@ -6,6 +6,8 @@ import { fourierNorms, mnistSpectra, spectra, table1 } from './paper-tables.ts';
 import { steganographyExperiment } from './steganography.ts';
 import { implicitBiasExperiment } from './implicit-bias.ts';
 
+/** Every experiment by name (what 'ifrlab experiment NAME' runs). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of experiments with different config and result types
 export const EXPERIMENTS: Record<string, Experiment<any, any>> = {
   [quickStudy.name]: quickStudy,
   [dynamics.name]: dynamics,

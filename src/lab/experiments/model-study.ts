@@ -3,73 +3,90 @@
 // attack it, take its saliency map, and compute every Fourier statistic.
 import type { Classifier } from '../nn/types.ts';
 import type { PGDOptions } from '../attacks/pgd.ts';
-import { part, type ExperimentContext, type Figure } from './common.ts';
-import { openDataset, splitToBatch } from './data.ts';
-import { analyseModel, type FourierAnalysis } from './pipeline.ts';
-import { DivergedError, stepSchedule, trainedRun } from './train-run.ts';
+import type { NamedAttackOptions } from '../attacks/named.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { openDataset, part, type ExperimentContext, type Figure } from './common.ts';
+import { analyseModel, splitToBatch, type FourierAnalysis } from './pipeline.ts';
+import { DivergedError, trainedRun } from './train-run.ts';
+import type { TrainingSettings } from '../train/paper-settings.ts';
 import { grid, heatmap, linePlot } from '../report/svg.ts';
 import { mdTable, pm, fmtFixed } from '../report/markdown.ts';
 import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
 
+/** One model of a study: spec and learning rate. */
 export interface ModelEntry {
   spec: string;
-  /** Learning rate (the paper: 0.01; 0.002 for conv models in its Table 7). */
+  /** Learning rate (paperLearningRate(spec) unless a study says otherwise). */
   lr: number;
   epochs?: number;
+  /** Seeds for this model (default the study's `seeds`). */
+  seeds?: number;
+  /** Images per attack chunk (default the study's `attackChunk`). */
+  attackChunk?: number;
 }
 
+/** A preset of the attack registry by name, with options (norm and name, when given, must match the preset's). */
 export interface AttackEntry {
   name: string;
-  opts: PGDOptions;
+  opts: NamedAttackOptions & Partial<Pick<PGDOptions, 'norm' | 'name'>>;
 }
 
-export interface ModelStudyConfig {
+/** A model study: data, models, training settings, attacks and how many images to attack. */
+export interface ModelStudyConfig extends TrainingSettings {
   data: string;
-  /** Training examples used (all when absent). */
-  trainLimit?: number;
-  /** Test examples used for accuracy. */
-  testLimit?: number;
   models: ModelEntry[];
-  epochs: number;
-  batchSize: number;
-  momentum: number;
-  weightDecay: number;
-  /** lr x decay every decayEvery epochs (the authors' code: 0.3 every 4). */
-  decay: number;
-  decayEvery: number;
   attacks: AttackEntry[];
   /** The first attackN test images are attacked. */
   attackN: number;
+  /** Images per attack chunk (memory; each chunk is a resumable part). */
+  attackChunk?: number;
+  /** Seeds per model (seed, seed + 1, ...): every seed trains its own model. */
+  seeds?: number;
   seed: number;
 }
 
+export interface SeedRun {
+  seed: number;
+  testAccuracy: number;
+  trainLoss: number[];
+  trainSeconds: number;
+  lr: number;
+  analyses: Record<string, FourierAnalysis>;
+}
+
+/** One trained model of a study with its accuracy and Fourier analysis per attack. */
 export interface ModelStudyModel {
   spec: string;
   paperKey: string;
   act: 'linear' | 'relu';
+  /** The first seed's values (figures and the single-seed tables use them). */
   trainLoss: number[];
   testAccuracy: number;
   trainSeconds: number;
   /** Learning rate actually used (smaller than configured when a run diverged and was retried). */
   lr?: number;
   analyses: Record<string, FourierAnalysis>;
+  /** Every seed (the first is the one above). */
+  seeds?: SeedRun[];
 }
 
+/** The result of a model study: one ModelStudyModel per model. */
 export interface ModelStudyResult {
   data: string;
   models: ModelStudyModel[];
 }
 
-/** Train (or load / resume) one model through the project trainer; the best test epoch is used. */
-async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: ExperimentContext, ds: Awaited<ReturnType<typeof openDataset>>): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number }> {
+/** Train (or load / resume) one model through the project trainer; the best test epoch is used (loaded from the file `checkpoint`). */
+export async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, seed: number, ctx: ExperimentContext, ds: Dataset): Promise<{ model: Classifier; trainLoss: number[]; testAccuracy: number; trainSeconds: number; lr: number; runDir: string; checkpoint: string }> {
   // a run whose loss becomes NaN/Inf is retried with the learning rate x0.2 (at most twice), and the report says so
   let lr = m.lr;
   let run;
+  const base = `models/${m.spec}${seed === cfg.seed ? '' : `-seed${seed}`}`;
   for (let attempt = 0; ; attempt++) {
     try {
-      run = await trainedRun(ctx, attempt === 0 ? `models/${m.spec}` : `models/${m.spec}-lr${lr}`, ds, {
+      run = await trainedRun(ctx, attempt === 0 ? base : `${base}-lr${lr}`, ds, {
         spec: m.spec, lr, epochs: m.epochs ?? cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
-        schedule: stepSchedule(cfg.decay, cfg.decayEvery), seed: cfg.seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
+        schedule: cfg.schedule, seed, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit,
       });
       break;
     } catch (e) {
@@ -80,35 +97,51 @@ async function trainedModel(cfg: ModelStudyConfig, m: ModelEntry, ctx: Experimen
   }
   const hist = run.log.history.filter((h) => h.epoch > 0);
   const acc = run.log.bestTestAccuracy ?? hist[hist.length - 1]?.testAccuracy ?? NaN;
-  ctx.log(`${m.spec}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
-  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr };
+  ctx.log(`${m.spec} seed ${seed}: best test accuracy ${(100 * acc).toFixed(1)}% (epoch ${run.log.best?.epoch ?? '?'} of ${hist.length})`);
+  const checkpoint = run.file;
+  return { model: run.model, trainLoss: hist.map((h) => h.trainLoss ?? NaN), testAccuracy: acc, trainSeconds: run.log.wallSeconds, lr, runDir: run.dir, checkpoint };
 }
 
+/** Train every model of a study (resumable), attack it and analyse the perturbations and saliency maps. */
 export async function runModelStudy(cfg: ModelStudyConfig, ctx: ExperimentContext): Promise<ModelStudyResult> {
   const ds = await openDataset(ctx, cfg.data);
   const attackBatch = splitToBatch(ds.test, ds.shape, cfg.attackN);
   const models: ModelStudyModel[] = [];
   for (const m of cfg.models) {
-    const done = await part(ctx, `model-${m.spec}`, async () => {
-      const t = await trainedModel(cfg, m, ctx, ds);
-      const analyses: Record<string, FourierAnalysis> = {};
-      for (const a of cfg.attacks) {
-        analyses[a.name] = await part(ctx, `analysis-${m.spec}-${a.name}`, async () => {
-          const r = await analyseModel(t.model, attackBatch, a.opts, {
-            seed: cfg.seed,
-            onProgress: (d, tot) => ctx.progress(`attack ${a.name} on ${m.spec}`, d, tot),
+    const seeds: SeedRun[] = [];
+    for (let k = 0; k < (m.seeds ?? cfg.seeds ?? 1); k++) {
+      const seed = cfg.seed + k;
+      const tag = `${m.spec}${k === 0 ? '' : `-seed${seed}`}`;
+      seeds.push(await part(ctx, `model-${tag}`, async () => {
+        const t = await trainedModel(cfg, m, seed, ctx, ds);
+        const analyses: Record<string, FourierAnalysis> = {};
+        for (const a of cfg.attacks) {
+          analyses[a.name] = await part(ctx, `analysis-${tag}-${a.name}`, async () => {
+            const r = await analyseModel(t.model, attackBatch, a, {
+              seed, chunk: m.attackChunk ?? cfg.attackChunk,
+              cached: (key, fn) => part(ctx, `chunk-${tag}-${a.name}-${key}`, fn),
+              onProgress: (d, tot) => ctx.progress(`attack ${a.name} on ${tag}`, d, tot),
+            });
+            ctx.log(`${tag} ${a.name}: success ${(100 * r.analysis.successRate).toFixed(1)}% of correctly classified, Spearman ${fmtFixed(r.analysis.spearman.mean)}`);
+            return r.analysis;
           });
-          ctx.log(`${m.spec} ${a.name}: success ${(100 * r.analysis.successRate).toFixed(1)}% of correctly classified, Spearman ${fmtFixed(r.analysis.spearman.mean)}`);
-          return r.analysis;
-        });
-      }
-      (t.model as { dispose?: () => void }).dispose?.();
-      const pk = paperKey(m.spec);
-      return { spec: m.spec, paperKey: pk.key, act: pk.act, trainLoss: t.trainLoss, testAccuracy: t.testAccuracy, trainSeconds: t.trainSeconds, lr: t.lr, analyses } satisfies ModelStudyModel;
-    });
-    models.push(done);
+        }
+        (t.model as { dispose?: () => void }).dispose?.();
+        return { seed, testAccuracy: t.testAccuracy, trainLoss: t.trainLoss, trainSeconds: t.trainSeconds, lr: t.lr, analyses } satisfies SeedRun;
+      }));
+    }
+    const pk = paperKey(m.spec);
+    const s0 = seeds[0];
+    models.push({ spec: m.spec, paperKey: pk.key, act: pk.act, trainLoss: s0.trainLoss, testAccuracy: s0.testAccuracy, trainSeconds: s0.trainSeconds, lr: s0.lr, analyses: s0.analyses, seeds });
   }
   return { data: cfg.data, models };
+}
+
+/** One [min, max] over several maps (finite values), for a shared colour scale. */
+export function sharedRange(maps: ArrayLike<number>[]): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const m of maps) for (let i = 0; i < m.length; i++) if (Number.isFinite(m[i])) { lo = Math.min(lo, m[i]); hi = Math.max(hi, m[i]); }
+  return Number.isFinite(lo) ? [lo, hi > lo ? hi : lo + 1] : [0, 1];
 }
 
 const short = (s: string): string => s.replace(/-linear$/, '').replace(/-k3|-c32|-w2700/g, '');
@@ -121,21 +154,25 @@ export function studyFigures(r: ModelStudyResult, prefix = ''): Figure[] {
     const ms = r.models.filter((m) => m.analyses[a]);
     if (!ms.length) continue;
     const { h, w } = ms[0].analyses[a];
-    const maps = (key: 'spectrumDelta' | 'spectrumBeta') => ms.map((m) => heatmap(m.analyses[a][key], h, w, {
-      title: short(m.spec), colorLabel: `log |${key === 'spectrumDelta' ? 'delta' : 'beta'}_hat| (unitary)`, cell: Math.max(3, Math.floor(128 / w)),
-      xStart: -Math.floor(w / 2), yStart: -Math.floor(h / 2), xlabel: 'k_x (cycles/image)', ylabel: 'k_y',
-    }));
-    figs.push({ file: `${prefix}spectrum-delta-${a}.svg`, svg: grid(maps('spectrumDelta'), 4, `Average spectrum of delta (${a}, grey, centred)`), caption: `Average centred log-magnitude spectrum of the adversarial perturbation delta (${a}), per model` });
-    figs.push({ file: `${prefix}spectrum-beta-${a}.svg`, svg: grid(maps('spectrumBeta'), 4, 'Average spectrum of beta = d max-logit / dx'), caption: `Average centred log-magnitude spectrum of the saliency beta, per model (images attacked by ${a})` });
+    // one colour scale for all models of a figure, so that they can be compared by eye
+    const maps = (key: 'spectrumDelta' | 'spectrumBeta') => {
+      const range = sharedRange(ms.map((m) => m.analyses[a][key]));
+      return ms.map((m) => heatmap(m.analyses[a][key], h, w, {
+        title: short(m.spec), colorLabel: `log |${key === 'spectrumDelta' ? 'delta' : 'beta'}_hat| (unitary)`, cell: Math.max(3, Math.floor(128 / w)),
+        xStart: -Math.floor(w / 2), yStart: -Math.floor(h / 2), xlabel: 'k_x (cycles/image)', ylabel: 'k_y', range,
+      }));
+    };
+    figs.push({ file: `${prefix}spectrum-delta-${a}.svg`, svg: grid(maps('spectrumDelta'), 4, `Average spectrum of delta (${a}, grey, centred; one colour scale)`), caption: `Average centred log-magnitude spectrum of the adversarial perturbation delta (${a}), per model; all panels share one colour scale` });
+    figs.push({ file: `${prefix}spectrum-beta-${a}.svg`, svg: grid(maps('spectrumBeta'), 4, 'Average spectrum of beta = d max-logit / dx (one colour scale)'), caption: `Average centred log-magnitude spectrum of the saliency beta, per model (images attacked by ${a}); all panels share one colour scale` });
     figs.push({
       file: `${prefix}radial-${a}.svg`,
-      svg: linePlot(ms.map((m) => ({ label: short(m.spec), x: m.analyses[a].radial.centres, y: m.analyses[a].radial.energy })), { title: `Radial energy of delta_hat (${a})`, xlabel: 'k_r (cycles per image)', ylabel: 'fraction of energy E(k_r)' }),
-      caption: `Radial energy distribution E(k_r) of |delta_hat|^2 (${a}), normalised to sum 1`,
+      svg: linePlot(ms.map((m) => ({ label: short(m.spec), x: m.analyses[a].radial.centres, y: m.analyses[a].radial.energy.map((v) => Math.max(v, 1e-12)) })), { title: `Radial energy of delta_hat (${a})`, xlabel: 'k_r (cycles per image)', ylabel: 'fraction of energy E(k_r)', logY: true }),
+      caption: `Radial energy distribution E(k_r) of |delta_hat|^2 (${a}), normalised to sum 1, on a log axis (the claim is about the high-frequency tail)`,
     });
     figs.push({
       file: `${prefix}angular-${a}.svg`,
-      svg: linePlot(ms.map((m) => ({ label: short(m.spec), x: m.analyses[a].angular.centresDeg, y: m.analyses[a].angular.energy })), { title: `Angular energy of delta_hat (${a})`, xlabel: 'k_phi (degrees)', ylabel: 'fraction of energy E(k_phi)' }),
-      caption: `Angular energy distribution E(k_phi) of |delta_hat|^2 (${a}), 10-degree bins, normalised to sum 1`,
+      svg: linePlot(ms.map((m) => ({ label: short(m.spec), x: m.analyses[a].angular.centresDeg, y: m.analyses[a].angular.energy })), { title: `Angular energy of delta_hat (${a})`, xlabel: 'k_phi (degrees; bins centred on multiples of 9, so 0, 45, 90 are bin centres)', ylabel: 'fraction of energy E(k_phi)' }),
+      caption: `Angular energy distribution E(k_phi) of |delta_hat|^2 (${a}), ${360 / ms[0].analyses[a].angular.centresDeg.length}-degree bins centred so that the axes and the 45-degree diagonals are bin centres, normalised to sum 1`,
     });
   }
   return figs;

@@ -5,23 +5,37 @@
 import type { Experiment, ExperimentContext, Figure, Scale } from './common.ts';
 import { runModelStudy, studyFigures, studyTables, type AttackEntry, type ModelEntry, type ModelStudyConfig, type ModelStudyResult } from './model-study.ts';
 import { paperPreset } from '../attacks/pgd.ts';
+import { PAPER_EVALUATION, PAPER_SEEDS, paperLearningRate, trainingSettings } from '../train/paper-settings.ts';
 import { grid, linePlot } from '../report/svg.ts';
 import { mdTable } from '../report/markdown.ts';
 import { TABLE1 } from './paper.ts';
 
-/** Model specs by paper family at a scale: paper widths, or small ones for quick runs. */
+/** Model specs by paper family at a scale: paper widths, or small ones for quick runs; the learning rate is paper-settings'. */
 export function familySpec(fam: string, act: 'linear' | 'relu', scale: Scale): ModelEntry {
   const deep = fam.startsWith('d');
   const base = deep ? fam.slice(1) : fam;
   const d = deep ? 3 : 1;
   const q = scale === 'quick';
+  const entry = (spec: string): ModelEntry => ({ spec, lr: paperLearningRate(spec), ...(scale === 'paper' ? paperResources(spec) : {}) });
   switch (base) {
-    case 'fc': return { spec: `fc-w${q ? 256 : 2700}-d${d}-${act}`, lr: 0.01 };
-    case 'fwc': return { spec: `fwc-c3-d${d}-${act}`, lr: 0.002 };
-    case 'lc': return { spec: `lc-k3-c${q ? 8 : 32}-d${d}-${act}`, lr: q ? 0.002 : 0.01 };
-    case 'bwc': return { spec: `bwc-k3-c${q ? 8 : 32}-d${d}-${act}`, lr: 0.002 };
+    case 'fc': return entry(`fc-w${q ? 256 : 2700}-d${d}-${act}`);
+    case 'fwc': return entry(`fwc-c3-d${d}-${act}`);
+    case 'lc': return entry(`lc-k3-c${q ? 8 : 32}-d${d}-${act}`);
+    case 'bwc': return entry(`bwc-k3-c${q ? 8 : 32}-d${d}-${act}`);
   }
   throw new Error(`familySpec: unknown family '${fam}'`);
+}
+
+/**
+ * Seeds and attack chunk of a model at paper scale: 5 seeds for the models that train in
+ * under 20 minutes here, 3 for the slow ones (ResNets, VGG, locally connected, 3-layer models:
+ * estimated, see `--plan`); chunks of 100 images (25 for the ResNets and VGG, whose
+ * activations at 100 images would crowd the 2 GiB WASM memory).
+ */
+export function paperResources(spec: string): { seeds: number; attackChunk: number } {
+  const big = /^(resnet|vgg)/.test(spec);
+  const slow = big || spec.startsWith('lc') || /-d3-/.test(spec);
+  return { seeds: slow ? PAPER_SEEDS.slow : PAPER_SEEDS.fast, attackChunk: big ? 25 : 100 };
 }
 
 const LINF = (scale: Scale, size: number): AttackEntry => (scale === 'paper'
@@ -29,14 +43,14 @@ const LINF = (scale: Scale, size: number): AttackEntry => (scale === 'paper'
   : { name: 'pgd-linf', opts: { norm: 'linf', eps: 8 / 255, steps: 20, absStepsize: 1.5 / 255, randomStart: true, name: 'pgd-linf' } });
 
 function baseConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>, models: ModelEntry[], attacks: AttackEntry[], defaultData = 'cifar10', quickData = 'synthetic:train=2000,test=400'): ModelStudyConfig {
-  if (scale === 'paper') {
-    return { data: ctx.data ?? defaultData, models, epochs: 40, batchSize: 128, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4, attacks, attackN: 2000, seed: ctx.seed };
-  }
-  return { data: ctx.data ?? quickData, trainLimit: 2000, testLimit: 400, models, epochs: 2, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4, attacks, attackN: 64, seed: ctx.seed };
+  const data = ctx.data ?? (scale === 'paper' ? defaultData : quickData);
+  if (scale === 'paper') return { data, models, ...trainingSettings('paper', {}, data), attacks, attackN: PAPER_EVALUATION.attackImages, attackChunk: 100, seed: ctx.seed };
+  return { data, models, ...trainingSettings('quick', { trainLimit: 2000, testLimit: 400, epochs: 2, batchSize: 64 }, data), attacks, attackN: 64, attackChunk: 64, seeds: 1, seed: ctx.seed };
 }
 
 const FAMILIES = ['fc', 'dfc', 'fwc', 'dfwc', 'lc', 'bwc', 'dbwc'];
 
+/** The 'table1' experiment (paper Table 1): Spearman correlation of |beta_hat| and |delta_hat| per model family. */
 export const table1: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'table1',
   title: 'Spearman correlation of beta_hat and delta_hat for the model families (linear and ReLU)',
@@ -68,6 +82,7 @@ function normsFigure(r: ModelStudyResult, attack: string): Figure {
   return { file: `fourier-norms-${attack}.svg`, svg: grid(plots, 2), caption: `Figure 11: l1 norms of δ̂ and β̂ per model (${attack}), linear (solid) and ReLU (dashed); model index = row of the table` };
 }
 
+/** The 'fourier-norms' experiment (paper Tables 3 and 4, Figure 11): Fourier-domain norms of delta and beta. */
 export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'fourier-norms',
   title: 'Fourier-domain norms of delta_hat and beta_hat per model',
@@ -75,7 +90,7 @@ export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
   config: (scale, ctx) => baseConfig(scale, ctx, [
     ...['fc', 'fwc', 'bwc', 'dfc', 'dfwc', 'dbwc'].map((f) => familySpec(f, 'linear', scale)),
     ...['fc', 'lc', 'fwc', 'bwc'].map((f) => familySpec(f, 'relu', scale)),
-    ...(scale === 'paper' ? [{ spec: 'resnet8', lr: 0.01 }, { spec: 'resnet18', lr: 0.01 }] : []),
+    ...(scale === 'paper' ? ['resnet8', 'resnet18'].map((spec) => ({ spec, lr: paperLearningRate(spec), ...paperResources(spec) })) : []),
   ], [LINF(scale, 3072)]),
   async run(cfg, ctx) {
     const result = await runModelStudy(cfg, ctx);
@@ -85,6 +100,7 @@ export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
   },
 };
 
+/** The 'spectra' experiment (paper Figures 5, 12, 13): perturbation spectra under every attack. */
 export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'spectra',
   title: 'Average spectra of delta and beta per model for each attack',
@@ -94,7 +110,7 @@ export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
       ? (['pgd-linf', 'pgd-l2', 'pgd-l1'] as const).map((n) => ({ name: n, opts: paperPreset(n, 3072) }))
       : [LINF(scale, 3072),
         { name: 'pgd-l2', opts: { norm: 'l2', eps: 0.5, steps: 20, absStepsize: 0.1, randomStart: false, name: 'pgd-l2' } },
-        { name: 'pgd-l1', opts: { norm: 'l1', eps: 10, steps: 20, absStepsize: 2, randomStart: false, name: 'pgd-l1' } }];
+        { name: 'pgd-l1', opts: { norm: 'l1', eps: 10, steps: 20, absStepsize: 2, randomStart: false, binarySearch: false, name: 'pgd-l1' } }];
     return baseConfig(scale, ctx, ['fc', 'fwc', 'lc', 'bwc'].flatMap((f) => (['linear', 'relu'] as const).map((a) => familySpec(f, a, scale))), attacks);
   },
   async run(cfg, ctx) {
@@ -104,15 +120,15 @@ export const spectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   },
 };
 
+/** The 'mnist-spectra' experiment (paper Figure 8): perturbation spectra on MNIST. */
 export const mnistSpectra: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'mnist-spectra',
   title: 'Adversarial spectra of the linear model families on MNIST',
   reproduces: 'Figure 8a',
   config: (scale, ctx) => {
     const c = baseConfig(scale, ctx, ['fc', 'dfc', 'fwc', 'dfwc', 'lc', 'bwc', 'dbwc'].map((f) => familySpec(f, 'linear', scale)),
-      [scale === 'paper' ? { name: 'pgd-linf', opts: { norm: 'linf', eps: 0.3, steps: 100, absStepsize: 0.01, randomStart: true, name: 'pgd-linf' } } : { name: 'pgd-linf', opts: { norm: 'linf', eps: 0.3, steps: 20, absStepsize: 0.03, randomStart: true, name: 'pgd-linf' } }],
+      [scale === 'paper' ? { name: 'pgd-linf', opts: { norm: 'linf', eps: 0.3, steps: PAPER_EVALUATION.pgdSteps, absStepsize: 0.01, randomStart: true, name: 'pgd-linf' } } : { name: 'pgd-linf', opts: { norm: 'linf', eps: 0.3, steps: 20, absStepsize: 0.03, randomStart: true, name: 'pgd-linf' } }],
       'mnist', 'mnist');
-    if (scale === 'paper') c.batchSize = 100;
     return c;
   },
   async run(cfg, ctx) {

@@ -1,6 +1,37 @@
 // The paper's numbers, copied from its text (../shared/paper/000_cab4fc4071eaca4c.txt),
-// keyed by model family / depth / activation, for side-by-side reports.
+// keyed by model family / depth / activation, for side-by-side reports, with where
+// each item is in the paper. The stored text has no page numbers, so SOURCES gives the
+// section (main text or Appendix A/B) and the line of the stored text.
 
+/** Where each quantitative item is: section of the paper and line in 000_cab4fc4071eaca4c.txt. */
+export const SOURCES: Record<string, { where: string; line: number; what: string }> = {
+  'Table 1': { where: 'Sec. 4.2.1', line: 542, what: 'Spearman correlation of beta_hat and delta_hat (PGD Linf), 7 families, linear and nonlinear' },
+  'Table 2': { where: 'Sec. 4.2.2', line: 601, what: 'steganography: test accuracy, mean ± std over 5 trials' },
+  'Table 3': { where: 'Appendix A', line: 786, what: 'Fourier norms of delta_hat and beta_hat, linear models (mean ± std over images)' },
+  'Table 4': { where: 'Appendix A', line: 798, what: 'Fourier norms of delta_hat, nonlinear models' },
+  'Table 6': { where: 'Appendix B.2', line: 826, what: 'test accuracy of the trained models' },
+  'Fig 2': { where: 'Sec. 4.1.1', line: 282, what: 'ReLU changes and roughness along adversarial vs random directions, initial and final ResNet18' },
+  'Fig 3': { where: 'Sec. 4.1.1-4.1.2', line: 486, what: 'minimal perturbation norms (top) and spectra (bottom) over training, ResNet18' },
+  'Fig 4': { where: 'Sec. 4.1.2', line: 495, what: 'radial and angular energy of delta_hat over training' },
+  'Fig 5': { where: 'Sec. 4.2.1', line: 537, what: 'average spectra of delta_hat and beta_hat, FC, FWC, LC, BWC (PGD Linf)' },
+  'Fig 6': { where: 'Appendix A', line: 727, what: 'roughness at epochs 0, 5, 10, 20, 25, 40' },
+  'Fig 7': { where: 'Appendix A', line: 734, what: 'fraction of ReLU changes at epochs 0, 5, 10, 20, 25, 40' },
+  'Fig 8': { where: 'Appendix A', line: 744, what: 'adversarial spectra on MNIST (a) and CIFAR-100 (b, c); "no difference between MNIST models"' },
+};
+
+/** The claims the reproduction gives a verdict (issue 17), with the paper's wording and where it is. */
+export const CLAIMS: Record<string, { text: string; source: string }> = {
+  C1: { text: 'adversarial directions become rougher and cross more ReLU boundaries than random ones during training', source: 'Fig 2, 6, 7 (Sec. 4.1.1, line 361)' },
+  C2: { text: 'minimal adversarial norms fall during training', source: 'Fig 3 top (Sec. 4.1.1, line 383)' },
+  C3: { text: 'perturbation spectra move from low to high frequency during training', source: 'Fig 3 bottom, Fig 4 (Sec. 4.1.2, line 412)' },
+  C4: { text: '||beta_hat||_1 of full-width conv < fully connected, linear models', source: 'Table 3, Fig 11 (Sec. 4.2.1, line 519)' },
+  C5: { text: 'bounded-width conv perturbations carry the most high-frequency energy', source: 'Fig 5, 10 (Sec. 4.2.1, line 524)' },
+  C6: { text: 'beta_hat and delta_hat are positively correlated', source: 'Table 1, Remark 4 (Sec. 3, line 263; Sec. 4.2.1, line 542)' },
+  C7: { text: 'steganography: conv models exploit the sparse Fourier signal, FC models do not', source: 'Table 2 (Sec. 4.2.2, line 665)' },
+  C8: { text: 'MNIST shows no difference between the model families', source: 'Fig 8a (Sec. 5, line 694)' },
+};
+
+/** One row of the paper's norm tables (Tables 3, 4): ||delta_hat||_2, ||delta_hat||_1 and, where given, ||beta_hat||_2, ||beta_hat||_1, each as [mean, std]. */
 export interface NormRow { d2: [number, number]; d1: [number, number]; b2?: [number, number]; b1?: [number, number] }
 
 /** Table 1: Spearman correlation of beta_hat and delta_hat (PGD Linf, CIFAR-10). */

@@ -7,32 +7,33 @@
 import type { Experiment, Scale, ExperimentContext } from './common.ts';
 import { runModelStudy, studyFigures, studyTables, type ModelStudyConfig, type ModelStudyResult } from './model-study.ts';
 import { fmtFixed } from '../report/markdown.ts';
+import { paperPreset } from '../attacks/pgd.ts';
+import { PAPER_EVALUATION, paperLearningRate, trainingSettings } from '../train/paper-settings.ts';
+import { paperResources } from './paper-tables.ts';
 
+/** The quick study's configuration at a scale. */
 export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): ModelStudyConfig {
-  const linf = 8 / 255;
+  const specs = scale === 'paper'
+    ? ['fc-w2700-d1-linear', 'fwc-c3-d1-linear', 'lc-k3-c32-d1-linear', 'bwc-k3-c32-d1-linear']
+    : ['fc-w512-d1-linear', 'fwc-c3-d1-linear', 'lc-k3-c8-d1-linear', 'bwc-k3-c16-d1-linear'];
+  const models = specs.map((spec) => ({ spec, lr: paperLearningRate(spec), ...(scale === 'paper' ? paperResources(spec) : {}) }));
   if (scale === 'paper') {
+    const data = ctx.data ?? 'cifar10';
     return {
-      data: ctx.data ?? 'cifar10', models: [
-        { spec: 'fc-w2700-d1-linear', lr: 0.01 }, { spec: 'fwc-c3-d1-linear', lr: 0.002 },
-        { spec: 'lc-k3-c32-d1-linear', lr: 0.01 }, { spec: 'bwc-k3-c32-d1-linear', lr: 0.002 },
-      ],
-      epochs: 40, batchSize: 128, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4,
-      attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: linf, steps: 1000, absStepsize: 0.01, randomStart: true, name: 'pgd-linf' } }],
-      attackN: 2000, seed: ctx.seed,
+      data, models, ...trainingSettings('paper', {}, data),
+      attacks: [{ name: 'pgd-linf', opts: paperPreset('pgd-linf', 3072) }],
+      attackN: PAPER_EVALUATION.attackImages, attackChunk: 100, seed: ctx.seed,
     };
   }
+  const data = ctx.data ?? 'synthetic:train=3000,test=500';
   return {
-    data: ctx.data ?? 'synthetic:train=3000,test=500', trainLimit: 3000, testLimit: 500,
-    models: [
-      { spec: 'fc-w512-d1-linear', lr: 0.01 }, { spec: 'fwc-c3-d1-linear', lr: 0.002 },
-      { spec: 'lc-k3-c8-d1-linear', lr: 0.002 }, { spec: 'bwc-k3-c16-d1-linear', lr: 0.002 },
-    ],
-    epochs: 3, batchSize: 64, momentum: 0.9, weightDecay: 0, decay: 0.3, decayEvery: 4,
-    attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: linf, steps: 30, absStepsize: 1 / 255, randomStart: true, name: 'pgd-linf' } }],
-    attackN: 100, seed: ctx.seed,
+    data, models, ...trainingSettings('quick', { trainLimit: 3000, testLimit: 500, epochs: 3, batchSize: 64 }, data),
+    attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: 8 / 255, steps: 30, absStepsize: 1 / 255, randomStart: true, name: 'pgd-linf' } }],
+    attackN: 100, attackChunk: 100, seeds: 1, seed: ctx.seed,
   };
 }
 
+/** The 'quick-study' experiment (what npm start runs): four linear model families on synthetic data, PGD Linf, Fourier norms and Spearman correlations. */
 export const quickStudy: Experiment<ModelStudyConfig, ModelStudyResult> = {
   name: 'quick-study',
   title: 'Quick parametrization study: Fourier norms and beta/delta correlation of linear FC, FWC, LC and BWC models',

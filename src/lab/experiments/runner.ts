@@ -3,6 +3,19 @@
 import type { Experiment, ExperimentContext, ResultFile } from './common.ts';
 import { engine } from '../../engine/tensor.ts';
 
+/** CPU count and model, platform and runtime (Node/Deno; absent in a browser). */
+async function machine(): Promise<ResultFile['machine']> {
+  try {
+    const os = await import('node:os');
+    const cpus = os.cpus();
+    const g = globalThis as { Deno?: { version: { deno: string } }; process?: { version: string } };
+    return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.arch()}`, runtime: g.Deno ? `deno ${g.Deno.version.deno}` : `node ${g.process?.version}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run one experiment into ctx.out: config.json, cached parts (a rerun resumes), figures, result.json and report.md. */
 export async function runExperiment<C, R>(exp: Experiment<C, R>, ctx: ExperimentContext, configOverride?: (c: C) => C): Promise<ResultFile<C, R> & { summary?: string }> {
   let cfg = exp.config(ctx.scale, ctx);
   if (configOverride) cfg = configOverride(cfg);
@@ -18,7 +31,7 @@ export async function runExperiment<C, R>(exp: Experiment<C, R>, ctx: Experiment
   const file: ResultFile<C, R> = {
     experiment: exp.name, title: exp.title, reproduces: exp.reproduces, scale: ctx.scale, config: cfg,
     backend: engine.backend.name, startedAt: started.toISOString(), finishedAt: finished.toISOString(),
-    seconds: (finished.getTime() - started.getTime()) / 1000, result: out.result,
+    seconds: (finished.getTime() - started.getTime()) / 1000, command: ctx.command, machine: await machine(), result: out.result,
     figures: out.figures.map((f) => ({ file: f.file, caption: f.caption })),
   };
   await ctx.io.writeText(ctx.io.join(ctx.out, 'result.json'), JSON.stringify(file, null, 1));

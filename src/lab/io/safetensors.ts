@@ -5,6 +5,7 @@
 // start; "__metadata__" maps strings to strings. PyTorch users load our files
 // with `safetensors.torch.load_file(path)`. Platform-free: bytes in, bytes out.
 
+/** A tensor as plain data: shape and values. */
 export interface NamedArray {
   shape: readonly number[];
   data: Float32Array;
@@ -44,33 +45,74 @@ export function encodeSafetensors(tensors: Map<string, NamedArray>, metadata: Re
   return out;
 }
 
-/** Parse a safetensors file; every tensor is returned as float32 (F64/F16/BF16/ints converted). `what` names the file in errors. */
-export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
+interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number; count: number }
+
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Check a safetensors header against the file before anything is allocated: every entry an object
+ * with a known dtype, a shape of non-negative integers and integer data_offsets whose length is
+ * product(shape) x dtype size; the entries, in offset order, tile the data section exactly (no gap,
+ * no overlap, nothing after the last). Returns the entries in offset order and the metadata.
+ */
+export function checkSafetensorsHeader(bytes: Uint8Array, what = 'safetensors data'): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
   if (bytes.length < 8) throw new Error(`${what}: only ${bytes.length} bytes; not a safetensors file (truncated?)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.length - 8 || n > 100_000_000) throw new Error(`${what}: header length ${n} exceeds the file size ${bytes.length} (truncated or not safetensors)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  const n64 = dv.getBigUint64(0, true);
+  if (n64 > BigInt(bytes.length - 8) || n64 > 100_000_000n) throw new Error(`${what}: header length ${n64} exceeds the file size ${bytes.length} (truncated or not safetensors)`);
+  const n = Number(n64);
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
     throw new Error(`${what}: the JSON header does not parse (${(e as Error).message})`);
   }
-  const base = 8 + n;
-  const tensors = new Map<string, NamedArray>();
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error(`${what}: the header is not a JSON object (got ${header === null ? 'null' : Array.isArray(header) ? 'an array' : typeof header})`);
+  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
   let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') { metadata = entry as Record<string, string>; continue; }
-    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const size = DTYPE_BYTES[e.dtype];
-    if (!size) throw new Error(`${what}: tensor '${name}' has unsupported dtype ${e.dtype}`);
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    const [b0, b1] = e.data_offsets;
-    if (b1 - b0 !== count * size) throw new Error(`${what}: tensor '${name}' spans ${b1 - b0} bytes but ${e.dtype}[${e.shape.join(', ')}] needs ${count * size}`);
-    if (base + b1 > bytes.length) throw new Error(`${what}: tensor '${name}' ends at byte ${base + b1} but the file has ${bytes.length} (truncated)`);
+  const entries: Entry[] = [];
+  for (const [name, e] of Object.entries(header as Record<string, unknown>)) {
+    const bad = (why: string): Error => new Error(`${what}: tensor '${name}' ${why}`);
+    if (name === '__metadata__') {
+      if (!e || typeof e !== 'object' || Array.isArray(e) || Object.values(e).some((v) => typeof v !== 'string')) throw new Error(`${what}: __metadata__ must map strings to strings`);
+      metadata = e as Record<string, string>;
+      continue;
+    }
+    if (!e || typeof e !== 'object' || Array.isArray(e)) throw bad(`is ${e === null ? 'null' : typeof e}, not an entry { dtype, shape, data_offsets }`);
+    const { dtype, shape, data_offsets: off } = e as Record<string, unknown>;
+    if (typeof dtype !== 'string') throw bad('has no dtype');
+    const size = DTYPE_BYTES[dtype];
+    if (!size) throw bad(`has unsupported dtype ${dtype} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    if (!Array.isArray(shape)) throw bad('has no shape (an array of non-negative integers)');
+    if (!shape.every(isNat)) throw bad(`has shape ${JSON.stringify(shape)}; dimensions must be non-negative integers`);
+    if (!Array.isArray(off) || off.length !== 2) throw bad('has no data_offsets [begin, end]');
+    if (!off.every(isNat)) throw bad(`has data_offsets ${JSON.stringify(off)}; they must be non-negative integers`);
+    const [begin, end] = off as number[];
+    if (end < begin) throw bad(`has data_offsets [${begin}, ${end}] that end before they begin`);
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count * size) || end - begin !== count * size) throw bad(`spans ${end - begin} bytes but ${dtype}[${shape.join(', ')}] needs ${count * size}`);
+    if (end > dataLen) throw bad(`ends at byte ${dataStart + end} but the file has ${bytes.length} (truncated)`);
+    entries.push({ name, dtype, shape: shape as number[], begin, end, count });
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  for (const t of entries) {
+    if (t.begin < pos) throw new Error(`${what}: tensor '${t.name}' (bytes ${t.begin}-${t.end}) overlaps the previous tensor (which ends at ${pos})`);
+    if (t.begin > pos) throw new Error(`${what}: bytes ${pos}-${t.begin} of the data belong to no tensor (before '${t.name}')`);
+    pos = t.end;
+  }
+  if (pos !== dataLen) throw new Error(`${what}: ${dataLen - pos} bytes after the last tensor belong to no tensor`);
+  return { entries, metadata, dataStart };
+}
+
+/** Parse a safetensors file; every tensor is returned as float32 (F64/F16/BF16/ints converted). `what` names the file in errors. */
+export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'): { tensors: Map<string, NamedArray>; metadata: Record<string, string> } {
+  const { entries, metadata, dataStart } = checkSafetensorsHeader(bytes, what);
+  const tensors = new Map<string, NamedArray>();
+  for (const e of entries) {
+    const { count } = e;
     const data = new Float32Array(count);
-    const o = bytes.byteOffset + base + b0;
-    const tdv = new DataView(bytes.buffer, o, b1 - b0);
+    const tdv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + e.begin, e.end - e.begin);
     for (let i = 0; i < count; i++) {
       switch (e.dtype) {
         case 'F32': data[i] = tdv.getFloat32(4 * i, true); break;
@@ -84,7 +126,7 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'):
         default: data[i] = tdv.getUint8(i);
       }
     }
-    tensors.set(name, { shape: e.shape, data });
+    tensors.set(e.name, { shape: e.shape, data });
   }
   return { tensors, metadata };
 }

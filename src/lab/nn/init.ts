@@ -11,11 +11,26 @@ import { Tensor, keep } from '../../engine/tensor.ts';
 import { tensor, full } from '../../engine/ops/creation.ts';
 import { uniformArray } from '../../engine/core/random.ts';
 
+/** Stands for a parameter in plan mode; never computed with. */
+const PLACEHOLDER = Object.freeze({ placeholder: true }) as unknown as Tensor;
+
 export class ParamStore {
   readonly params = new Map<string, Tensor>();
   readonly buffers = new Map<string, Tensor>();
   private stream = 0;
-  constructor(readonly seed: number, private readonly init?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>) {}
+  /**
+   * With `plan`, nothing is allocated: each parameter and buffer only records its shape there (the
+   * returned tensors are placeholders, so the model built on such a store must never run). Used to
+   * check a checkpoint or the model size before any memory is spent.
+   */
+  constructor(readonly seed: number, private readonly init?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, private readonly plan?: Map<string, number[]>) {}
+
+  private planned(name: string, shape: readonly number[]): Tensor | null {
+    if (!this.plan) return null;
+    if (this.plan.has(name)) throw new Error(`model: duplicate parameter name '${name}'`);
+    this.plan.set(name, [...shape]);
+    return PLACEHOLDER;
+  }
 
   private fromInit(name: string, shape: readonly number[]): Tensor | null {
     const v = this.init?.get(name);
@@ -30,6 +45,8 @@ export class ParamStore {
   /** A trainable parameter ~ U(-bound, bound) (or taken from the saved state). */
   uniform(name: string, shape: readonly number[], bound: number): Tensor {
     const stream = this.stream++;
+    const p = this.planned(name, shape);
+    if (p) return p;
     let t = this.fromInit(name, shape);
     if (!t) {
       const n = shape.reduce((a, b) => a * b, 1);
@@ -42,11 +59,15 @@ export class ParamStore {
 
   constant(name: string, shape: readonly number[], value: number): Tensor {
     this.stream++;
+    const p = this.planned(name, shape);
+    if (p) return p;
     const t = this.fromInit(name, shape) ?? keep(full(shape, value));
     return this.addParam(name, t);
   }
 
   buffer(name: string, shape: readonly number[], value: number): Tensor {
+    const p = this.planned(name, shape);
+    if (p) return p;
     const t = this.fromInit(name, shape) ?? keep(full(shape, value));
     t.setName(name);
     this.buffers.set(name, t);

@@ -2,11 +2,13 @@
 // analyses, the web lab). Concrete models live in src/nn/.
 import type { Tensor } from '../../engine/tensor.ts';
 
+/** Extra outputs a forward pass can collect. */
 export interface ForwardContext {
   /** When given, the model pushes the input of every ReLU here, in order (for ReLU-state analyses). */
   preActivations?: Tensor[];
 }
 
+/** The model contract used by training, attacks, analyses and the web lab: logits from images, named parameters. */
 export interface Classifier {
   /** The short spec string the model was built from, e.g. 'bwc-k3-c32-d3-relu'. */
   readonly spec: string;

@@ -5,14 +5,32 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function download(url: string, timeoutMs = 30000): Promise<Uint8Array> {
+/**
+ * GET `url` into memory. `onProgress(receivedBytes, totalBytes)` is called as chunks arrive
+ * (total 0 when the server sends no Content-Length).
+ */
+export async function download(url: string, timeoutMs = 30000, onProgress?: (received: number, total: number) => void): Promise<Uint8Array> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
   try {
     const r = await fetch(url, { signal: ctl.signal });
     if (!r.ok) throw new Error(`HTTP ${r.status} ${r.statusText}`);
     clearTimeout(timer);
-    return new Uint8Array(await r.arrayBuffer());
+    if (!onProgress || !r.body) return new Uint8Array(await r.arrayBuffer());
+    const total = Number(r.headers.get('content-length') ?? 0) || 0;
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    onProgress(0, total);
+    for (const reader = r.body.getReader(); ;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value); got += value.length;
+      onProgress(got, total);
+    }
+    const out = new Uint8Array(got);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
   } catch (e) {
     throw new Error(`download ${url} failed: ${(e as Error).message}`);
   } finally {

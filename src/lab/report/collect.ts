@@ -3,6 +3,7 @@
 // runs with their learning curves, an index table of the experiments, then each
 // experiment's report with its figure links rewritten relative to the page.
 import type { TrainLog } from '../train/trainer.ts';
+/** One experiment output directory for collectReports: its relative path, result.json and report.md. */
 export interface CollectInput {
   /** Path of the experiment's output directory, relative to the page's folder (for links). */
   relDir: string;
@@ -10,6 +11,7 @@ export interface CollectInput {
   reportMd: string;
 }
 
+/** Training runs for collectReports: their logs and the learning-curve figure. */
 export interface TrainingRuns {
   /** Each run's log and directory (relative to the page). */
   runs: { relDir: string; log: TrainLog }[];
@@ -17,6 +19,7 @@ export interface TrainingRuns {
   figure: string;
 }
 
+/** One Markdown page from experiment outputs and training runs ('ifrlab report'). */
 export function collectReports(inputs: CollectInput[], title = 'ifrlab experiment report', training?: TrainingRuns): string {
   const metas = inputs.map((i) => JSON.parse(i.resultJson) as { experiment: string; title: string; reproduces: string; scale: string; backend: string; seconds: number; finishedAt: string; config?: { data?: string } });
   const lines = [`# ${title}`, ''];

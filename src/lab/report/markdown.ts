@@ -12,6 +12,7 @@ export function mdTable(header: string[], rows: (string | number | null | undefi
   return lines.join('\n');
 }
 
+/** A number for a table: `digits` decimals (fewer from 100 up), exponent notation when very large or small. */
 export function fmtFixed(v: number, digits = 3): string {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 10 ** -digits)) return v.toExponential(2);

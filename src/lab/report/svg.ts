@@ -2,6 +2,7 @@
 // (units in the labels), heat maps with a colour bar, and a grid of panels.
 // Output is a standalone SVG string.
 
+/** One line of a line plot: label, x and y values, colour, dashed or not. */
 export interface Series {
   label: string;
   x: ArrayLike<number>;
@@ -11,6 +12,7 @@ export interface Series {
   dashed?: boolean;
 }
 
+/** Title, axis labels, size, log y axis and markers of linePlot(). */
 export interface LinePlotOptions {
   title?: string;
   xlabel: string;
@@ -22,8 +24,10 @@ export interface LinePlotOptions {
   markers?: boolean;
 }
 
+/** The colours of successive series (matplotlib tab10). */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
+/** Escape text for SVG/XML. */
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -41,6 +45,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/** A short axis label: 3 significant digits, exponent notation from 1e4 up and below 1e-3. */
 export function fmtNum(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -119,9 +124,11 @@ export function colormap(t: number): string {
   const u = Math.min(Math.max(Number.isFinite(t) ? t : 0, 0), 1) * (a.length - 1);
   const i = Math.min(Math.floor(u), a.length - 2), f = u - i;
   const c = a[i].map((v, j) => Math.round(v + f * (a[i + 1][j] - v)));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  // hex keeps heat maps small (one rect per cell)
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** Title, colour-bar label, axis labels, cell size, colour range and tick origin of heatmap(). */
 export interface HeatmapOptions {
   title?: string;
   /** Label of the colour bar, with units. */

@@ -12,6 +12,7 @@ import {
 } from './solvers.ts';
 import { FAMILIES, initParams, logSpacedSteps, responseBeta, trainNet, type Family, type LossName, type NetSpec } from './nets.ts';
 
+/** Configuration of the implicit-bias runs: signal shape, points, families, depth, loss, step schedule, steps, seeds, checkpoints. */
 export interface ImplicitBiasConfig {
   /**
    * 'gaussian': N(0, I) points; or a data set name (e.g. 'cifar10'): images of
@@ -60,6 +61,7 @@ export interface ImplicitBiasConfig {
   precision: 'float64' | 'current';
 }
 
+/** The default (quick) implicit-bias configuration. */
 export const defaultImplicitBiasConfig = (): ImplicitBiasConfig => ({
   data: 'gaussian', classes: '0+1', H: 1, W: 6, N: 5, families: 'fc+conv+bwc+diag+fc-relu', L: 2, k: 3, width: 0, loss: 'exp', schedule: 'normalised',
   lr: 0.1, decay: 0.5, decaySteps: 100, steps: 20000, init: 0.1, checkpoints: 30, maxLimitCosine: 0.9, minCrossGap: 0.05, seeds: 3, seed: 0, precision: 'float64',
@@ -82,7 +84,9 @@ export interface Limits {
   crossGap: { l2InFourier: number; fourierInL2: number };
 }
 
+/** The max-margin limits compared: l2, Fourier-l1 and l1. */
 export const LIMIT_NAMES = ['l2', 'fourier', 'l1'] as const;
+/** One of LIMIT_NAMES. */
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
 /** Which limit the theory predicts for a family (null: the theorem says nothing). */
@@ -90,6 +94,7 @@ export function predictedLimit(f: Family): LimitName | null {
   return f === 'fc' ? 'l2' : f === 'conv' ? 'fourier' : f === 'diag' ? 'l1' : null;
 }
 
+/** One checkpoint of a run: step, log loss, cosine to each limit, margin ratio. */
 export interface Checkpoint {
   step: number;
   logLoss: number;
@@ -102,6 +107,7 @@ export interface Checkpoint {
   fourierSparsity: number;
 }
 
+/** One trained network: family, seed, checkpoints, the final linear predictor beta, wall time. */
 export interface RunResult {
   family: Family;
   seed: number;
@@ -116,6 +122,7 @@ export interface RunResult {
   seconds: number;
 }
 
+/** One separable problem (seed): its data, the limits, and one RunResult per family. */
 export interface ProblemResult {
   seed: number;
   /** Draws needed to pass maxLimitCosine. */
@@ -183,6 +190,7 @@ export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed
   return { x, y, problem: marginProblem(x, y, cfg.N, D) };
 }
 
+/** The predicted limits of a problem, each at unit margin: l2 max-margin, and the reweighted Fourier-l1 and l1 (quasi-norm 2/L) solutions. */
 export function solveLimits(p: MarginProblem, H: number, W: number, L: number): Limits {
   const l2 = l2MaxMargin(p);
   const q = 2 / L;
@@ -197,6 +205,7 @@ export function solveLimits(p: MarginProblem, H: number, W: number, L: number): 
   };
 }
 
+/** Progress and caching hooks of implicitBias(). */
 export interface ImplicitBiasHooks {
   progress?: (label: string, done: number, total: number) => void;
   /** Cache of finished runs (the experiment framework's `part`). */
@@ -205,6 +214,7 @@ export interface ImplicitBiasHooks {
   pool?: SignalPool;
 }
 
+/** Parse a family list such as 'fc+conv+diag' (checked against FAMILIES). */
 export function parseFamilies(s: string): Family[] {
   const fams = s.split(/[+,\s]+/).map((v) => v.trim()).filter(Boolean);
   for (const f of fams) if (!(FAMILIES as readonly string[]).includes(f)) throw new Error(`implicit-bias: unknown family '${f}' (known: ${FAMILIES.join(', ')})`);

@@ -62,12 +62,14 @@ export function gramT(A: ArrayLike<number>, m: number, n: number): Float64Array 
   return G;
 }
 
+/** Dot product of two vectors of the same length. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
+/** Euclidean norm of a vector. */
 export const norm2 = (a: ArrayLike<number>): number => Math.sqrt(dot(a, a));
 
 /** Cosine of the angle between two vectors (0 when one is zero). */

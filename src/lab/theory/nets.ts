@@ -18,9 +18,12 @@ import { backward } from '../../engine/autograd/backward.ts';
 import { engine, noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { normalArray } from '../../engine/core/random.ts';
 
+/** The linear network families of the theory: fc, conv (full-width circular), bwc, diag, fc-relu. */
 export const FAMILIES = ['fc', 'conv', 'bwc', 'diag', 'fc-relu'] as const;
+/** One of FAMILIES. */
 export type Family = (typeof FAMILIES)[number];
 
+/** A network of the theory: family, depth L, signal shape, kernel size, width. */
 export interface NetSpec {
   family: Family;
   /** Number of layers (>= 2 for fc/conv/bwc, >= 1 for diag). */
@@ -102,6 +105,7 @@ export function responseBeta(s: NetSpec, params: Float64Array[]): Float64Array {
   }));
 }
 
+/** The loss of the theory's training: 'exp' or 'logistic'. */
 export type LossName = 'exp' | 'logistic';
 
 /** log(1 + e^u) without overflow. */
@@ -129,6 +133,7 @@ export function logLoss(m: ArrayLike<number>, loss: LossName): { value: number; 
   return { value, grad };
 }
 
+/** Gradient-descent settings of trainNet(): loss, step schedule, rate and its decay, steps, checkpoint steps and callback. */
 export interface TrainOptions {
   loss: LossName;
   /**

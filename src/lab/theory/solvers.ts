@@ -17,6 +17,7 @@ export interface MarginProblem {
   D: number;
 }
 
+/** The max-margin problem of labelled points: rows z_n = y_n x_n (labels +1 or -1). */
 export function marginProblem(x: ArrayLike<number>, y: ArrayLike<number>, N: number, D: number): MarginProblem {
   const Z = new Float64Array(N * D);
   for (let n = 0; n < N; n++) {
@@ -28,8 +29,10 @@ export function marginProblem(x: ArrayLike<number>, y: ArrayLike<number>, N: num
 
 /** The margins z_n . beta. */
 export const margins = (p: MarginProblem, beta: ArrayLike<number>): Float64Array => matVec(p.Z, beta, p.N, p.D);
+/** The smallest margin z_n . beta. */
 export const minMargin = (p: MarginProblem, beta: ArrayLike<number>): number => Math.min(...margins(p, beta));
 
+/** A max-margin solution at unit smallest margin, its objective, the dual bound, the duality gap and the dual weights. */
 export interface SolverResult {
   /** The solution, scaled so that the smallest margin is exactly 1. */
   beta: Float64Array;
@@ -141,6 +144,7 @@ export function groupMagnitudes(g: GroupNorm, beta: ArrayLike<number>): Float64A
   return out;
 }
 
+/** sum_g w_g ||A_g beta||^power of a group norm. */
 export function groupNormValue(g: GroupNorm, beta: ArrayLike<number>, weights?: ArrayLike<number>, power = 1): number {
   const m = groupMagnitudes(g, beta);
   let s = 0;
@@ -148,6 +152,7 @@ export function groupNormValue(g: GroupNorm, beta: ArrayLike<number>, weights?: 
   return s;
 }
 
+/** Options of the group-l1 max-margin solver: group weights, tolerance, iteration limit. */
 export interface GroupSolverOptions {
   /** Per-group weights w_g > 0 (default 1). */
   weights?: ArrayLike<number>;
@@ -231,9 +236,12 @@ export function groupL1MaxMargin(p: MarginProblem, g: GroupNorm, opts: GroupSolv
   return { ...best, iterations: it };
 }
 
+/** The Fourier-l1 max-margin solution (minimum sum of |DFT| coefficients at unit margin). */
 export const fourierL1MaxMargin = (p: MarginProblem, H: number, W: number, opts?: GroupSolverOptions): SolverResult => groupL1MaxMargin(p, fourierL1Norm(H, W), opts);
+/** The l1 max-margin solution (minimum ||beta||_1 at unit margin). */
 export const l1MaxMargin = (p: MarginProblem, opts?: GroupSolverOptions): SolverResult => groupL1MaxMargin(p, l1Norm(p.D), opts);
 
+/** A quasi-norm max-margin solution by reweighting: beta, its objective and the objective per step. */
 export interface ReweightResult {
   beta: Float64Array;
   /** sum_g ||A_g beta||^q at unit margin. */

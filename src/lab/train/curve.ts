@@ -5,6 +5,7 @@
 import { PALETTE, grid, linePlot, type Series } from '../report/svg.ts';
 import type { TrainLog } from './trainer.ts';
 
+/** A training log with the label its curve gets. */
 export interface LabelledLog { label: string; log: TrainLog }
 
 /** Short default label: model spec, plus data set and seed when they differ from CIFAR-10 / 0. */
@@ -13,6 +14,7 @@ export function runLabel(log: TrainLog): string {
   return [c.model, c.data !== 'cifar10' ? c.data : '', c.seed ? `seed ${c.seed}` : ''].filter(Boolean).join(', ');
 }
 
+/** Accuracy (test solid, train dashed) and training loss per epoch of one or more runs, as one SVG figure. */
 export function learningCurveSvg(runs: LabelledLog[], title?: string): string {
   const acc: Series[] = [], loss: Series[] = [];
   runs.forEach(({ label, log }, k) => {

@@ -5,6 +5,7 @@
 import { keep, type Tensor } from '../../engine/tensor.ts';
 import { full, tensor } from '../../engine/ops/creation.ts';
 
+/** SGD settings: learning rate, momentum, weight decay, Nesterov. */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -12,6 +13,7 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
+/** SGD with momentum and weight decay (PyTorch semantics), stepping in place through the backend's sgdStep kernel. */
 export class SGD {
   lr: number;
   readonly momentum: number;

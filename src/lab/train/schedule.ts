@@ -4,13 +4,16 @@
 //   linear-reset  lr(e) = lr0 * (1 - 0.7 * (e mod 20) / 19)  (our reading of the paper's text: a linear
 //                 decay from lr0 to 0.3 lr0 over 20 epochs, reset to lr0 at epoch 20)
 // Options: 'step:F:N' (factor F every N epochs), 'linear-reset:P:M' (period P, final multiplier M).
+/** The learning-rate schedules. */
 export type ScheduleName = 'constant' | 'step' | 'linear-reset';
 
+/** A learning-rate schedule: the rate of each epoch. */
 export interface Schedule {
   name: string;
   lr(epoch: number): number;
 }
 
+/** A schedule from its spec: 'constant', 'step' (x0.3 every 4 epochs), 'step:F:N', 'linear-reset', 'linear-reset:P:M'. */
 export function makeSchedule(spec: string, lr0: number): Schedule {
   const [name, a, b] = spec.split(':');
   const num = (v: string | undefined, d: number, what: string): number => {

@@ -16,6 +16,7 @@ import { SGD } from './optim.ts';
 import { makeSchedule } from './schedule.ts';
 import type { CheckpointMeta } from '../io/checkpoint.ts';
 
+/** Everything a training run needs (trainConfig() fills in the defaults); saved in log.json and checkpoints. */
 export interface TrainConfig {
   model: string;
   data: string;
@@ -36,8 +37,16 @@ export interface TrainConfig {
   evalBatchSize: number;
   /** Stop (as if interrupted) after this many batches in this process; for tests of --resume. */
   stopAfterBatches?: number;
+  /**
+   * Which checkpoints stay on disk: 'all' (default), 'best-last' (the best epoch and the newest,
+   * for analyses of the best model), 'last' (only the newest, for resume; the best is still
+   * copied to 'best'), or { denseEpochs: E } (learning dynamics: every checkpoint of the first E
+   * epochs, then the epoch ends only).
+   */
+  keep?: 'all' | 'best-last' | 'last' | { denseEpochs: number };
 }
 
+/** One epoch of a training log: learning rate, train and test loss and accuracy, speed, checkpoint. */
 export interface EpochRecord {
   /** Completed epochs (1-based); 0 is the initial model. */
   epoch: number;
@@ -53,14 +62,21 @@ export interface EpochRecord {
   checkpoint: string;
 }
 
+/** A training run's log.json: config, history, best epoch, checkpoints, status. */
 export interface TrainLog {
   format: 'ifrlab-train-log';
   config: TrainConfig;
   backend: string;
   dataset: { name: string; shape: number[]; classes: number; train: number; test: number };
   model: { spec: string; parameters: number };
-  status: 'running' | 'interrupted' | 'done' | 'diverged';
+  /** Random id of this run (kept across resumes): tells its checkpoints from an older run's left in the same folder. */
+  runId?: string;
+  status: 'running' | 'interrupted' | 'done' | 'diverged' | 'failed';
   message?: string;
+  /** Mean loss of the first training batch; a later batch loss above LOSS_EXPLOSION times it is reported. */
+  initialLoss?: number;
+  /** Warnings about the run (e.g. an exploding loss), also printed while training. */
+  warnings?: string[];
   history: EpochRecord[];
   best: { epoch: number; testAccuracy: number; checkpoint: string } | null;
   bestTestAccuracy: number | null;
@@ -70,6 +86,7 @@ export interface TrainLog {
   normalize?: { mean: number[]; std: number[] };
 }
 
+/** Where train() writes checkpoints and the log (dirSink: a directory; memorySink: memory). */
 export interface TrainSink {
   /** Save a checkpoint under a name like 'epoch-003' (velocity only for the newest one). */
   saveCheckpoint(name: string, model: Classifier, meta: CheckpointMeta, velocity?: Map<string, Tensor>): Promise<void>;
@@ -77,9 +94,12 @@ export interface TrainSink {
   dropOptimizerState(name: string): Promise<void>;
   /** Copy a checkpoint to 'best'. */
   markBest(name: string): Promise<void>;
+  /** Delete a checkpoint (weights and sidecar), for TrainConfig.keep. */
+  deleteCheckpoint?(name: string): Promise<void>;
   writeLog(log: TrainLog): Promise<void>;
 }
 
+/** A progress report of train(): epoch, batch, running loss and accuracy, speed, ETA. */
 export interface Progress {
   epoch: number;
   epochs: number;
@@ -91,6 +111,7 @@ export interface Progress {
   etaSeconds: number;
 }
 
+/** What train() needs to resume: the model, its checkpoint meta and the optimiser state. */
 export interface ResumeState {
   model: Classifier;
   meta: CheckpointMeta;
@@ -105,7 +126,38 @@ interface EpochProgress {
   wallStart: number;
 }
 
+/** Thrown by train() when the loss becomes NaN or infinite. */
 export class TrainingDiverged extends Error {}
+
+/** A batch loss this many times the first batch's loss is reported as an explosion (see TrainLog.warnings). */
+export const LOSS_EXPLOSION = 100;
+
+/** After every batch: what the web lab shows (and where it snapshots). */
+export interface StepInfo {
+  /** Optimiser steps so far (1-based after the first batch). */
+  step: number;
+  epoch: number;
+  batch: number;
+  loss: number;
+  accuracy: number;
+  model: Classifier;
+}
+
+/**
+ * Hooks for interactive use (the web lab): onStart gets the model and optimiser before the
+ * first batch; beforeBatch is awaited before every batch (pause here, or take a lock);
+ * afterBatch after it (post progress, snapshot, release the lock).
+ */
+export interface TrainHooks {
+  onStart?(model: Classifier, optimizer: SGD): void | Promise<void>;
+  beforeBatch?(): void | Promise<void>;
+  afterBatch?(s: StepInfo): void | Promise<void>;
+}
+
+/** A sink that keeps nothing (in-memory training: the web lab, accuracy-only experiments). */
+export function discardSink(): TrainSink {
+  return { async saveCheckpoint() {}, async dropOptimizerState() {}, async markBest() {}, async writeLog() {} };
+}
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
 
@@ -120,10 +172,11 @@ function argmaxCorrect(logits: Float32Array, y: ArrayLike<number>, k: number): n
 }
 
 /** Mean cross-entropy and accuracy of a model on a split (eval mode, no gradients). */
-export async function evaluate(model: Classifier, s: Split, shape: readonly number[], batchSize = 500, normalize?: BatchOptions['normalize']): Promise<{ loss: number; accuracy: number }> {
+export async function evaluate(model: Classifier, s: Split, shape: readonly number[], batchSize = 500, normalize?: BatchOptions['normalize'], onProgress?: (done: number, total: number) => void): Promise<{ loss: number; accuracy: number }> {
   const was = (model as { training?: boolean }).training ?? false;
   model.setTraining(false);
-  let loss = 0, correct = 0;
+  let loss = 0, correct = 0, seen = 0;
+  onProgress?.(0, s.n);
   try {
     for (const hb of batches(s, shape, { batchSize, normalize })) {
       const [l, lg] = noGrad(() => tidy(() => {
@@ -133,14 +186,11 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
       loss += await l.item();
       correct += argmaxCorrect(await lg.data(), hb.y, model.numClasses);
       l.dispose(); lg.dispose();
+      seen += hb.n;
+      onProgress?.(seen, s.n);
     }
   } finally { model.setTraining(was); }
   return { loss: loss / s.n, accuracy: correct / s.n };
-}
-
-/** Default learning rate per model (paper Table 7): 0.002 for full-width conv and linear bounded-width conv, else 0.01. */
-export function defaultLearningRate(spec: string): number {
-  return /^fwc/.test(spec) || (/^bwc/.test(spec) && !/-relu/.test(spec)) ? 0.002 : 0.01;
 }
 
 /** Train (or resume) a model on a data set. Returns the final log. */
@@ -150,7 +200,7 @@ export function defaultLearningRate(spec: string): number {
  * (The CLI's version yields to the event loop first: a batch on the WASM backend never does, so
  * without it a signal would only be seen at the next file write.)
  */
-export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean> } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
+export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; evalProgress?: (label: string, done: number, total: number) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean>; hooks?: TrainHooks } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
   const shape = dsFull.shape;
   const trainSplit = limitSplit(dsFull.train, cfg.limitTrain, shape);
   const testSplit = limitSplit(dsFull.test, cfg.limitTest, shape);
@@ -188,6 +238,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       format: 'ifrlab-train-log', config: { ...cfg }, backend: opts.backend,
       dataset: { name: dsFull.name, shape: [...shape], classes: dsFull.numClasses, train: trainSplit.n, test: testSplit.n },
       model: { spec: model.spec, parameters: countParameters(model) },
+      runId: globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`,
       status: 'running', history: [], best: null, bestTestAccuracy: null, checkpoints: [], lastCheckpoint: null, wallSeconds: 0, normalize,
     };
     epoch0 = 0; batch0 = 0;
@@ -208,10 +259,28 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     const prev = log.lastCheckpoint;
     log.checkpoints.push(name);
     log.lastCheckpoint = name;
+    const gone = pruned();
     meta.log = JSON.parse(JSON.stringify(log));
+    // new checkpoint, then the log, only then drop the old optimiser state: a kill between any two
+    // steps leaves a complete checkpoint to resume from
     await sink.saveCheckpoint(name, model, meta, opt.velocity);
-    if (prev && prev !== name) await sink.dropOptimizerState(prev);
     await sink.writeLog(log);
+    if (prev && prev !== name) await sink.dropOptimizerState(prev);
+    // files go only after the log no longer names them
+    for (const n of gone) await sink.deleteCheckpoint!(n);
+  };
+  // TrainConfig.keep: drop checkpoints that are neither the newest, the best (unless 'last') nor a kept
+  // epoch from log.checkpoints, and return them for deletion once the log is written
+  const pruned = (): string[] => {
+    const keep = cfg.keep ?? 'all';
+    if (keep === 'all' || !sink.deleteCheckpoint) return [];
+    const dense = typeof keep === 'object' ? keep.denseEpochs : -1;
+    // names: epoch-E (after E epochs) and epoch-E-batch-B (B batches into epoch E + 1, 0-based E)
+    const stay = (n: string): boolean => n === log.lastCheckpoint || (keep !== 'last' && n === log.best?.checkpoint)
+      || (dense >= 0 && (/^epoch-\d+$/.test(n) || Number(n.slice(6, 9)) < dense));
+    const gone = log.checkpoints.filter((n) => !stay(n));
+    log.checkpoints = log.checkpoints.filter(stay);
+    return gone;
   };
   const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
@@ -219,7 +288,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     if (!r) {
       // the initial model, for learning-dynamics studies
       const t0 = now();
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize);
+      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!('test evaluation (epoch 0)', d, t)));
       const name = 'epoch-000';
       log.history.push({ epoch: 0, lr: null, trainLoss: null, trainAccuracy: null, testLoss: ev.loss, testAccuracy: ev.accuracy, examplesPerSecond: null, seconds: now() - t0, checkpoint: name });
       await save(name, metaFor(0, 0, { testAccuracy: ev.accuracy }));
@@ -228,6 +297,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     let batchesThisRun = 0;
     const stopNow = async (): Promise<boolean> => (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) || !!(await opts.stopRequested?.());
     const liveAtStart = memory().tensors;
+    await opts.hooks?.onStart?.(model, opt);
     for (let epoch = epoch0; epoch < cfg.epochs; epoch++) {
       opt.lr = schedule.lr(epoch);
       model.setTraining(true);
@@ -235,6 +305,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       if (first === 0) part = { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0, wallStart: now() };
       let b = first;
       for (const hb of batches(trainSplit, shape, bopts(epoch), first)) {
+        await opts.hooks?.beforeBatch?.();
         const tb = now();
         const { loss, logits, grads } = tidy(() => {
           const x = tensor(hb.x, [hb.n, ...shape]);
@@ -255,14 +326,22 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
           await sink.writeLog(log);
           throw new TrainingDiverged(msg);
         }
+        if (log.initialLoss === undefined) log.initialLoss = lv;
+        else if (lv > LOSS_EXPLOSION * log.initialLoss && !log.warnings?.some((w) => w.startsWith('loss exploded'))) {
+          const w = `loss exploded: ${lv.toPrecision(3)} at epoch ${epoch + 1}, batch ${b + 1}, over ${LOSS_EXPLOSION}x the first batch's ${log.initialLoss.toPrecision(3)} (lr ${opt.lr}); the run continues but is probably useless, try a smaller --lr`;
+          (log.warnings ??= []).push(w);
+          say(`warning: ${w}`);
+        }
         opt.step(grads);
         for (const g of grads.values()) g.dispose();
         part.lossSum += lv * hb.n;
-        part.correct += argmaxCorrect(lg, hb.y, model.numClasses);
+        const correct = argmaxCorrect(lg, hb.y, model.numClasses);
+        part.correct += correct;
         part.seen += hb.n;
         part.trainSeconds += now() - tb;
         b++;
         batchesThisRun++;
+        await opts.hooks?.afterBatch?.({ step: opt.steps, epoch, batch: b, loss: lv, accuracy: correct / hb.n, model });
         if (opts.progress) {
           const eps = part.seen / Math.max(part.trainSeconds, 1e-9);
           const left = (cfg.epochs - epoch - 1) * trainSplit.n + (trainSplit.n - Math.min(b * cfg.batchSize, trainSplit.n));
@@ -281,7 +360,7 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       }
       model.setTraining(false);
       const trainSeconds = part.trainSeconds;
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize);
+      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!(`test evaluation (epoch ${epoch + 1})`, d, t)));
       const name = `epoch-${pad(epoch + 1, 3)}`;
       const rec: EpochRecord = {
         epoch: epoch + 1, lr: opt.lr, trainLoss: part.lossSum / part.seen, trainAccuracy: part.correct / part.seen,
@@ -304,6 +383,15 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     log.wallSeconds = wallBase + (now() - runStart);
     await sink.writeLog(log);
     return { log, model };
+  } catch (e) {
+    // a failed write (full disk...) must not leave log.json saying 'running'; best effort, the disk may still be full
+    if (!(e instanceof TrainingDiverged)) {
+      log.status = 'failed';
+      log.message = (e as Error).message;
+      log.wallSeconds = wallBase + (now() - runStart);
+      await sink.writeLog(log).catch(() => {});
+    }
+    throw e;
   } finally {
     opt.dispose();
   }

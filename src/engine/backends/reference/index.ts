@@ -45,6 +45,7 @@ export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   le: (a, b) => (a <= b ? 1 : 0),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
+  gate: (a, b) => (b > 0 ? a : 0),
 };
 
 /** Iterate a multi-index over `shape`, calling fn(flatIndex, index). */
@@ -62,6 +63,7 @@ function forEachIndex(shape: readonly number[], fn: (flat: number, idx: number[]
 
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
+/** Plain TypeScript loops with float64 accumulation (optionally float64 storage): the oracle the other backends are tested against. */
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
   readonly syncRead = true;

@@ -8,6 +8,7 @@ import type {
 import { sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
+import { BINARY, REDUCE, UNARY } from './opcodes.ts';
 import { CTRL_BYTES, Pool, spawnWebWorker, type WorkerHandle, type WorkerSpawner } from './threads.ts';
 
 export interface WasmBackendOptions {
@@ -15,16 +16,15 @@ export interface WasmBackendOptions {
   threads?: number;
 }
 
-const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, step: 7, square: 8, reciprocal: 9, sin: 10, cos: 11 };
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6, gt: 7, ge: 8, lt: 9, le: 10, eq: 11, ne: 12 };
-const REDUCE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
-
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, as declared in asconfig.json
 const PARAMS = 32768; // i32 shape/stride block for layout and broadcasting kernels
 const COUNTER = 36864; // shared work counter for the work-sharing kernels
 const CTRL = 40960; // worker control blocks
 const HEAP = 65536; // first allocatable byte
+/** Filter gradients sum the batch in at most this many fixed chunks (one partial each), within this much partial memory. */
+const GRAD_FILTER_CHUNKS = 8;
+const GRAD_FILTER_PARTIAL_BYTES = 64 << 20;
 
 class WasmBuffer implements Buffer {
   disposed = false;
@@ -360,7 +360,7 @@ export class WasmBackend implements Backend {
   private useDirect(p: ConvParams): boolean {
     if (p.stride !== 1 || this.convAlgo === 'im2col') return false;
     if (this.convAlgo === 'direct') return true;
-    return p.Wo >= 8; // direct won or tied on the measured stride-1 shapes (README, 'The WASM backend'); it needs 8-wide rows
+    return p.Wo >= 8; // direct won or tied on the measured stride-1 shapes (docs/backends.md, 'The WASM backend'); it needs 8-wide rows
   }
 
   conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
@@ -383,7 +383,7 @@ export class WasmBackend implements Backend {
    */
   private directGradInput(g: number, w: number, out: number, p: ConvParams): boolean {
     if (p.stride !== 1 || this.convAlgo === 'im2col' || p.W < 8) return false;
-    if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (README, 'The WASM backend')
+    if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (docs/backends.md, 'The WASM backend')
     const circ = p.mode === 'circular';
     if (circ ? p.Ho !== p.H || p.Wo !== p.W : p.padTop > p.kh - 1 || p.padBottom > p.kh - 1 || p.padLeft > p.kw - 1 || p.padRight > p.kw - 1) return false;
     const K = p.kh * p.kw, size = p.O * p.C * K, wt = this.temp(size * 4);
@@ -412,18 +412,26 @@ export class WasmBackend implements Backend {
     const size = p.O * p.C * p.kh * p.kw;
     const out = this.alloc(size);
     if (size === 0) return out;
-    const T = Math.min(this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw), Math.max(1, p.N));
-    const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : Math.max(1, p.N);
-    const partial = Array.from({ length: T }, (_, t) => (t === 0 ? out.ptr : this.temp(size * 4)));
+    if (p.N === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + size); return out; }
+    // The images are summed in fixed chunks (a function of N and the filter size only, not of
+    // the thread count or of which thread takes which chunk), each into its own partial, and
+    // the partials are added in chunk order: the same bits on any number of threads.
+    const chunks = Math.max(1, Math.min(p.N, GRAD_FILTER_CHUNKS, Math.floor(GRAD_FILTER_PARTIAL_BYTES / (size * 4))));
+    const grain = Math.ceil(p.N / chunks), used = Math.ceil(p.N / grain);
+    const T = Math.min(this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw), used);
+    const parts = used === 1 ? out.ptr : this.temp(used * size * 4);
     const px = this.ptr(x), pg = this.ptr(g);
     if (p.stride === 1 && p.kw <= 4 && (this.convAlgo === 'direct' || (this.convAlgo === 'auto' && p.C < 16))) {
-      this.shared('conv2dGradFilterDirect', T, [p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, p.N, grain],
-        this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo), (t) => [px, pg, partial[t]]);
+      this.shared('conv2dGradFilterDirect', T, [px, pg, parts, p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft, p.mode === 'circular' ? 1 : 0,
+        p.Ho, p.Wo, p.N, grain], this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo));
     } else {
-      this.shared('convShared', T, [...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
-        (t) => [2, px, pg, partial[t]]);
+      this.shared('convShared', T, [2, px, pg, parts, ...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
     }
-    for (let t = 1; t < T; t++) { this.ex.addInto(out.ptr, partial[t], size); this.freeTemp(partial[t], size * 4); }
+    if (used > 1) {
+      this.f32.copyWithin(out.ptr / 4, parts / 4, parts / 4 + size);
+      for (let c = 1; c < used; c++) this.ex.addInto(out.ptr, parts + c * size * 4, size);
+      this.freeTemp(parts, used * size * 4);
+    }
     return out;
   }
 

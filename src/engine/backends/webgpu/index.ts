@@ -45,6 +45,7 @@ const BINARY: Record<BinaryOp, string> = {
   max: 'select(b, a, a >= b || a != a)', min: 'select(b, a, a <= b || a != a)', pow: 'powf(a, b)',
   gt: 'select(0.0, 1.0, a > b)', ge: 'select(0.0, 1.0, a >= b)', lt: 'select(0.0, 1.0, a < b)',
   le: 'select(0.0, 1.0, a <= b)', eq: 'select(0.0, 1.0, a == b)', ne: 'select(0.0, 1.0, a != b)',
+  gate: 'select(0.0, a, b > 0.0)',
 };
 const REDUCE: Record<ReduceOp, { INIT: string; COMBINE: string }> = {
   sum: { INIT: '0.0', COMBINE: 'a + b' },

@@ -130,13 +130,14 @@ export function conv2dGradFilter(x: usize, g: usize, dw: usize, C: i32, H: i32, 
 /**
  * Work-sharing entries: every thread passes the same arguments and takes chunks of
  * `grain` images from the shared counter at ctr. kind 0: forward, 1: input gradient,
- * 2: filter gradient (out is this thread's own partial dw, zeroed here and accumulated).
+ * 2: filter gradient: chunk s/grain sums its images, in order, into its own partial
+ * dw at out + (s/grain) * O*CK floats (zeroed here), so that the sum does not depend
+ * on which thread took which chunk; the caller adds the partials in chunk order.
  */
 export function convShared(kind: i32, a: usize, b: usize, out: usize, C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32, stride: i32,
   pt: i32, pl: i32, circ: bool, Ho: i32, Wo: i32, N: i32, grain: i32, ctr: usize, scratch: usize): void {
   const P = Ho * Wo, CK = C * kh * kw;
   const col = (scratch + <usize>gemmScratchBytes() + 15) & ~<usize>15;
-  if (kind == 2) memory.fill(out, 0, <usize>(O * CK) * 4);
   for (;;) {
     const s = atomic.add<i32>(ctr, grain);
     if (s >= N) break;
@@ -144,9 +145,10 @@ export function convShared(kind: i32, a: usize, b: usize, out: usize, C: i32, H:
     if (kind == 0) conv2dFwd(a, b, out, C, H, W, O, kh, kw, stride, pt, pl, circ, Ho, Wo, s, e, scratch);
     else if (kind == 1) conv2dGradInput(a, b, out, C, H, W, O, kh, kw, stride, pt, pl, circ, Ho, Wo, s, e, scratch);
     else {
+      const part = out + <usize>(s / grain) * <usize>(O * CK) * 4;
       for (let n = s; n < e; n++) {
         im2col(a + <usize>(n * C * H * W) * 4, col, C, H, W, kh, kw, stride, pt, pl, circ, Ho, Wo);
-        gemm(b + <usize>(n * O * P) * 4, col, out, O, CK, P, false, true, true, scratch, 0, O, 0, CK);
+        gemm(b + <usize>(n * O * P) * 4, col, part, O, CK, P, false, true, n > s, scratch, 0, O, 0, CK);
       }
     }
   }
@@ -255,7 +257,8 @@ export function conv2dDirect(x: usize, w: usize, out: usize, C: i32, H: i32, W: 
  * Direct stride-1 filter gradient: dw[o, c, u, v] = sum_n sum_{i,j} g[n,o,i,j] xpad[n,c,i+u,j+v].
  * Per image the input is copied once into a padded buffer; each (2 output channels x kw taps)
  * block keeps 2*kw f32x4 accumulators over 4 output pixels at a time (kw <= 4), reduced at the end.
- * Images come in chunks from the counter at ctr; dw is this thread's own partial sum (zeroed here).
+ * Images come in chunks from the counter at ctr; chunk s/grain sums into its own partial
+ * at dw + (s/grain) * O*CK floats (zeroed here), as in convShared, for a deterministic sum.
  */
 export function conv2dGradFilterDirect(x: usize, g: usize, dw: usize, C: i32, H: i32, W: i32, O: i32, kh: i32, kw: i32,
   pt: i32, pb: i32, pl: i32, circ: bool, Ho: i32, Wo: i32, N: i32, grain: i32, ctr: usize, scratch: usize): void {
@@ -264,11 +267,12 @@ export function conv2dGradFilterDirect(x: usize, g: usize, dw: usize, C: i32, H:
   const xp = (scratch + 15) & ~<usize>15;
   const gt = xp + <usize>(C * Hp * Wp) * 4; // g rows padded to a multiple of 4 (zeros)
   const Wo4 = (Wo + 3) & ~3;
-  memory.fill(dw, 0, <usize>(O * CK) * 4);
   for (;;) {
     const s = atomic.add<i32>(ctr, grain);
     if (s >= N) break;
     const e = min(s + grain, N);
+    const part = dw + <usize>(s / grain) * <usize>(O * CK) * 4;
+    memory.fill(part, 0, <usize>(O * CK) * 4);
     for (let n = s; n < e; n++) {
       padImage(x + <usize>(n * C * H * W) * 4, xp, C, H, W, Hp, Wp, pt, pl, circ, Wo + kw - 1);
       // g[n] with rows padded to Wo4 (zeros past Wo), so 4-wide loads never mix rows
@@ -298,7 +302,7 @@ export function conv2dGradFilterDirect(x: usize, g: usize, dw: usize, C: i32, H:
                 if (kw > 3) { xv = v128.load(xj, 12); a3 = f32x4.add(a3, f32x4.mul(gv0, xv)); b3 = f32x4.add(b3, f32x4.mul(gv1, xv)); }
               }
             }
-            const w0 = dw + <usize>((o * C + c) * K + u * kw) * 4;
+            const w0 = part + <usize>((o * C + c) * K + u * kw) * 4;
             store<f32>(w0, load<f32>(w0) + hsum(a0));
             if (kw > 1) store<f32>(w0, load<f32>(w0, 4) + hsum(a1), 4);
             if (kw > 2) store<f32>(w0, load<f32>(w0, 8) + hsum(a2), 8);

@@ -2,44 +2,44 @@
 // output shape), scalar ops, where. Fast f32x4 paths for contiguous and
 // broadcast-scalar inner loops; transcendental functions go through float64 Math
 // so results round exactly like the reference backend.
-// Op codes (must match src/backends/wasm/index.ts):
-//   unary:  neg 0, exp 1, log 2, sqrt 3, abs 4, sign 5, relu 6, step 7, square 8, reciprocal 9, sin 10, cos 11
-//   binary: add 0, sub 1, mul 2, div 3, max 4, min 5, pow 6, gt 7, ge 8, lt 9, le 10, eq 11, ne 12
+// Op codes: UN_*/BIN_*, generated from src/engine/backends/wasm/opcodes.ts.
+import { UN_NEG, UN_EXP, UN_LOG, UN_SQRT, UN_ABS, UN_SIGN, UN_RELU, UN_STEP, UN_SQUARE, UN_RECIPROCAL, UN_SIN, UN_COS,
+  BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_POW, BIN_GT, BIN_GE, BIN_LT, BIN_LE, BIN_EQ, BIN_NE, BIN_GATE } from './opcodes.generated';
 
 @inline function un(op: i32, x: f32): f32 {
   switch (op) {
-    case 0: return -x;
-    case 1: return <f32>Math.exp(<f64>x);
-    case 2: return <f32>Math.log(<f64>x);
-    case 3: return <f32>Math.sqrt(<f64>x);
-    case 4: return Mathf.abs(x);
-    case 5: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case 6: return x > 0 ? x : 0;
-    case 7: return x > 0 ? 1 : 0;
-    case 8: return x * x;
-    case 9: return <f32>(1.0 / <f64>x);
-    case 10: return <f32>Math.sin(<f64>x);
-    default: return <f32>Math.cos(<f64>x);
+    case UN_NEG: return -x;
+    case UN_EXP: return <f32>Math.exp(<f64>x);
+    case UN_LOG: return <f32>Math.log(<f64>x);
+    case UN_SQRT: return <f32>Math.sqrt(<f64>x);
+    case UN_ABS: return Mathf.abs(x);
+    case UN_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case UN_RELU: return x > 0 ? x : 0;
+    case UN_STEP: return x > 0 ? 1 : 0;
+    case UN_SQUARE: return x * x;
+    case UN_RECIPROCAL: return <f32>(1.0 / <f64>x);
+    case UN_SIN: return <f32>Math.sin(<f64>x);
+    case UN_COS: default: return <f32>Math.cos(<f64>x);
   }
 }
 
 @inline function unv(op: i32, x: v128): v128 {
   const zero = f32x4.splat(0);
   switch (op) {
-    case 0: return f32x4.neg(x);
-    case 3: return f32x4.sqrt(x);
-    case 4: return f32x4.abs(x);
-    case 5: return f32x4.sub(v128.and(f32x4.gt(x, zero), f32x4.splat(1)), v128.and(f32x4.lt(x, zero), f32x4.splat(1)));
-    case 6: return v128.bitselect(x, zero, f32x4.gt(x, zero));
-    case 7: return v128.and(f32x4.gt(x, zero), f32x4.splat(1));
-    case 8: return f32x4.mul(x, x);
-    default: return f32x4.div(f32x4.splat(1), x); // 9
+    case UN_NEG: return f32x4.neg(x);
+    case UN_SQRT: return f32x4.sqrt(x);
+    case UN_ABS: return f32x4.abs(x);
+    case UN_SIGN: return f32x4.sub(v128.and(f32x4.gt(x, zero), f32x4.splat(1)), v128.and(f32x4.lt(x, zero), f32x4.splat(1)));
+    case UN_RELU: return v128.bitselect(x, zero, f32x4.gt(x, zero));
+    case UN_STEP: return v128.and(f32x4.gt(x, zero), f32x4.splat(1));
+    case UN_SQUARE: return f32x4.mul(x, x);
+    case UN_RECIPROCAL: default: return f32x4.div(f32x4.splat(1), x); // the only other SIMD unary op (unLoop)
   }
 }
 
 @inline function unLoop(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
-  if (op == 0 || op == 3 || op == 4 || op == 5 || op == 6 || op == 7 || op == 8 || op == 9) {
+  if (op == UN_NEG || op == UN_SQRT || op == UN_ABS || op == UN_SIGN || op == UN_RELU || op == UN_STEP || op == UN_SQUARE || op == UN_RECIPROCAL) {
     for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, unv(op, v128.load(x + <usize>i * 4)));
   }
   for (; i < n; i++) store<f32>(out + <usize>i * 4, un(op, load<f32>(x + <usize>i * 4)));
@@ -47,61 +47,63 @@
 
 export function unary(op: i32, x: usize, out: usize, n: i32): void {
   switch (op) {
-    case 0: unLoop(0, x, out, n); break;
-    case 1: unLoop(1, x, out, n); break;
-    case 2: unLoop(2, x, out, n); break;
-    case 3: unLoop(3, x, out, n); break;
-    case 4: unLoop(4, x, out, n); break;
-    case 5: unLoop(5, x, out, n); break;
-    case 6: unLoop(6, x, out, n); break;
-    case 7: unLoop(7, x, out, n); break;
-    case 8: unLoop(8, x, out, n); break;
-    case 9: unLoop(9, x, out, n); break;
-    case 10: unLoop(10, x, out, n); break;
-    default: unLoop(11, x, out, n); break;
+    case UN_NEG: unLoop(UN_NEG, x, out, n); break;
+    case UN_EXP: unLoop(UN_EXP, x, out, n); break;
+    case UN_LOG: unLoop(UN_LOG, x, out, n); break;
+    case UN_SQRT: unLoop(UN_SQRT, x, out, n); break;
+    case UN_ABS: unLoop(UN_ABS, x, out, n); break;
+    case UN_SIGN: unLoop(UN_SIGN, x, out, n); break;
+    case UN_RELU: unLoop(UN_RELU, x, out, n); break;
+    case UN_STEP: unLoop(UN_STEP, x, out, n); break;
+    case UN_SQUARE: unLoop(UN_SQUARE, x, out, n); break;
+    case UN_RECIPROCAL: unLoop(UN_RECIPROCAL, x, out, n); break;
+    case UN_SIN: unLoop(UN_SIN, x, out, n); break;
+    case UN_COS: default: unLoop(UN_COS, x, out, n); break;
   }
 }
 
 @inline function bin(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return a >= b || a != a ? a : b;
-    case 5: return a <= b || a != a ? a : b;
-    case 6: return <f32>Math.pow(<f64>a, <f64>b);
-    case 7: return a > b ? 1 : 0;
-    case 8: return a >= b ? 1 : 0;
-    case 9: return a < b ? 1 : 0;
-    case 10: return a <= b ? 1 : 0;
-    case 11: return a == b ? 1 : 0;
-    default: return a != b ? 1 : 0;
+    case BIN_ADD: return a + b;
+    case BIN_SUB: return a - b;
+    case BIN_MUL: return a * b;
+    case BIN_DIV: return a / b;
+    case BIN_MAX: return a >= b || a != a ? a : b;
+    case BIN_MIN: return a <= b || a != a ? a : b;
+    case BIN_POW: return <f32>Math.pow(<f64>a, <f64>b);
+    case BIN_GT: return a > b ? 1 : 0;
+    case BIN_GE: return a >= b ? 1 : 0;
+    case BIN_LT: return a < b ? 1 : 0;
+    case BIN_LE: return a <= b ? 1 : 0;
+    case BIN_EQ: return a == b ? 1 : 0;
+    case BIN_GATE: return b > 0 ? a : 0;
+    case BIN_NE: default: return a != b ? 1 : 0;
   }
 }
 
 @inline function binv(op: i32, a: v128, b: v128): v128 {
   const one = f32x4.splat(1);
   switch (op) {
-    case 0: return f32x4.add(a, b);
-    case 1: return f32x4.sub(a, b);
-    case 2: return f32x4.mul(a, b);
-    case 3: return f32x4.div(a, b);
-    case 4: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
-    case 5: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
-    case 7: return v128.and(f32x4.gt(a, b), one);
-    case 8: return v128.and(f32x4.ge(a, b), one);
-    case 9: return v128.and(f32x4.lt(a, b), one);
-    case 10: return v128.and(f32x4.le(a, b), one);
-    case 11: return v128.and(f32x4.eq(a, b), one);
-    default: return v128.and(f32x4.ne(a, b), one);
+    case BIN_ADD: return f32x4.add(a, b);
+    case BIN_SUB: return f32x4.sub(a, b);
+    case BIN_MUL: return f32x4.mul(a, b);
+    case BIN_DIV: return f32x4.div(a, b);
+    case BIN_MAX: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
+    case BIN_MIN: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
+    case BIN_GT: return v128.and(f32x4.gt(a, b), one);
+    case BIN_GE: return v128.and(f32x4.ge(a, b), one);
+    case BIN_LT: return v128.and(f32x4.lt(a, b), one);
+    case BIN_LE: return v128.and(f32x4.le(a, b), one);
+    case BIN_EQ: return v128.and(f32x4.eq(a, b), one);
+    case BIN_GATE: return v128.and(a, f32x4.gt(b, f32x4.splat(0)));
+    case BIN_NE: default: return v128.and(f32x4.ne(a, b), one);
   }
 }
 
 /** Inner loop: out[i] = op(a[i*sa], b[i*sb]), i < n. */
 @inline function binLoop(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
   let i = 0;
-  if (op != 6) {
+  if (op != BIN_POW) {
     if (sa == 1 && sb == 1) {
       for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, binv(op, v128.load(a + <usize>i * 4), v128.load(b + <usize>i * 4)));
     } else if (sa == 1 && sb == 0) {
@@ -117,19 +119,20 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 
 function binRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
   switch (op) {
-    case 0: binLoop(0, a, sa, b, sb, out, n); break;
-    case 1: binLoop(1, a, sa, b, sb, out, n); break;
-    case 2: binLoop(2, a, sa, b, sb, out, n); break;
-    case 3: binLoop(3, a, sa, b, sb, out, n); break;
-    case 4: binLoop(4, a, sa, b, sb, out, n); break;
-    case 5: binLoop(5, a, sa, b, sb, out, n); break;
-    case 6: binLoop(6, a, sa, b, sb, out, n); break;
-    case 7: binLoop(7, a, sa, b, sb, out, n); break;
-    case 8: binLoop(8, a, sa, b, sb, out, n); break;
-    case 9: binLoop(9, a, sa, b, sb, out, n); break;
-    case 10: binLoop(10, a, sa, b, sb, out, n); break;
-    case 11: binLoop(11, a, sa, b, sb, out, n); break;
-    default: binLoop(12, a, sa, b, sb, out, n); break;
+    case BIN_ADD: binLoop(BIN_ADD, a, sa, b, sb, out, n); break;
+    case BIN_SUB: binLoop(BIN_SUB, a, sa, b, sb, out, n); break;
+    case BIN_MUL: binLoop(BIN_MUL, a, sa, b, sb, out, n); break;
+    case BIN_DIV: binLoop(BIN_DIV, a, sa, b, sb, out, n); break;
+    case BIN_MAX: binLoop(BIN_MAX, a, sa, b, sb, out, n); break;
+    case BIN_MIN: binLoop(BIN_MIN, a, sa, b, sb, out, n); break;
+    case BIN_POW: binLoop(BIN_POW, a, sa, b, sb, out, n); break;
+    case BIN_GT: binLoop(BIN_GT, a, sa, b, sb, out, n); break;
+    case BIN_GE: binLoop(BIN_GE, a, sa, b, sb, out, n); break;
+    case BIN_LT: binLoop(BIN_LT, a, sa, b, sb, out, n); break;
+    case BIN_LE: binLoop(BIN_LE, a, sa, b, sb, out, n); break;
+    case BIN_EQ: binLoop(BIN_EQ, a, sa, b, sb, out, n); break;
+    case BIN_GATE: binLoop(BIN_GATE, a, sa, b, sb, out, n); break;
+    case BIN_NE: default: binLoop(BIN_NE, a, sa, b, sb, out, n); break;
   }
 }
 
@@ -160,7 +163,7 @@ export function binary(op: i32, a: usize, b: usize, out: usize, rank: i32, prm: 
 /** op(x, s) or op(s, x) with s in float64, rounded once (as the reference backend). */
 export function binaryScalar(op: i32, x: usize, out: usize, n: i32, s: f64, scalarFirst: bool): void {
   const sf = <f32>s;
-  if (<f64>sf == s && op != 6) {
+  if (<f64>sf == s && op != BIN_POW) {
     // s is exact in float32, so float32 + - * / round exactly like the float64 op, and max/min/comparisons agree
     const sv = f32x4.splat(sf);
     let i = 0;
@@ -178,19 +181,20 @@ export function binaryScalar(op: i32, x: usize, out: usize, n: i32, s: f64, scal
     const a = scalarFirst ? s : v, b = scalarFirst ? v : s;
     let r: f64;
     switch (op) {
-      case 0: r = a + b; break;
-      case 1: r = a - b; break;
-      case 2: r = a * b; break;
-      case 3: r = a / b; break;
-      case 4: r = a >= b || a != a ? a : b; break;
-      case 5: r = a <= b || a != a ? a : b; break;
-      case 6: r = Math.pow(a, b); break;
-      case 7: r = a > b ? 1 : 0; break;
-      case 8: r = a >= b ? 1 : 0; break;
-      case 9: r = a < b ? 1 : 0; break;
-      case 10: r = a <= b ? 1 : 0; break;
-      case 11: r = a == b ? 1 : 0; break;
-      default: r = a != b ? 1 : 0;
+      case BIN_ADD: r = a + b; break;
+      case BIN_SUB: r = a - b; break;
+      case BIN_MUL: r = a * b; break;
+      case BIN_DIV: r = a / b; break;
+      case BIN_MAX: r = a >= b || a != a ? a : b; break;
+      case BIN_MIN: r = a <= b || a != a ? a : b; break;
+      case BIN_POW: r = Math.pow(a, b); break;
+      case BIN_GT: r = a > b ? 1 : 0; break;
+      case BIN_GE: r = a >= b ? 1 : 0; break;
+      case BIN_LT: r = a < b ? 1 : 0; break;
+      case BIN_LE: r = a <= b ? 1 : 0; break;
+      case BIN_EQ: r = a == b ? 1 : 0; break;
+      case BIN_GATE: r = b > 0 ? a : 0; break;
+      case BIN_NE: default: r = a != b ? 1 : 0;
     }
     store<f32>(out + <usize>i * 4, <f32>r);
   }

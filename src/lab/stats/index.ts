@@ -1,0 +1,3 @@
+// Intervals and verdicts for the reproduction report.
+export * from './intervals.ts';
+export * from './verdict.ts';

@@ -1,0 +1,43 @@
+// The paper experiments as cells. The model studies (table1, fourier-norms,
+// spectra, mnist-spectra, quick-study) split into one train cell per model, one
+// attack cell per model and attack, and a study cell that assembles the
+// experiment's report from them; the others (dynamics, steganography) are one
+// cell each. The experiment code itself is unchanged: the study cell hands the
+// finished models to it through its own resume cache.
+import type { Experiment, Scale } from '../experiments/common.ts';
+import type { ModelStudyConfig } from '../experiments/model-study.ts';
+import { makeCell, type Cell } from './cell.ts';
+import type { AttackCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
+
+const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spectra', 'quick-study']);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
+export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { scale: Scale; seed: number; data?: string }): Cell[] {
+  const base = { experiment: exp.name, scale: o.scale, seed: o.seed, ...(o.data !== undefined ? { data: o.data } : {}) };
+  if (!MODEL_STUDIES.has(exp.name)) return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
+  const c = cfg as ModelStudyConfig;
+  const cells: Cell[] = [];
+  const deps: Cell[] = [];
+  const models: StudyModelRef[] = [];
+  for (const m of c.models) {
+    for (let k = 0; k < (m.seeds ?? c.seeds ?? 1); k++) {
+      const seed = c.seed + k; // runModelStudy's seeds
+      const tc: TrainCellConfig = {
+        data: c.data, trainLimit: c.trainLimit, testLimit: c.testLimit, spec: m.spec, lr: m.lr, epochs: m.epochs ?? c.epochs,
+        batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, schedule: c.schedule, seed,
+      };
+      const train = makeCell('train', `train ${m.spec} on ${c.data} seed ${seed}`, tc as unknown as Record<string, unknown>);
+      cells.push(train);
+      const ref: StudyModelRef = { spec: m.spec, seed, train: deps.push(train) - 1, attacks: {} };
+      for (const a of c.attacks) {
+        const ac: AttackCellConfig = { data: c.data, attackN: c.attackN, attack: a, seed, chunk: m.attackChunk ?? c.attackChunk };
+        const atk = makeCell('attack', `${a.name} on ${m.spec} (${c.data}, seed ${seed})`, ac as unknown as Record<string, unknown>, [train]);
+        cells.push(atk);
+        ref.attacks[a.name] = deps.push(atk) - 1;
+      }
+      models.push(ref);
+    }
+  }
+  cells.push(makeCell('study', `${exp.name} report (${o.scale})`, { ...base, config: c, models } as unknown as Record<string, unknown>, deps));
+  return cells;
+}
