@@ -12,7 +12,8 @@ import {
 } from '../theory/implicit-bias.ts';
 import { groupMagnitudes, fourierL1Norm } from '../theory/solvers.ts';
 import { imagePool } from '../theory/implicit-bias.ts';
-import { openDataset, splitToBatch } from './data.ts';
+import { openDataset } from './common.ts';
+import { splitToBatch } from './pipeline.ts';
 import type { Family } from '../theory/nets.ts';
 import { heatmap, linePlot } from '../report/svg.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
