@@ -21,6 +21,8 @@ function platformStub(): Plugin {
     name: 'ifrlab-platform-stub',
     enforce: 'pre',
     resolveId(source, importer) {
+      // progress.ts is plain text formatting, the one platform module a browser can run
+      if (/\/progress\.ts$/.test(source)) return null;
       if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
       return null;
     },
@@ -53,7 +55,7 @@ function dataDir(): Plugin {
 
 export default defineConfig({
   root: here,
-  base: './/',
+  base: './',
   plugins: [platformStub(), dataDir()],
   // cross-origin isolation, so the WASM backend may use SharedArrayBuffer threads
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] }, headers: ISOLATION },
