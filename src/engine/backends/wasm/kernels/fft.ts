@@ -243,19 +243,23 @@ export function packRealPairs(x: usize, z: usize, planes: i32, hw: i32): void {
   }
 }
 
-/** From Z = F(x0 + i x1): F(x0)[k] = (Z[k] + conj Z[-k]) / 2, F(x1)[k] = (Z[k] - conj Z[-k]) / 2i. */
+/**
+ * Half spectra (rfft2) from Z = F(x0 + i x1): F(x0)[k] = (Z[k] + conj Z[-k]) / 2, F(x1)[k] = (Z[k] - conj Z[-k]) / 2i,
+ * written only for columns k2 in [0, w/2]: out is [planes, h, wh] with wh = floor(w/2) + 1. The other
+ * columns follow from Hermitian symmetry, F(x)[k1, k2] = conj F(x)[-k1, w - k2].
+ */
 export function splitRealPairs(z: usize, out: usize, planes: i32, h: i32, w: i32): void {
-  const pairs = (planes + 1) >> 1, hw = h * w;
+  const pairs = (planes + 1) >> 1, hw = h * w, wh = (w >> 1) + 1, hh = h * wh;
   for (let j = 0; j < pairs; j++) {
-    const zz = z + <usize>(j * hw) * 8, o0 = out + <usize>(2 * j * hw) * 8, o1 = o0 + <usize>hw * 8;
+    const zz = z + <usize>(j * hw) * 8, o0 = out + <usize>(2 * j * hh) * 8, o1 = o0 + <usize>hh * 8;
     const two = 2 * j + 1 < planes;
     for (let k1 = 0; k1 < h; k1++) {
       const n1 = k1 == 0 ? 0 : h - k1;
-      for (let k2 = 0; k2 < w; k2++) {
+      for (let k2 = 0; k2 < wh; k2++) {
         const n2 = k2 == 0 ? 0 : w - k2;
         const p = zz + <usize>(k1 * w + k2) * 8, q = zz + <usize>(n1 * w + n2) * 8;
         const zr = load<f32>(p), zi = load<f32>(p, 4), cr = load<f32>(q), ci = load<f32>(q, 4);
-        const d = <usize>(k1 * w + k2) * 8;
+        const d = <usize>(k1 * wh + k2) * 8;
         store<f32>(o0 + d, (zr + cr) * 0.5); store<f32>(o0 + d, (zi - ci) * 0.5, 4);
         if (two) { store<f32>(o1 + d, (zi + ci) * 0.5); store<f32>(o1 + d, (cr - zr) * 0.5, 4); }
       }
@@ -263,17 +267,26 @@ export function splitRealPairs(z: usize, out: usize, planes: i32, h: i32, w: i32
   }
 }
 
-/** v[j] = y[2j] + i y[2j+1] for spectra of real signals (planes of hw complex numbers). */
-export function packSpectraPairs(y: usize, v: usize, planes: i32, hw: i32): void {
-  const pairs = (planes + 1) >> 1;
+/**
+ * v[j] = Y[2j] + i Y[2j+1] on the full h x w grid, from half spectra of real signals ([planes, h, wh]
+ * as splitRealPairs writes them): the missing columns are conj Y[-k1, w - k2].
+ */
+export function packSpectraPairs(y: usize, v: usize, planes: i32, h: i32, w: i32): void {
+  const pairs = (planes + 1) >> 1, hw = h * w, wh = (w >> 1) + 1, hh = h * wh;
   for (let j = 0; j < pairs; j++) {
-    const a = y + <usize>(2 * j * hw) * 8, b = a + <usize>hw * 8, vv = v + <usize>(j * hw) * 8;
+    const a = y + <usize>(2 * j * hh) * 8, b = a + <usize>hh * 8, vv = v + <usize>(j * hw) * 8;
     const two = 2 * j + 1 < planes;
-    for (let i = 0; i < hw; i++) {
-      const o = <usize>i * 8;
-      const ar = load<f32>(a + o), ai = load<f32>(a + o, 4);
-      const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? load<f32>(b + o, 4) : 0;
-      store<f32>(vv + o, ar - bi); store<f32>(vv + o, ai + br, 4);
+    for (let k1 = 0; k1 < h; k1++) {
+      const n1 = k1 == 0 ? 0 : h - k1;
+      for (let k2 = 0; k2 < w; k2++) {
+        const mirror = k2 >= wh;
+        const o = <usize>(mirror ? n1 * wh + (w - k2) : k1 * wh + k2) * 8;
+        const sg: f32 = mirror ? -1 : 1;
+        const ar = load<f32>(a + o), ai = sg * load<f32>(a + o, 4);
+        const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? sg * load<f32>(b + o, 4) : 0;
+        const d = <usize>(k1 * w + k2) * 8;
+        store<f32>(vv + d, ar - bi); store<f32>(vv + d, ai + br, 4);
+      }
     }
   }
 }
