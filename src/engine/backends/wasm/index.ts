@@ -8,6 +8,7 @@ import type {
 import { sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
+import { Heap } from './heap.ts';
 import { BINARY, REDUCE, UNARY } from './opcodes.ts';
 import { CTRL_BYTES, Pool, spawnWebWorker, type WorkerHandle, type WorkerSpawner } from './threads.ts';
 
@@ -57,8 +58,7 @@ export class WasmBackend implements Backend {
   readonly syncRead = true;
   private f32!: Float32Array;
   private i32!: Int32Array;
-  private top = HEAP;
-  private readonly free = new Map<number, number[]>();
+  private readonly heap = new Heap(HEAP);
   private live = 0;
   private liveBytes = 0;
   private readonly scratch: { ptr: number; bytes: number }[] = [];
@@ -87,25 +87,21 @@ export class WasmBackend implements Backend {
 
   // ---- allocator ----
   private rawAlloc(cls: number): number {
-    const list = this.free.get(cls);
-    if (list && list.length) return list.pop()!;
-    const ptr = this.top;
-    const end = ptr + cls;
+    const ptr = this.heap.alloc(cls);
+    const end = this.heap.top;
     const have = this.mem.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: out of memory (need ${end} bytes, limit ${MAX_PAGES * PAGE})`);
+      if (have / PAGE + pages > MAX_PAGES) {
+        this.heap.free(ptr, cls);
+        throw new Error(`wasm backend: out of memory (need ${end} bytes, limit ${MAX_PAGES * PAGE})`);
+      }
       this.mem.grow(Math.max(pages, Math.min(MAX_PAGES - have / PAGE, Math.ceil(have / PAGE / 4))));
     }
-    this.top = end;
     this.refresh();
     return ptr;
   }
-  private rawFree(ptr: number, cls: number): void {
-    let list = this.free.get(cls);
-    if (!list) { list = []; this.free.set(cls, list); }
-    list.push(ptr);
-  }
+  private rawFree(ptr: number, cls: number): void { this.heap.free(ptr, cls); }
   private alloc(n: number): WasmBuffer {
     const cls = sizeClass(n * 4);
     const b = new WasmBuffer(this.rawAlloc(cls), n, cls);
@@ -202,7 +198,7 @@ export class WasmBackend implements Backend {
   }
   memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
   /** Bytes of linear memory in use (heap top), for checking that training loops do not grow memory. */
-  heapBytes(): number { return this.top; }
+  heapBytes(): number { return this.heap.high; }
   sync(): Promise<void> { return Promise.resolve(); }
 
   // ---- elementwise ----
