@@ -23,6 +23,7 @@ describe('wasm heap', () => {
     h.free(d, 32);
     expect(h.top).toBe(BASE + 448);
     expect(h.high).toBe(BASE + 480);
+    expect([h.used, h.peakUsed]).toEqual([448, 480]);
   });
 
   test('best fit: the smallest block that fits is used', () => {

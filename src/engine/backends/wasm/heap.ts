@@ -8,6 +8,9 @@ export class Heap {
   top: number;
   /** Highest `top` ever reached (the memory the heap needed). */
   high: number;
+  /** Bytes in live blocks now, and their most (the floor `high` could reach without fragmentation). */
+  used = 0;
+  peakUsed = 0;
   private readonly starts: number[] = [];
   private readonly sizes: number[] = [];
 
@@ -15,6 +18,8 @@ export class Heap {
 
   /** Address of a block of `size` bytes; `top` may rise (the caller grows the memory to it). */
   alloc(size: number): number {
+    this.used += size;
+    if (this.used > this.peakUsed) this.peakUsed = this.used;
     let best = -1;
     for (let i = 0; i < this.sizes.length; i++) {
       const s = this.sizes[i];
@@ -33,6 +38,7 @@ export class Heap {
   }
 
   free(ptr: number, size: number): void {
+    this.used -= size;
     // insertion point: first free block above ptr
     let lo = 0, hi = this.starts.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < ptr) lo = mid + 1; else hi = mid; }

@@ -199,6 +199,8 @@ export class WasmBackend implements Backend {
   memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
   /** Bytes of linear memory in use (heap top), for checking that training loops do not grow memory. */
   heapBytes(): number { return this.heap.high; }
+  /** Most bytes ever in live blocks at once (heapBytes() minus this is what fragmentation cost). */
+  peakLiveBytes(): number { return this.heap.peakUsed; }
   sync(): Promise<void> { return Promise.resolve(); }
 
   // ---- elementwise ----
