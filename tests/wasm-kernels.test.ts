@@ -253,6 +253,28 @@ for (const threads of [1, 2]) {
       }
     });
 
+    test('large 1-D FFT (four-step split for n >= 2^11) against a float64 DFT, forward and inverse', () => {
+      for (const [batch, n] of [[2, 2048], [1, 3072], [1, 4096], [1, 2 * 2311]]) { // 2 x 2311: no split, direct path
+        const x = rnd(batch * n * 2);
+        const c = new Float64Array(n), sn = new Float64Array(n);
+        for (let k = 0; k < n; k++) { c[k] = Math.cos((2 * Math.PI * k) / n); sn[k] = Math.sin((2 * Math.PI * k) / n); }
+        for (const inv of [false, true]) {
+          const want = new Float64Array(batch * n * 2), sg = inv ? 1 : -1;
+          for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) {
+            let re = 0, im = 0;
+            for (let j = 0, t = 0; j < n; j++, t = (t + k) % n) {
+              const xr = x[(b * n + j) * 2], xi = x[(b * n + j) * 2 + 1];
+              re += xr * c[t] - sg * xi * sn[t]; im += sg * xr * sn[t] + xi * c[t];
+            }
+            want[(b * n + k) * 2] = inv ? re / n : re; want[(b * n + k) * 2 + 1] = inv ? im / n : im;
+          }
+          const xb = w.fromArray(x), y = w.fft(xb, batch, n, inv);
+          expect(relErr(w.readSync(y), want), `fft ${batch}x${n} ${inv}`).toBeLessThan(3e-6);
+          w.dispose(xb); w.dispose(y);
+        }
+      }
+    });
+
     test('rfft2 / irfft2 (half spectra by Hermitian symmetry) against a float64 DFT', () => {
       for (const [batch, h, wd] of [[3, 32, 32], [2, 28, 28], [1, 1, 1], [3, 5, 7], [2, 6, 5], [1, 4, 1], [3, 1, 6]]) {
         const wh = (wd >> 1) + 1, x = rnd(batch * h * wd);

@@ -35,9 +35,13 @@ function nextRadix(rem: i32): i32 {
   st(o1, f32x4.add(t1, t3), half); st(o3, f32x4.sub(t1, t3), half);
 }
 
-/** One Stockham stage of radix R with Ns = product of earlier radices. vt: R*16 bytes temp. */
-function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usize, inverse: bool, vt: usize): void {
+/**
+ * One Stockham stage of radix R with Ns = product of earlier radices. vt: R*16 bytes temp.
+ * tw is the table of a length n * tws (entry k * tws is w_n^k), so sub-transforms share the big one's.
+ */
+function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usize, inverse: bool, vt: usize, tws: i32): void {
   const T = n / R, rowB = <usize>m * 8, tstep = n / (Ns * R);
+  const tb = <usize>tws * 8; // bytes per table step
   const sg: f32 = inverse ? 1 : -1;
   const pairs = m >> 1, odd = (m & 1) != 0;
   const rot = inverse ? f32x4(-1, 1, -1, 1) : f32x4(1, -1, 1, -1);
@@ -45,7 +49,7 @@ function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usiz
     const k = j % Ns;
     const d = (j / Ns) * Ns * R + k;
     if (R == 2) {
-      const ti = <usize>(((k * tstep) % n) * 2) * 4;
+      const ti = <usize>((k * tstep) % n) * tb;
       const wr = load<f32>(tw + ti), wi = sg * load<f32>(tw + ti + 4);
       const w1r = f32x4.splat(wr), w1s = f32x4(-wi, wi, -wi, wi);
       const i0 = src + <usize>j * rowB, i1 = src + <usize>(j + T) * rowB;
@@ -53,7 +57,7 @@ function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usiz
       for (let c = 0; c < pairs; c++) { const off = <usize>c * 16; bfly2(i0 + off, i1 + off, o0 + off, o1 + off, w1r, w1s, false); }
       if (odd) { const off = <usize>pairs * 16; bfly2(i0 + off, i1 + off, o0 + off, o1 + off, w1r, w1s, true); }
     } else if (R == 4) {
-      const b1 = <usize>(((k * tstep) % n) * 2) * 4, b2 = <usize>(((2 * k * tstep) % n) * 2) * 4, b3 = <usize>(((3 * k * tstep) % n) * 2) * 4;
+      const b1 = <usize>((k * tstep) % n) * tb, b2 = <usize>((2 * k * tstep) % n) * tb, b3 = <usize>((3 * k * tstep) % n) * tb;
       const x1 = sg * load<f32>(tw + b1 + 4), x2 = sg * load<f32>(tw + b2 + 4), x3 = sg * load<f32>(tw + b3 + 4);
       const w1r = f32x4.splat(load<f32>(tw + b1)), w1s = f32x4(-x1, x1, -x1, x1);
       const w2r = f32x4.splat(load<f32>(tw + b2)), w2s = f32x4(-x2, x2, -x2, x2);
@@ -75,14 +79,14 @@ function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usiz
         const half = c == pairs;
         const off = <usize>c * 16;
         for (let r = 0; r < R; r++) {
-          const ti = <usize>(((k * r * tstep) % n) * 2) * 4;
+          const ti = <usize>((k * r * tstep) % n) * tb;
           const wr = load<f32>(tw + ti), wi = sg * load<f32>(tw + ti + 4);
           v128.store(vt + <usize>r * 16, cmul(ld(src + <usize>(j + r * T) * rowB + off, half), f32x4.splat(wr), f32x4(-wi, wi, -wi, wi)));
         }
         for (let q = 0; q < R; q++) {
           let acc = v128.load(vt);
           for (let r = 1; r < R; r++) {
-            const ti = <usize>((((r * q) % R) * nR) * 2) * 4;
+            const ti = <usize>(((r * q) % R) * nR) * tb;
             const wr = load<f32>(tw + ti), wi = sg * load<f32>(tw + ti + 4);
             acc = f32x4.add(acc, cmul(v128.load(vt + <usize>r * 16), f32x4.splat(wr), f32x4(-wi, wi, -wi, wi)));
           }
@@ -94,12 +98,12 @@ function stage(src: usize, dst: usize, n: i32, m: i32, R: i32, Ns: i32, tw: usiz
 }
 
 /** Transform along axis 0 of a [n, m] complex matrix at a; b is a same-size temp. Returns where the result is. */
-export function fftAxis0(a: usize, b: usize, n: i32, m: i32, tw: usize, inverse: bool, vt: usize): usize {
+export function fftAxis0(a: usize, b: usize, n: i32, m: i32, tw: usize, inverse: bool, vt: usize, tws: i32 = 1): usize {
   let src = a, dst = b;
   let Ns = 1;
   while (Ns < n) {
     const R = nextRadix(n / Ns);
-    stage(src, dst, n, m, R, Ns, tw, inverse, vt);
+    stage(src, dst, n, m, R, Ns, tw, inverse, vt, tws);
     const t = src; src = dst; dst = t;
     Ns *= R;
   }
@@ -133,13 +137,60 @@ function chunkRows(n: i32): i32 {
   return B;
 }
 
+// Large 1-D transforms by the four-step split n = n1 * n2: length-n1 transforms down the columns of
+// x as an [n1, n2] matrix, a twiddle w_n^(j2 k1), length-n2 transforms along its rows, read out
+// transposed. Each sub-transform runs on a block of CB columns or rows that stays in L2, so the whole
+// signal crosses memory four times instead of twice per radix stage.
+const CB: i32 = 16;
+/** n1 of the split (0: transform directly): the largest divisor <= sqrt(n), for n >= 2^11. */
+function fourStepSplit(n: i32): i32 {
+  if (n < 2048) return 0;
+  let best = 0;
+  for (let d = 16; d * d <= n; d++) if (n % d == 0) best = d;
+  return best;
+}
+
+function fft1FourStep(x: usize, out: usize, n: i32, n1: i32, tw: usize, inverse: bool, b0: i32, b1: i32, scratch: usize): void {
+  const n2 = n / n1, blk = <usize>(max(n1, n2) * CB) * 8;
+  const A = (scratch + 15) & ~<usize>15, P = A + <usize>n * 8, Q = P + blk, vt = Q + blk;
+  const sg: f32 = inverse ? 1 : -1;
+  for (let b = b0; b < b1; b++) {
+    const xs = x + <usize>b * n * 8, os = out + <usize>b * n * 8;
+    for (let c0 = 0; c0 < n2; c0 += CB) {
+      const cb = min(CB, n2 - c0);
+      for (let r = 0; r < n1; r++) memory.copy(P + <usize>(r * cb) * 8, xs + <usize>(r * n2 + c0) * 8, <usize>cb * 8);
+      const R = fftAxis0(P, Q, n1, cb, tw, inverse, vt, n2);
+      for (let k1 = 0; k1 < n1; k1++) {
+        for (let c = 0; c < cb; c++) {
+          const j2 = c0 + c, ti = <usize>(j2 * k1) * 8; // j2 k1 < n: no reduction needed
+          const wr = load<f32>(tw + ti), wi = sg * load<f32>(tw + ti + 4);
+          const s = R + <usize>(k1 * cb + c) * 8, d = A + <usize>(k1 * n2 + j2) * 8;
+          const re = load<f32>(s), im = load<f32>(s, 4);
+          store<f32>(d, re * wr - im * wi); store<f32>(d, re * wi + im * wr, 4);
+        }
+      }
+    }
+    for (let r0 = 0; r0 < n1; r0 += CB) {
+      const rb = min(CB, n1 - r0);
+      ctranspose(A + <usize>(r0 * n2) * 8, P, rb, n2);
+      const R = fftAxis0(P, Q, n2, rb, tw, inverse, vt, n1);
+      for (let k2 = 0; k2 < n2; k2++) memory.copy(os + <usize>(k2 * n1 + r0) * 8, R + <usize>(k2 * rb) * 8, <usize>rb * 8);
+    }
+    if (inverse) scale(os, n * 2, <f32>(1.0 / <f64>n));
+  }
+}
+
 export function fftScratchBytes(n: i32, batch: i32): i32 {
+  const n1 = fourStepSplit(n);
+  if (n1 > 0) return n * 8 + 2 * max(n1, n / n1) * CB * 8 + max(n1, n / n1) * 16 + 64;
   const B = chunkRows(n); // fft1 always lays out full chunks
   return 2 * B * n * 8 + n * 16 + 64;
 }
 
 /** Batched 1-D transforms of x[batch, n] -> out, for batch rows [b0, b1). */
 export function fft1(x: usize, out: usize, n: i32, tw: usize, inverse: bool, b0: i32, b1: i32, scratch: usize): void {
+  const n1 = fourStepSplit(n);
+  if (n1 > 0) { fft1FourStep(x, out, n, n1, tw, inverse, b0, b1, scratch); return; }
   const B = chunkRows(n);
   const A = (scratch + 15) & ~<usize>15;
   const Bf = A + <usize>(B * n) * 8;
