@@ -253,8 +253,9 @@ for (const threads of [1, 2]) {
       }
     });
 
-    test('large 1-D FFT (four-step split for n >= 2^11) against a float64 DFT, forward and inverse', () => {
-      for (const [batch, n] of [[2, 2048], [1, 3072], [1, 4096], [1, 2 * 2311]]) { // 2 x 2311: no split, direct path
+    test('1-D FFT by the four-step split (n >= 2^11, or >= 2^8 below 4 rows) against a float64 DFT, forward and inverse', () => {
+      // 2 x 2311 has no split and [4, 512] has enough rows: both keep the direct path
+      for (const [batch, n] of [[2, 2048], [1, 3072], [1, 4096], [1, 2 * 2311], [1, 256], [3, 1024], [4, 512]]) {
         const x = rnd(batch * n * 2);
         const c = new Float64Array(n), sn = new Float64Array(n);
         for (let k = 0; k < n; k++) { c[k] = Math.cos((2 * Math.PI * k) / n); sn[k] = Math.sin((2 * Math.PI * k) / n); }

@@ -142,9 +142,13 @@ function chunkRows(n: i32): i32 {
 // transposed. Each sub-transform runs on a block of CB columns or rows that stays in L2, so the whole
 // signal crosses memory four times instead of twice per radix stage.
 const CB: i32 = 16;
-/** n1 of the split (0: transform directly): the largest divisor <= sqrt(n), for n >= 2^11. */
-function fourStepSplit(n: i32): i32 {
-  if (n < 2048) return 0;
+/**
+ * n1 of the split (0: transform directly): the largest divisor <= sqrt(n), for n >= 2^11, and from
+ * 2^8 when the whole batch has fewer than 4 rows (the direct path vectorises over rows). It depends
+ * on the batch, not on a thread's share of it, so results do not depend on the thread count.
+ */
+function fourStepSplit(n: i32, batch: i32): i32 {
+  if (n < 2048 && (n < 256 || batch >= 4)) return 0;
   let best = 0;
   for (let d = 16; d * d <= n; d++) if (n % d == 0) best = d;
   return best;
@@ -181,15 +185,15 @@ function fft1FourStep(x: usize, out: usize, n: i32, n1: i32, tw: usize, inverse:
 }
 
 export function fftScratchBytes(n: i32, batch: i32): i32 {
-  const n1 = fourStepSplit(n);
-  if (n1 > 0) return n * 8 + 2 * max(n1, n / n1) * CB * 8 + max(n1, n / n1) * 16 + 64;
+  const n1 = fourStepSplit(n, 1);
+  const four = n1 > 0 ? n * 8 + 2 * max(n1, n / n1) * CB * 8 + max(n1, n / n1) * 16 + 64 : 0;
   const B = chunkRows(n); // fft1 always lays out full chunks
-  return 2 * B * n * 8 + n * 16 + 64;
+  return max(four, 2 * B * n * 8 + n * 16 + 64);
 }
 
-/** Batched 1-D transforms of x[batch, n] -> out, for batch rows [b0, b1). */
-export function fft1(x: usize, out: usize, n: i32, tw: usize, inverse: bool, b0: i32, b1: i32, scratch: usize): void {
-  const n1 = fourStepSplit(n);
+/** Batched 1-D transforms of x[batch, n] -> out, for batch rows [b0, b1) of `batch` (which picks the method). */
+export function fft1(x: usize, out: usize, n: i32, tw: usize, inverse: bool, b0: i32, b1: i32, scratch: usize, batch: i32): void {
+  const n1 = fourStepSplit(n, batch);
   if (n1 > 0) { fft1FourStep(x, out, n, n1, tw, inverse, b0, b1, scratch); return; }
   const B = chunkRows(n);
   const A = (scratch + 15) & ~<usize>15;
@@ -275,7 +279,7 @@ export function fftShared(dims: i32, x: usize, out: usize, h: i32, w: i32, twh: 
     if (s >= batch) break;
     const e = min(s + grain, batch);
     if (dims == 2) fft2(x, out, h, w, twh, tww, inverse, s, e, scratch);
-    else fft1(x, out, w, tww, inverse, s, e, scratch);
+    else fft1(x, out, w, tww, inverse, s, e, scratch, batch);
   }
 }
 
