@@ -291,7 +291,13 @@ export function packRealPairs(x: usize, z: usize, planes: i32, hw: i32): void {
   for (let j = 0; j < pairs; j++) {
     const a = x + <usize>(2 * j * hw) * 4, b = a + <usize>hw * 4, zz = z + <usize>(j * hw) * 8;
     if (2 * j + 1 < planes) {
-      for (let i = 0; i < hw; i++) { store<f32>(zz + <usize>i * 8, load<f32>(a + <usize>i * 4)); store<f32>(zz + <usize>i * 8, load<f32>(b + <usize>i * 4), 4); }
+      let i = 0;
+      for (; i + 4 <= hw; i += 4) { // interleave 4 + 4 reals into 4 complex numbers
+        const p = v128.load(a + <usize>i * 4), q = v128.load(b + <usize>i * 4);
+        v128.store(zz + <usize>i * 8, v128.shuffle<f32>(p, q, 0, 4, 1, 5));
+        v128.store(zz + <usize>i * 8 + 16, v128.shuffle<f32>(p, q, 2, 6, 3, 7));
+      }
+      for (; i < hw; i++) { store<f32>(zz + <usize>i * 8, load<f32>(a + <usize>i * 4)); store<f32>(zz + <usize>i * 8, load<f32>(b + <usize>i * 4), 4); }
     } else {
       for (let i = 0; i < hw; i++) { store<f32>(zz + <usize>i * 8, load<f32>(a + <usize>i * 4)); store<f32>(zz + <usize>i * 8, 0, 4); }
     }
@@ -329,18 +335,22 @@ export function splitRealPairs(z: usize, out: usize, planes: i32, h: i32, w: i32
 export function packSpectraPairs(y: usize, v: usize, planes: i32, h: i32, w: i32): void {
   const pairs = (planes + 1) >> 1, hw = h * w, wh = (w >> 1) + 1, hh = h * wh;
   for (let j = 0; j < pairs; j++) {
-    const a = y + <usize>(2 * j * hh) * 8, b = a + <usize>hh * 8, vv = v + <usize>(j * hw) * 8;
-    const two = 2 * j + 1 < planes;
+    const a = y + <usize>(2 * j * hh) * 8, vv = v + <usize>(j * hw) * 8;
+    const two = 2 * j + 1 < planes, b = two ? a + <usize>hh * 8 : 0;
     for (let k1 = 0; k1 < h; k1++) {
-      const n1 = k1 == 0 ? 0 : h - k1;
-      for (let k2 = 0; k2 < w; k2++) {
-        const mirror = k2 >= wh;
-        const o = <usize>(mirror ? n1 * wh + (w - k2) : k1 * wh + k2) * 8;
-        const sg: f32 = mirror ? -1 : 1;
-        const ar = load<f32>(a + o), ai = sg * load<f32>(a + o, 4);
-        const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? sg * load<f32>(b + o, 4) : 0;
-        const d = <usize>(k1 * w + k2) * 8;
-        store<f32>(vv + d, ar - bi); store<f32>(vv + d, ai + br, 4);
+      const n1 = k1 == 0 ? 0 : h - k1, row = vv + <usize>(k1 * w) * 8;
+      const dir = <usize>(k1 * wh) * 8, mir = <usize>(n1 * wh) * 8;
+      for (let k2 = 0; k2 < wh; k2++) { // stored columns: V = Ya + i Yb
+        const o = dir + <usize>k2 * 8, d = row + <usize>k2 * 8;
+        const ar = load<f32>(a + o), ai = load<f32>(a + o, 4);
+        const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? load<f32>(b + o, 4) : 0;
+        store<f32>(d, ar - bi); store<f32>(d, ai + br, 4);
+      }
+      for (let k2 = wh; k2 < w; k2++) { // mirrored columns: Y[k1, k2] = conj Y[-k1, w - k2]
+        const o = mir + <usize>(w - k2) * 8, d = row + <usize>k2 * 8;
+        const ar = load<f32>(a + o), ai = -load<f32>(a + o, 4);
+        const br: f32 = two ? load<f32>(b + o) : 0, bi: f32 = two ? -load<f32>(b + o, 4) : 0;
+        store<f32>(d, ar - bi); store<f32>(d, ai + br, 4);
       }
     }
   }
@@ -351,10 +361,16 @@ export function unpackRealPairs(v: usize, out: usize, planes: i32, hw: i32): voi
   const pairs = (planes + 1) >> 1;
   for (let j = 0; j < pairs; j++) {
     const vv = v + <usize>(j * hw) * 8, o0 = out + <usize>(2 * j * hw) * 4, o1 = o0 + <usize>hw * 4;
-    const two = 2 * j + 1 < planes;
-    for (let i = 0; i < hw; i++) {
-      store<f32>(o0 + <usize>i * 4, load<f32>(vv + <usize>i * 8));
-      if (two) store<f32>(o1 + <usize>i * 4, load<f32>(vv + <usize>i * 8, 4));
+    if (2 * j + 1 < planes) {
+      let i = 0;
+      for (; i + 4 <= hw; i += 4) { // deinterleave 4 complex numbers: re -> plane 2j, im -> plane 2j+1
+        const p = v128.load(vv + <usize>i * 8), q = v128.load(vv + <usize>i * 8 + 16);
+        v128.store(o0 + <usize>i * 4, v128.shuffle<f32>(p, q, 0, 2, 4, 6));
+        v128.store(o1 + <usize>i * 4, v128.shuffle<f32>(p, q, 1, 3, 5, 7));
+      }
+      for (; i < hw; i++) { store<f32>(o0 + <usize>i * 4, load<f32>(vv + <usize>i * 8)); store<f32>(o1 + <usize>i * 4, load<f32>(vv + <usize>i * 8, 4)); }
+    } else {
+      for (let i = 0; i < hw; i++) store<f32>(o0 + <usize>i * 4, load<f32>(vv + <usize>i * 8));
     }
   }
 }
