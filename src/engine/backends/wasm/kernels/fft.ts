@@ -316,11 +316,23 @@ export function splitRealPairs(z: usize, out: usize, planes: i32, h: i32, w: i32
     const two = 2 * j + 1 < planes;
     for (let k1 = 0; k1 < h; k1++) {
       const n1 = k1 == 0 ? 0 : h - k1;
-      for (let k2 = 0; k2 < wh; k2++) {
-        const n2 = k2 == 0 ? 0 : w - k2;
-        const p = zz + <usize>(k1 * w + k2) * 8, q = zz + <usize>(n1 * w + n2) * 8;
+      const zrow = zz + <usize>(k1 * w) * 8, mrow = zz + <usize>(n1 * w) * 8, drow = <usize>(k1 * wh) * 8;
+      let k2 = 1;
+      // two columns at a time: Z[k1, k2..k2+1] against the mirrored pair Z[-k1, w-k2-1..w-k2], swapped
+      for (; k2 + 1 < wh; k2 += 2) {
+        const zv = v128.load(zrow + <usize>k2 * 8), m = v128.load(mrow + <usize>(w - k2 - 1) * 8);
+        const cj = f32x4.mul(v128.shuffle<f32>(m, m, 2, 3, 0, 1), f32x4(1, -1, 1, -1)); // conj Z[-k]
+        const d = drow + <usize>k2 * 8;
+        v128.store(o0 + d, f32x4.mul(f32x4.add(zv, cj), f32x4.splat(0.5)));
+        if (two) {
+          const df = f32x4.sub(zv, cj); // (zr - cr, zi + ci): divided by 2i below
+          v128.store(o1 + d, f32x4.mul(v128.shuffle<f32>(df, df, 1, 0, 3, 2), f32x4(0.5, -0.5, 0.5, -0.5)));
+        }
+      }
+      for (let k = 0; k < wh; k = k == 0 ? k2 : k + 1) { // column 0 and what the pairs left
+        const p = zrow + <usize>k * 8, q = mrow + <usize>(k == 0 ? 0 : w - k) * 8;
         const zr = load<f32>(p), zi = load<f32>(p, 4), cr = load<f32>(q), ci = load<f32>(q, 4);
-        const d = <usize>(k1 * wh + k2) * 8;
+        const d = drow + <usize>k * 8;
         store<f32>(o0 + d, (zr + cr) * 0.5); store<f32>(o0 + d, (zi - ci) * 0.5, 4);
         if (two) { store<f32>(o1 + d, (zi + ci) * 0.5); store<f32>(o1 + d, (cr - zr) * 0.5, 4); }
       }
