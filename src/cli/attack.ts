@@ -3,9 +3,9 @@
 // DIR/summary.json, DIR/perturbations.safetensors, DIR/report.md and its figures
 // (examples.png, perturbation-spectrum.svg, success-vs-norm.svg, robust-accuracy.svg
 // for a list of eps). ensemble-* adds the gradient-masking sanity checks.
-import { parseFlags, helpText, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
+import { parseFlags, helpText, didYouMean, DATA_DIR, BACKEND, SEED, outOption, selectBackend, type FlagSpec } from './args.ts';
 import { datasetShape } from '../lab/data/registry.ts';
-import { ATTACKS, mergeResults, NormalizedClassifier, resolveAttack, runBatched, summarize, type NamedAttackOptions } from '../lab/attacks/named.ts';
+import { ATTACKS, ATTACK_NAMES, ATTACK_ALIASES, mergeResults, NormalizedClassifier, resolveAttack, runBatched, summarize, type NamedAttackOptions } from '../lab/attacks/named.ts';
 import { randomControl } from '../lab/attacks/minimal.ts';
 import { normOf, type AttackResult } from '../lab/attacks/common.ts';
 import { evaluateRobustness, formatChecks, parseEpsList, type EnsembleResult } from '../lab/attacks/evaluate.ts';
@@ -53,6 +53,7 @@ const bool = (v: string | undefined, flag: string): boolean | undefined => {
 export async function run(argv: string[]): Promise<void> {
   const f = parseFlags('attack', spec, argv);
   if (f.help) { console.log(`${helpText('attack', spec)}\n\nattacks:\n${ATTACKS.map((p) => `  ${p.name.padEnd(14)} ${p.summary}`).join('\n')}`); return; }
+  if (!ATTACK_NAMES.includes(f.attack) && !(f.attack in ATTACK_ALIASES)) throw new Error(`attack: unknown attack '${f.attack}'${didYouMean(f.attack, ATTACK_NAMES)} (known: ${ATTACK_NAMES.join(', ')})`);
   const { preset, notice } = resolveAttack(f.attack);
   const name = preset.name;
   if (f.split !== 'test' && f.split !== 'train') throw new Error(`attack: --split must be test or train, got '${f.split}'`);

@@ -62,8 +62,8 @@ export async function run(argv: string[]): Promise<void> {
   if (f.help) { console.log(`${helpText('train', spec)}\n\nmodel specs (tokens after the family in any order, each optional):\n${MODEL_GRAMMAR}`); return; }
   // everything that can be checked without data is checked before any work or any file is written
   const modelSpec = formatSpec(parseSpec(f.model));
-  const BACKENDS = ['auto', 'reference', 'wasm', 'webgpu'];
-  if (!BACKENDS.includes(f.backend)) throw new Error(`train: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
+  const BACKENDS = ['reference', 'wasm', 'webgpu'];
+  if (f.backend !== 'auto' && !BACKENDS.includes(f.backend)) throw new Error(`train: unknown backend '${f.backend}' (${BACKENDS.join(', ')})${didYouMean(f.backend, BACKENDS)}`);
   const variant = f['stego-variant'] as StegoVariant;
   if (variant !== 'authors' && variant !== 'hermitian') throw new Error(`train: --stego-variant must be 'authors' or 'hermitian', got '${variant}'`);
   const cfg: TrainConfig = {
