@@ -210,6 +210,7 @@ describe('embedded local runner', () => {
 
 const REDIS = (() => { try { return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim(); } catch { return ''; } })();
 const redisTitle = REDIS ? 'with redis-server' : 'SKIPPED: redis-server is not on PATH (apt-get install -y redis-server; .ci/run installs it)';
+if (!REDIS && process.env.CI) throw new Error('redis-server is missing (CI is set): .ci/run installs it with apt-get');
 if (!REDIS) console.warn(`tests/sweep.test.ts: BullMQ tests ${redisTitle}`);
 
 describe(`distributed mode on BullMQ (${redisTitle})`, () => {
