@@ -21,7 +21,8 @@ function platformStub(): Plugin {
     name: 'ifrlab-platform-stub',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
+      // progress.ts is plain text formatting (no files), so the browser gets the real one
+      if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && !/\/progress\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
       return null;
     },
     load(id) {
@@ -53,7 +54,7 @@ function dataDir(): Plugin {
 
 export default defineConfig({
   root: here,
-  base: './/',
+  base: './',
   plugins: [platformStub(), dataDir()],
   // cross-origin isolation, so the WASM backend may use SharedArrayBuffer threads
   server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] }, headers: ISOLATION },

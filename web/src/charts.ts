@@ -12,7 +12,8 @@ export class LineChart {
     this.plot = new uPlot({
       title: opts.title, width, height: opts.height ?? 260,
       scales: { x: { time: false }, y: opts.logY ? { distr: 3 } : {} },
-      axes: [{ label: opts.x, labelSize: 20 }, {
+      // histogram bins of small values (e.g. roughness ~1e-4) need significant digits, not fixed decimals
+      axes: [{ label: opts.x, labelSize: 20, ...(opts.bars ? { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v == null ? '' : String(Number(v.toPrecision(2))))) } : {}) }, {
         label: opts.y, labelSize: 30, size: 64,
         ...(opts.logY ? { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}),
       }],
