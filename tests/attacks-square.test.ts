@@ -86,7 +86,7 @@ describe('Square attack', () => {
     const { xh, labels } = inputs(lin, N, 44);
     const targets = labels.map((y) => (y + 1) % 4);
     const x = T.tensor(xh, [N, ...shape]);
-    const r = await A.square({ model: scoresOnly(lin), x, labels, targets, seed: 2 }, { norm: 'linf', eps: 0.3, queries: 300 });
+    const r = await A.squareAttack({ model: scoresOnly(lin), x, labels, targets, seed: 2 }, { norm: 'linf', eps: 0.3, queries: 300 });
     expect([...r.advPred]).toEqual(targets);
     x.dispose();
   });
