@@ -19,9 +19,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
-  // the Redis client presents ioredis's untyped surface to bullmq; a registry of experiments of every config type
-  { files: ['src/lab/sweep/resp.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-this-alias': 'off' } },
-  { files: ['src/lab/sweep/experiments.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   // tests drive untyped things (Playwright pages, deliberately malformed inputs)
   { files: ['tests/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -20,7 +20,7 @@ const batch = Number(flag('batch', String(w.batch ?? 1)));
 
 const stats = new Map();
 let depth = 0;
-const SKIP = new Set(['constructor', 'sync', 'memory', 'terminate', 'threadStats', 'heapBytes']);
+const SKIP = new Set(['constructor', 'sync', 'memory', 'terminate', 'threadStats', 'heapBytes', 'peakLiveBytes']);
 for (let o = Object.getPrototypeOf(be); o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
   for (const k of Object.getOwnPropertyNames(o)) {
     const f = be[k];

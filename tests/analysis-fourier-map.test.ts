@@ -58,8 +58,10 @@ describe('Fourier sensitivity map', () => {
         expect(map.logitChange[i]).toBeCloseTo(Math.SQRT2 * eps, 4);
         expect(map.errorRate[i]).toBeGreaterThan(0.3);
         expect(map.errorRate[i]).toBeLessThan(0.7);
+        expect(map.flipRate[i]).toBe(map.errorRate[i]); // every image was correct
       } else {
         expect(map.errorRate[i]).toBe(0);
+        expect(map.flipRate[i]).toBe(0);
         expect(map.logitChange[i]).toBeLessThan(1e-5);
       }
     }

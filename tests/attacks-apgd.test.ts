@@ -163,7 +163,7 @@ describe('other backends', () => {
       const x = T.tensor(xh, [5, ...sh]);
       const labels = [0, 1, 2, 3, 0];
       const p = await A.apgd({ model, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 10 });
-      const q = await A.square({ model, x, labels, seed: 1 }, { norm: 'linf', eps: 0.05, queries: 30 });
+      const q = await A.squareAttack({ model, x, labels, seed: 1 }, { norm: 'linf', eps: 0.05, queries: 30 });
       x.dispose();
       return { p, q };
     };

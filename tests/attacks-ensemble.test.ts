@@ -89,7 +89,7 @@ describe('ensemble evaluation', () => {
     const before = T.memory().tensors;
     await A.apgd({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 5, restarts: 2 });
     await A.apgdTargeted({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: 0.01, steps: 5, targetClasses: 2 });
-    await A.square({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.1, queries: 20 });
+    await A.squareAttack({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.1, queries: 20 });
     await A.evaluateRobustness({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: [0.001, 0.01], steps: 5, targetClasses: 2, queries: 20, bbSteps: 10, batchSize: 2 });
     expect(T.memory().tensors).toBe(before);
     x.dispose();

@@ -1,7 +1,7 @@
 // The implicit-bias study at a tiny size reaches the theorem's alignment, and
 // the parametrisations compute what their definitions say.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultImplicitBiasConfig, implicitBias } from '../src/lab/theory/implicit-bias.ts';
+import { defaultImplicitBiasConfig, drawProblem, imagePool, implicitBias } from '../src/lab/theory/implicit-bias.ts';
 import { summarise } from '../src/lab/experiments/implicit-bias.ts';
 import { forwardNet, initParams, logLoss, paramShapes, responseBeta, trainNet, type NetSpec } from '../src/lab/theory/nets.ts';
 import { fourierL1Norm, groupMagnitudes } from '../src/lab/theory/solvers.ts';
@@ -48,13 +48,39 @@ describe('parametrisations', () => {
     expect(ps[0].slice(0, 2).some((v) => v !== 0)).toBe(true);
   });
 
-  it('the log-losses are log sum exp(-m) and log sum log(1 + exp(-m)), finite at margins of 1e60', () => {
-    const m = [0.5, -1, 2];
-    const e = Math.log(m.reduce((a, v) => a + Math.exp(-v), 0)), l = Math.log(m.reduce((a, v) => a + Math.log1p(Math.exp(-v)), 0));
-    expect(logLoss(tensor(m, [3]), 'exp').dataSyncF64()[0]).toBeCloseTo(e, 12);
-    expect(logLoss(tensor(m, [3]), 'logistic').dataSyncF64()[0]).toBeCloseTo(l, 12);
-    expect(logLoss(tensor([1e60, 2e60], [2]), 'logistic').dataSyncF64()[0] / -1e60).toBeCloseTo(1, 12);
-    expect(logLoss(tensor([1e60, 2e60], [2]), 'exp').dataSyncF64()[0] / -1e60).toBeCloseTo(1, 12);
+  it('the log-losses are log sum exp(-m) and log sum log(1 + exp(-m)) with exact gradients, finite at margins of 1e60', () => {
+    const m = [0.5, -1, 2, 0];
+    const direct = { exp: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.exp(-x), 0)), logistic: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.log1p(Math.exp(-x)), 0)) };
+    for (const loss of ['exp', 'logistic'] as const) {
+      const r = logLoss(m, loss);
+      expect(r.value).toBeCloseTo(direct[loss](m), 12);
+      m.forEach((_, i) => {
+        const h = 1e-6, a = [...m], b = [...m];
+        a[i] += h; b[i] -= h;
+        expect(r.grad[i]).toBeCloseTo((direct[loss](a) - direct[loss](b)) / (2 * h), 8);
+      });
+      const big = logLoss([1e60, 2e60], loss);
+      expect(big.value / -1e60).toBeCloseTo(1, 12);
+      expect(big.grad[0]).toBeCloseTo(-1, 12); // the smallest margin takes all the weight
+      expect(big.grad[1]).toBe(-0);
+    }
+  });
+});
+
+describe('real-image signals', () => {
+  it('imagePool: grey, block-averaged to H x W, centred, mean square norm D; drawProblem balances the classes', () => {
+    // 4 grey 2x4 images of classes 0, 1, 2, 1; image i has pixel (r, c) = i + c
+    const x = new Float64Array(4 * 8);
+    for (let i = 0; i < 4; i++) for (let r = 0; r < 2; r++) for (let c = 0; c < 4; c++) x[i * 8 + r * 4 + c] = i + c;
+    const pool = imagePool(x, [0, 1, 2, 1], [1, 2, 4], [0, 1], 1, 2);
+    expect(pool.n).toBe(3);
+    expect(Array.from(pool.y)).toEqual([1, -1, -1]);
+    // block means (c = 0,1 and 2,3): image i -> (i + 0.5, i + 2.5); centred over images 0, 1, 3 (mean 4/3), then scaled
+    const raw = [0, 1, 3].flatMap((i) => [i + 0.5 - (4 / 3 + 0.5), i + 2.5 - (4 / 3 + 2.5)]);
+    const f = Math.sqrt((2 * 3) / raw.reduce((a, v) => a + v * v, 0));
+    raw.forEach((v, j) => expect(pool.x[j]).toBeCloseTo(v * f, 12));
+    const p = drawProblem({ H: 1, W: 2, N: 2 }, 0, pool);
+    expect(p.y).toEqual([1, -1]);
   });
 });
 

@@ -147,6 +147,10 @@ describe('Fourier-l1 and l1 max margin (cone program by ADMM)', () => {
     for (let i = 1; i < r.history.length; i++) expect(r.history[i]).toBeLessThanOrEqual(r.history[i - 1] * (1 + 1e-6));
     expect(r.lastStepCosine).toBeGreaterThan(1 - 1e-8);
     expect(r.l1Gap).toBeLessThan(1e-6);
+    // started from a stationary point it stays; from the dense l2 solution it moves away
+    expect(cosine(reweightedMaxMargin(p, fourierL1Norm(1, 6), 2 / 3, { start: r.beta }).beta, r.beta)).toBeGreaterThan(1 - 1e-6);
+    const l2 = l2MaxMargin(p).beta;
+    expect(cosine(reweightedMaxMargin(p, fourierL1Norm(1, 6), 2 / 3, { start: l2 }).beta, l2)).toBeLessThan(0.95);
     // one point: min sum |beta_d|^q s.t. <z, beta> >= 1 is 1-sparse on argmax |z_d|
     const z = [0.5, -2, 1];
     const s = reweightedMaxMargin(marginProblem(z, [1], 1, 3), l1Norm(3), 0.5);

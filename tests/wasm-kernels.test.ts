@@ -253,6 +253,59 @@ for (const threads of [1, 2]) {
       }
     });
 
+    test('1-D FFT by the four-step split (n >= 2^11, or >= 2^8 below 4 rows) against a float64 DFT, forward and inverse', () => {
+      // 2 x 2311 has no split and [4, 512] has enough rows: both keep the direct path
+      for (const [batch, n] of [[2, 2048], [1, 3072], [1, 4096], [1, 2 * 2311], [1, 256], [3, 1024], [4, 512]]) {
+        const x = rnd(batch * n * 2);
+        const c = new Float64Array(n), sn = new Float64Array(n);
+        for (let k = 0; k < n; k++) { c[k] = Math.cos((2 * Math.PI * k) / n); sn[k] = Math.sin((2 * Math.PI * k) / n); }
+        for (const inv of [false, true]) {
+          const want = new Float64Array(batch * n * 2), sg = inv ? 1 : -1;
+          for (let b = 0; b < batch; b++) for (let k = 0; k < n; k++) {
+            let re = 0, im = 0;
+            for (let j = 0, t = 0; j < n; j++, t = (t + k) % n) {
+              const xr = x[(b * n + j) * 2], xi = x[(b * n + j) * 2 + 1];
+              re += xr * c[t] - sg * xi * sn[t]; im += sg * xr * sn[t] + xi * c[t];
+            }
+            want[(b * n + k) * 2] = inv ? re / n : re; want[(b * n + k) * 2 + 1] = inv ? im / n : im;
+          }
+          const xb = w.fromArray(x), y = w.fft(xb, batch, n, inv);
+          expect(relErr(w.readSync(y), want), `fft ${batch}x${n} ${inv}`).toBeLessThan(3e-6);
+          w.dispose(xb); w.dispose(y);
+        }
+      }
+    });
+
+    test('rfft2 / irfft2 (half spectra by Hermitian symmetry) against a float64 DFT', () => {
+      for (const [batch, h, wd] of [[3, 32, 32], [2, 28, 28], [1, 1, 1], [3, 5, 7], [2, 6, 5], [1, 4, 1], [3, 1, 6]]) {
+        const wh = (wd >> 1) + 1, x = rnd(batch * h * wd);
+        // float64 DFT of each real plane, kept for k2 in [0, wd/2]
+        const want = new Float64Array(batch * h * wh * 2);
+        for (let b = 0; b < batch; b++) for (let k1 = 0; k1 < h; k1++) for (let k2 = 0; k2 < wh; k2++) {
+          let re = 0, im = 0;
+          for (let n1 = 0; n1 < h; n1++) for (let n2 = 0; n2 < wd; n2++) {
+            const t = -2 * Math.PI * ((k1 * n1) / h + (k2 * n2) / wd), v = x[(b * h + n1) * wd + n2];
+            re += v * Math.cos(t); im += v * Math.sin(t);
+          }
+          want[((b * h + k1) * wh + k2) * 2] = re; want[((b * h + k1) * wh + k2) * 2 + 1] = im;
+        }
+        const xb = w.fromArray(x), y = w.rfft2(xb, batch, h, wd), got = w.readSync(y);
+        expect(relErr(got, want), `rfft2 ${batch}x${h}x${wd}`).toBeLessThan(2e-6);
+        const back = w.irfft2(y, batch, h, wd);
+        expect(relErr(w.readSync(back), x), `irfft2 ${batch}x${h}x${wd}`).toBeLessThan(2e-6);
+        // the same half of the complex path's full spectrum
+        const z = new Float32Array(batch * h * wd * 2);
+        for (let i = 0; i < x.length; i++) z[2 * i] = x[i];
+        const zb = w.fromArray(z), fb = w.fft2(zb, batch, h, wd, false), full = w.readSync(fb);
+        const half = new Float32Array(got.length);
+        for (let r = 0; r < batch * h; r++) for (let k2 = 0; k2 < wh; k2++) {
+          half[(r * wh + k2) * 2] = full[(r * wd + k2) * 2]; half[(r * wh + k2) * 2 + 1] = full[(r * wd + k2) * 2 + 1];
+        }
+        expect(relErr(got, half), `rfft2 vs fft2 ${batch}x${h}x${wd}`).toBeLessThan(2e-6);
+        [xb, y, back, zb, fb].forEach((b) => w.dispose(b));
+      }
+    });
+
     test('full-width circular convolution and both gradients (through the FFT)', () => {
       for (const p of [{ N: 3, C: 2, O: 4, H: 6, W: 5 }, { N: 4, C: 3, O: 3, H: 32, W: 32 }, { N: 1, C: 1, O: 1, H: 1, W: 1 }, { N: 2, C: 3, O: 2, H: 28, W: 28 }]) {
         const HW = p.H * p.W;

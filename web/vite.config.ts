@@ -21,8 +21,9 @@ function platformStub(): Plugin {
     name: 'ifrlab-platform-stub',
     enforce: 'pre',
     resolveId(source, importer) {
-      // progress.ts is plain text formatting (no files), so the browser gets the real one
-      if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && !/\/progress\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
+      // progress.ts is plain text formatting, the one platform module a browser can run
+      if (/\/progress\.ts$/.test(source)) return null;
+      if (importer && /(^|\/)platform(\/[^/]+|-node)\.ts$/.test(source) && /\/src\//.test(importer)) return STUB;
       return null;
     },
     load(id) {

@@ -55,23 +55,25 @@ export async function run(argv: string[]): Promise<void> {
   });
   err('\n');
   const { H, W } = map;
-  const radialErr = radialMean(map.errorRate, H, W), radialLogit = radialMean(map.logitChange, H, W);
+  const radialErr = radialMean(map.errorRate, H, W), radialFlip = radialMean(map.flipRate, H, W), radialLogit = radialMean(map.logitChange, H, W);
   const opts = { xlabel: 'kx (cycles per image)', ylabel: 'ky', xStart: -Math.floor(W / 2), yStart: -Math.floor(H / 2) };
   const svgErr = heatmap(map.errorRate, H, W, { ...opts, title: `Error rate, eps ${f.eps}`, colorLabel: 'error rate', range: [0, 1] });
   const svgLogit = heatmap(map.logitChange, H, W, { ...opts, title: 'Mean logit change', colorLabel: '||delta logits||_2' });
   const rs = [...radialErr.keys()];
-  const svgRad = linePlot([{ label: 'error rate', x: rs, y: radialErr }], { title: 'Error rate by frequency radius', xlabel: 'radius sqrt(kx^2 + ky^2)', ylabel: 'mean error rate' });
+  const svgRad = linePlot([{ label: 'error rate', x: rs, y: radialErr }, { label: 'flips of correct images', x: rs, y: radialFlip }], { title: 'By frequency radius', xlabel: 'radius sqrt(kx^2 + ky^2)', ylabel: 'mean rate' });
+  const svgFlip = heatmap(map.flipRate, H, W, { ...opts, title: 'Flip rate of correct images', colorLabel: 'flip rate' });
   await fs.makeDir(f.out);
-  await fs.writeBytes(fs.joinPath(f.out, 'fourier-map.svg'), grid([svgErr, svgLogit, svgRad], 3, `Fourier sensitivity map: ${meta.spec} on ${ds.name}`));
+  await fs.writeBytes(fs.joinPath(f.out, 'fourier-map.svg'), grid([svgErr, svgFlip, svgLogit, svgRad], 2, `Fourier sensitivity map: ${meta.spec} on ${ds.name}`));
   const json = {
     analysis: 'fourier-map', checkpoint: f.checkpoint, spec: meta.spec, data: ds.name, split: f.split, n, eps: f.eps, epsNote: 'L2 norm per channel; each channel gets its own random sign',
     clip: !f['no-clip'], seed: f.seed, backend: backend.name, seconds: (performance.now() - t0) / 1000,
     layout: 'row-major [H, W], row r is ky = r - floor(H/2), column c is kx = c - floor(W/2)',
-    H, W, cleanError: map.cleanError, errorRate: Array.from(map.errorRate), logitChange: Array.from(map.logitChange),
-    radialErrorRate: Array.from(radialErr), radialLogitChange: Array.from(radialLogit),
+    H, W, cleanError: map.cleanError, errorRate: Array.from(map.errorRate), flipRate: Array.from(map.flipRate), logitChange: Array.from(map.logitChange),
+    radialErrorRate: Array.from(radialErr), radialFlipRate: Array.from(radialFlip), radialLogitChange: Array.from(radialLogit),
   };
   await fs.writeBytes(fs.joinPath(f.out, 'fourier-map.json'), JSON.stringify(json) + '\n');
   const half = Math.floor(radialErr.length / 2);
   const mean = (v: Float64Array): number => { const ok = [...v].filter(Number.isFinite); return ok.reduce((a, x) => a + x, 0) / ok.length; };
-  console.log(`fourier-map: clean error ${(100 * map.cleanError).toFixed(1)}%, mean error under perturbation ${(100 * mean(map.errorRate)).toFixed(1)}% (radius < ${half}: ${(100 * mean(radialErr.slice(0, half))).toFixed(1)}%, radius >= ${half}: ${(100 * mean(radialErr.slice(half))).toFixed(1)}%) (${json.seconds.toFixed(1)} s) -> ${f.out}/fourier-map.{json,svg}`);
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+  console.log(`fourier-map: clean error ${pct(map.cleanError)}, mean error under perturbation ${pct(mean(map.errorRate))}; flips of correct images: radius < ${half} ${pct(mean(radialFlip.slice(0, half)))}, radius >= ${half} ${pct(mean(radialFlip.slice(half)))}; logit change radius < ${half} ${mean(radialLogit.slice(0, half)).toPrecision(3)}, >= ${half} ${mean(radialLogit.slice(half)).toPrecision(3)} (${json.seconds.toFixed(1)} s) -> ${f.out}/fourier-map.{json,svg}`);
 }

@@ -38,6 +38,8 @@ export interface FourierMap {
   n: number;
   /** Error rate at each centred frequency, row-major [H, W]: row r is ky = r - floor(H/2), column c is kx = c - floor(W/2). */
   errorRate: Float64Array;
+  /** Fraction of the correctly classified images that the perturbation makes wrong, same layout. */
+  flipRate: Float64Array;
   /** Mean over images of ||logits(x~) - logits(x)||_2, same layout. */
   logitChange: Float64Array;
   /** Error rate on the unperturbed images. */
@@ -79,9 +81,10 @@ export async function fourierSensitivityMap(model: Classifier, x: Float32Array, 
   const clean = await logitsOf(model, x, n, model.inputShape, batch);
   const cleanPred = argmaxRows(clean, n, K);
   let cleanWrong = 0;
-  for (let i = 0; i < n; i++) if (cleanPred[i] !== labels[i]) cleanWrong++;
+  const correct = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (cleanPred[i] !== labels[i]) cleanWrong++; else correct[i] = 1;
   const signs = Float64Array.from(uniformArray(n * C, opts.seed ?? 0), (u) => (u < 0.5 ? -1 : 1));
-  const errorRate = new Float64Array(hw), logitChange = new Float64Array(hw);
+  const errorRate = new Float64Array(hw), flipRate = new Float64Array(hw), logitChange = new Float64Array(hw);
   const done = new Uint8Array(hw);
   const xp = new Float32Array(n * d);
   const cell = (ky: number, kx: number): number => ((ky + Math.floor(H / 2)) % H + H) % H * W + ((kx + Math.floor(W / 2)) % W + W) % W;
@@ -106,18 +109,18 @@ export async function fourierSensitivityMap(model: Classifier, x: Float32Array, 
     }
     const l = await logitsOf(model, xp, n, model.inputShape, batch);
     const pred = argmaxRows(l, n, K);
-    let wrong = 0, change = 0;
+    let wrong = 0, flipped = 0, change = 0;
     for (let i = 0; i < n; i++) {
-      if (pred[i] !== labels[i]) wrong++;
+      if (pred[i] !== labels[i]) { wrong++; flipped += correct[i]; }
       let s = 0;
       for (let k = 0; k < K; k++) s += (l[i * K + k] - clean[i * K + k]) ** 2;
       change += Math.sqrt(s);
     }
     // (ky, kx) and (-ky, -kx) are the same basis image
-    for (const j of [idx, cell(-ky, -kx)]) { errorRate[j] = wrong / n; logitChange[j] = change / n; }
+    for (const j of [idx, cell(-ky, -kx)]) { errorRate[j] = wrong / n; flipRate[j] = n > cleanWrong ? flipped / (n - cleanWrong) : 0; logitChange[j] = change / n; }
     opts.onProgress?.(count + 1, reps.length);
   }
-  return { H, W, eps: opts.eps, n, errorRate, logitChange, cleanError: cleanWrong / n };
+  return { H, W, eps: opts.eps, n, errorRate, flipRate, logitChange, cleanError: cleanWrong / n };
 }
 
 /** Mean of a centred [H, W] map over rings of integer radius round(sqrt(kx^2 + ky^2)) (index = radius). */

@@ -74,6 +74,7 @@ type Dataset = import('../data/dataset.ts').Dataset;
 // seconds) would dominate small cells. Off by default: one experiment run opens each set once.
 let keep = 0;
 const kept = new Map<string, Promise<Dataset>>();
+/** Keep the last n data sets opened by openDataset in memory (sweep worker processes; 0: keep none). */
 export function keepDatasets(n: number): void { keep = n; kept.clear(); }
 
 /** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */

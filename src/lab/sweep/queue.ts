@@ -11,7 +11,7 @@
 // its checkpoint in the shared store.
 import { hostname } from 'node:os';
 import { connect as netConnect } from 'node:net';
-import { DelayedError, FlowProducer, Queue, RedisConnection, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
+import { DelayedError, FlowProducer, Queue, UnrecoverableError, Worker, type FlowJob, type Job } from 'bullmq';
 import type { Cell } from './cell.ts';
 import { topoOrder } from './cell.ts';
 import { ChildPool } from './pool.ts';

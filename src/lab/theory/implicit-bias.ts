@@ -2,7 +2,7 @@
 // solve the predicted limits, train each parametrisation by gradient descent
 // and follow the learned beta's cosine to each limit, its margin and its
 // Fourier spectrum along training.
-import { normalArray } from '../../engine/core/random.ts';
+import { normalArray, uniformArray } from '../../engine/core/random.ts';
 import { engine } from '../../engine/tensor.ts';
 import { float64Backend, setBackend } from '../../engine/backends/registry.ts';
 import { cosine, norm2 } from './linalg.ts';
@@ -14,6 +14,12 @@ import { FAMILIES, initParams, logSpacedSteps, responseBeta, trainNet, type Fami
 
 /** Configuration of the implicit-bias runs: signal shape, points, families, depth, loss, step schedule, steps, seeds, checkpoints. */
 export interface ImplicitBiasConfig {
+  /**
+   * 'gaussian': N(0, I) points; or a data set name (e.g. 'cifar10'): images of
+   * classes `classes` (two, '+'-joined), grey, block-averaged to H x W, centred.
+   */
+  data: string;
+  classes: string;
   /** Signal shape: H = 1 gives 1-D signals of length W; D = H * W. */
   H: number;
   W: number;
@@ -57,7 +63,7 @@ export interface ImplicitBiasConfig {
 
 /** The default (quick) implicit-bias configuration. */
 export const defaultImplicitBiasConfig = (): ImplicitBiasConfig => ({
-  H: 1, W: 6, N: 5, families: 'fc+conv+bwc+diag+fc-relu', L: 2, k: 3, width: 0, loss: 'exp', schedule: 'normalised',
+  data: 'gaussian', classes: '0+1', H: 1, W: 6, N: 5, families: 'fc+conv+bwc+diag+fc-relu', L: 2, k: 3, width: 0, loss: 'exp', schedule: 'normalised',
   lr: 0.1, decay: 0.5, decaySteps: 100, steps: 20000, init: 0.1, checkpoints: 30, maxLimitCosine: 0.9, minCrossGap: 0.05, seeds: 3, seed: 0, precision: 'float64',
 });
 
@@ -107,6 +113,12 @@ export interface RunResult {
   seed: number;
   checkpoints: Checkpoint[];
   beta: number[];
+  /**
+   * L > 2, conv and diag: cosine between the final beta and the stationary point
+   * of sum_g ||A_g beta||^(2/L) that reweighting reaches from it (1: beta is
+   * itself stationary, the theorem's prediction, whichever stationary point it is).
+   */
+  stationarity?: number;
   seconds: number;
 }
 
@@ -121,11 +133,60 @@ export interface ProblemResult {
   runs: RunResult[];
 }
 
-/** Seeded separable problem: Gaussian points, alternating labels (by symmetry as good as random ones). */
-export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed: number): { x: Float64Array; y: number[]; problem: MarginProblem } {
+/** A pool of real signals to draw problems from: rows of x [n, D] with labels +1 / -1. */
+export interface SignalPool { x: Float64Array; y: Int8Array; n: number }
+
+/**
+ * Images [n, C, h, w] (values in [0, 1]) of two classes -> grey, block-averaged
+ * to H x W (H = 1: rows averaged, then blocks of columns), minus the pool mean,
+ * scaled to a mean square norm of D.
+ */
+export function imagePool(x: ArrayLike<number>, labels: ArrayLike<number>, shape: readonly number[], classes: [number, number], H: number, W: number): SignalPool {
+  const [C, h, w] = shape, D = H * W;
+  const keep = [...Array(labels.length).keys()].filter((i) => labels[i] === classes[0] || labels[i] === classes[1]);
+  if (keep.length < 2) throw new Error(`implicit-bias: fewer than 2 images of classes ${classes.join(' and ')}`);
+  const g = C === 3 ? [0.2989, 0.587, 0.114] : Array(C).fill(1 / C);
+  const out = new Float64Array(keep.length * D), cnt = new Float64Array(D);
+  const cell = (r: number, c: number): number => (H === 1 ? 0 : Math.min(H - 1, Math.floor((r * H) / h))) * W + Math.min(W - 1, Math.floor((c * W) / w));
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) cnt[cell(r, c)]++;
+  keep.forEach((i, k) => {
+    for (let ch = 0; ch < C; ch++) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[k * D + cell(r, c)] += g[ch] * x[((i * C + ch) * h + r) * w + c];
+    for (let d = 0; d < D; d++) out[k * D + d] /= cnt[d];
+  });
+  for (let d = 0; d < D; d++) {
+    let m = 0;
+    for (let k = 0; k < keep.length; k++) m += out[k * D + d];
+    m /= keep.length;
+    for (let k = 0; k < keep.length; k++) out[k * D + d] -= m;
+  }
+  // scaled to the Gaussian points' mean square norm D (scale changes no limit, only the speed of GD)
+  let sq = 0;
+  for (const v of out) sq += v * v;
+  const f = Math.sqrt((D * keep.length) / (sq || 1));
+  for (let i = 0; i < out.length; i++) out[i] *= f;
+  return { x: out, y: Int8Array.from(keep, (i) => (labels[i] === classes[0] ? 1 : -1)), n: keep.length };
+}
+
+/**
+ * Seeded separable problem: Gaussian points with alternating labels (by
+ * symmetry as good as random ones), or N signals drawn from a pool, as many
+ * of each class as possible.
+ */
+export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed: number, pool?: SignalPool): { x: Float64Array; y: number[]; problem: MarginProblem } {
   const D = cfg.H * cfg.W;
-  const x = Float64Array.from(normalArray(cfg.N * D, 1000003 * seed + 17));
-  const y = Array.from({ length: cfg.N }, (_, n) => (n % 2 === 0 ? 1 : -1));
+  if (!pool) {
+    const x = Float64Array.from(normalArray(cfg.N * D, 1000003 * seed + 17));
+    const y = Array.from({ length: cfg.N }, (_, n) => (n % 2 === 0 ? 1 : -1));
+    return { x, y, problem: marginProblem(x, y, cfg.N, D) };
+  }
+  const u = uniformArray(pool.n, 1000003 * seed + 29);
+  const order = [...Array(pool.n).keys()].sort((a, b) => u[a] - u[b]);
+  const pos = order.filter((i) => pool.y[i] > 0), neg = order.filter((i) => pool.y[i] < 0);
+  const pick = Array.from({ length: cfg.N }, (_, n) => (n % 2 === 0 ? pos : neg)[Math.floor(n / 2)]).filter((i) => i !== undefined);
+  if (pick.length < cfg.N) throw new Error(`implicit-bias: the pool has too few images of one class for N = ${cfg.N}`);
+  const x = new Float64Array(cfg.N * D);
+  pick.forEach((i, n) => x.set(pool.x.subarray(i * D, i * D + D), n * D));
+  const y = pick.map((i) => pool.y[i]);
   return { x, y, problem: marginProblem(x, y, cfg.N, D) };
 }
 
@@ -149,6 +210,8 @@ export interface ImplicitBiasHooks {
   progress?: (label: string, done: number, total: number) => void;
   /** Cache of finished runs (the experiment framework's `part`). */
   cached?: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  /** Real signals to draw problems from (cfg.data other than 'gaussian'); see imagePool. */
+  pool?: SignalPool;
 }
 
 /** Parse a family list such as 'fc+conv+diag' (checked against FAMILIES). */
@@ -172,11 +235,12 @@ export async function implicitBias(cfg: ImplicitBiasConfig, hooks: ImplicitBiasH
   try {
     for (let s = 0; s < cfg.seeds; s++) {
       const seed = cfg.seed + s;
-      let draw = 0, prob = drawProblem(cfg, seed * 1000 + draw), limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
+      if (cfg.data !== 'gaussian' && !hooks.pool) throw new Error(`implicit-bias: data '${cfg.data}' needs a pool of signals (the experiment loads it)`);
+      let draw = 0, prob = drawProblem(cfg, seed * 1000 + draw, hooks.pool), limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
       const distinct = (l: Limits): boolean => l.limitCosine <= cfg.maxLimitCosine && Math.min(l.crossGap.l2InFourier, l.crossGap.fourierInL2) >= cfg.minCrossGap;
       while (!distinct(limits)) {
         if (++draw >= 1000) throw new Error(`implicit-bias: no draw in 1000 with cos(l2, fourier) <= ${cfg.maxLimitCosine} and cross gaps >= ${cfg.minCrossGap}`);
-        prob = drawProblem(cfg, seed * 1000 + draw);
+        prob = drawProblem(cfg, seed * 1000 + draw, hooks.pool);
         limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
       }
       const runs: RunResult[] = [];
@@ -207,7 +271,10 @@ function trainOne(cfg: ImplicitBiasConfig, family: Family, seed: number, prob: {
       checkpoints.push(measure(step, logLoss, beta, prob.problem, limits, F));
     },
   });
-  return { family, seed, checkpoints, beta: Array.from(responseBeta(spec, params)), seconds: (performance.now() - t0) / 1000 };
+  const beta = responseBeta(spec, params);
+  const g = family === 'conv' ? F : family === 'diag' ? l1Norm(cfg.H * cfg.W) : null;
+  const stationarity = cfg.L > 2 && g ? cosine(beta, reweightedMaxMargin(prob.problem, g, 2 / cfg.L, { start: beta }).beta) : undefined;
+  return { family, seed, checkpoints, beta: Array.from(beta), stationarity, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The observables of one beta against the limits. */

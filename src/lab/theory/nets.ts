@@ -9,11 +9,11 @@
 // beta is the network's response to each basis input, f(e_d) (for linear
 // networks, the linear predictor it computes).
 import { tensor } from '../../engine/ops/creation.ts';
-import { abs, add, exp, log, lt, maximum, mul, neg, relu, sub, where } from '../../engine/ops/elementwise.ts';
-import { mean, sum } from '../../engine/ops/reduce.ts';
+import { mul, relu } from '../../engine/ops/elementwise.ts';
+import { sum } from '../../engine/ops/reduce.ts';
 import { reshape } from '../../engine/ops/layout.ts';
 import { matmul } from '../../engine/ops/linalg.ts';
-import { circConv2d, logSoftmax } from '../../engine/ops/nn.ts';
+import { circConv2d } from '../../engine/ops/nn.ts';
 import { backward } from '../../engine/autograd/backward.ts';
 import { engine, noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { normalArray } from '../../engine/core/random.ts';
@@ -108,23 +108,29 @@ export function responseBeta(s: NetSpec, params: Float64Array[]): Float64Array {
 /** The loss of the theory's training: 'exp' or 'logistic'. */
 export type LossName = 'exp' | 'logistic';
 
+/** log(1 + e^u) without overflow. */
+const softplus = (u: number): number => (u > 0 ? u + Math.log1p(Math.exp(-u)) : Math.log1p(Math.exp(u)));
+/** log softplus(u): below u = -40, log1p(e^u) = e^u to double precision, so it is u. */
+const logSoftplus = (u: number): number => (u < -40 ? u : Math.log(softplus(u)));
+
 /**
- * log of the summed loss over the examples, sum_n l(m_n) with margins m_n:
- * exp: log sum exp(-m) (a log-sum-exp, stable); logistic: log sum softplus(-m).
- * Gradient descent on the log of the loss is normalised GD on the loss
- * (step eta / L(w) times its gradient), the schedule that reaches the
- * asymptotic regime in a few thousand steps.
+ * The log of the summed loss, log sum_n l(m_n), and its gradient with respect
+ * to the margins m_n, in float64 on the host (stable at any margin):
+ * exp: log sum exp(-m); logistic: log sum softplus(-m). Gradient descent on the
+ * log of the loss is normalised GD on the loss (step eta / L(w) times its
+ * gradient), the schedule that reaches the asymptotic regime in a few thousand steps.
  */
-export function logLoss(m: Tensor, loss: LossName): Tensor {
-  const z = reshape(neg(m), [1, m.shape[0]]);
-  // log sum_n exp(l_n) as a log-sum-exp: mean_n (l_n - logSoftmax(l)_n)
-  const lse = (l: Tensor): Tensor => mean(sub(l, logSoftmax(l)));
-  if (loss === 'exp') return lse(z);
-  // l_n = log softplus(u_n), u = -m: softplus(u) = relu(u) + log(1 + exp(-|u|)), and
-  // log softplus(u) = u to double precision below u = -40 (where softplus underflows later)
-  const uc = maximum(z, tensor(-40, []));
-  const logSp = log(add(relu(uc), log(add(exp(neg(abs(uc))), tensor(1, [])))));
-  return lse(where(lt(z, tensor(-40, [])), z, logSp));
+export function logLoss(m: ArrayLike<number>, loss: LossName): { value: number; grad: Float64Array } {
+  const n = m.length;
+  // l_n = log loss_n; d log L / d m_n = -exp(log(-d loss_n/d m_n) - log L)
+  const l = Float64Array.from(m, (v) => (loss === 'exp' ? -v : logSoftplus(-v)));
+  const lmax = Math.max(...l);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.exp(l[i] - lmax);
+  const value = lmax + Math.log(s);
+  // -d loss/dm: exp: e^{-m}; logistic: sigmoid(-m) = exp(-softplus(m))
+  const grad = Float64Array.from(m, (v, i) => -Math.exp((loss === 'exp' ? l[i] : -softplus(v)) - value));
+  return { value, grad };
 }
 
 /** Gradient-descent settings of trainNet(): loss, step schedule, rate and its decay, steps, checkpoint steps and callback. */
@@ -161,9 +167,11 @@ export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y:
     const { value, grads } = tidy(() => {
       const ps = params.map((p, i) => tensor(p, shapes[i]).requireGrad());
       const f = forwardNet(s, ps, tensor(x, [N, D]));
-      const ll = logLoss(mul(f, tensor(Float64Array.from(y), [N])), opts.loss);
-      const g = backward(ll, { targets: ps });
-      return { value: ll.dataSyncF64()[0], grads: ps.map((p) => g.get(p)?.dataSyncF64() ?? new Float64Array(p.size)) };
+      const fv = f.dataSyncF64();
+      const ll = logLoss(Float64Array.from(fv, (v, n) => y[n] * v), opts.loss);
+      // chain rule through m_n = y_n f_n: the network's backward pass seeded with y_n dlogL/dm_n
+      const g = backward(f, { targets: ps, seed: tensor(ll.grad.map((v, n) => v * y[n]), [N]) });
+      return { value: ll.value, grads: ps.map((p) => g.get(p)?.dataSyncF64() ?? new Float64Array(p.size)) };
     });
     last = value;
     if (!Number.isFinite(value)) throw new Error(`trainNet: ${s.family} loss became ${value} at step ${step} (lower lr)`);

@@ -250,7 +250,7 @@ export interface ReweightResult {
   history: number[];
   /** Cosine between the last two iterates (1 at convergence). */
   lastStepCosine: number;
-  /** Duality gap of the convex group-l1 solve it starts from. */
+  /** Duality gap of the convex group-l1 solve it starts from (NaN when started from opts.start). */
   l1Gap: number;
   iterations: number;
 }
@@ -260,9 +260,10 @@ export interface ReweightResult {
  * layers) s.t. Z beta >= 1, by iteratively reweighted group-l1 (a
  * majorise-minimise scheme) started from the group-l1 solution.
  */
-export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, opts: { maxSteps?: number; epsRel?: number; tol?: number } = {}): ReweightResult {
+export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, opts: { maxSteps?: number; epsRel?: number; tol?: number; start?: ArrayLike<number> } = {}): ReweightResult {
   if (!(q > 0 && q <= 1)) throw new Error(`reweightedMaxMargin: q must be in (0, 1], got ${q}`);
-  const start = groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-10 });
+  // from a given point (e.g. what GD learned): the stationary point on (about) its support
+  const start = opts.start ? { beta: scaleToUnitMargin(p, Float64Array.from(opts.start), 'reweightedMaxMargin'), gap: NaN } : groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-10 });
   let beta = start.beta;
   const history = [groupNormValue(g, beta, undefined, q)];
   if (q === 1) return { beta, value: history[0], history, lastStepCosine: 1, iterations: 0, l1Gap: start.gap };

@@ -8,6 +8,7 @@ import type {
 import { sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
+import { Heap } from './heap.ts';
 import { BINARY, REDUCE, UNARY } from './opcodes.ts';
 import { CTRL_BYTES, Pool, spawnWebWorker, type WorkerHandle, type WorkerSpawner } from './threads.ts';
 
@@ -38,6 +39,9 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
+/** Columns kept by a real-input transform of width W (k2 in [0, W/2]). */
+const halfW = (W: number): number => (W >> 1) + 1;
+
 /** Size classes: 16-byte steps up to 256 B, then quarter powers of two (<= 25% slack). */
 function sizeClass(bytes: number): number {
   if (bytes <= 256) return Math.max(16, (bytes + 15) & ~15);
@@ -54,8 +58,7 @@ export class WasmBackend implements Backend {
   readonly syncRead = true;
   private f32!: Float32Array;
   private i32!: Int32Array;
-  private top = HEAP;
-  private readonly free = new Map<number, number[]>();
+  private readonly heap = new Heap(HEAP);
   private live = 0;
   private liveBytes = 0;
   private readonly scratch: { ptr: number; bytes: number }[] = [];
@@ -84,25 +87,21 @@ export class WasmBackend implements Backend {
 
   // ---- allocator ----
   private rawAlloc(cls: number): number {
-    const list = this.free.get(cls);
-    if (list && list.length) return list.pop()!;
-    const ptr = this.top;
-    const end = ptr + cls;
+    const ptr = this.heap.alloc(cls);
+    const end = this.heap.top;
     const have = this.mem.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: out of memory (need ${end} bytes, limit ${MAX_PAGES * PAGE})`);
+      if (have / PAGE + pages > MAX_PAGES) {
+        this.heap.free(ptr, cls);
+        throw new Error(`wasm backend: out of memory (need ${end} bytes, limit ${MAX_PAGES * PAGE})`);
+      }
       this.mem.grow(Math.max(pages, Math.min(MAX_PAGES - have / PAGE, Math.ceil(have / PAGE / 4))));
     }
-    this.top = end;
     this.refresh();
     return ptr;
   }
-  private rawFree(ptr: number, cls: number): void {
-    let list = this.free.get(cls);
-    if (!list) { list = []; this.free.set(cls, list); }
-    list.push(ptr);
-  }
+  private rawFree(ptr: number, cls: number): void { this.heap.free(ptr, cls); }
   private alloc(n: number): WasmBuffer {
     const cls = sizeClass(n * 4);
     const b = new WasmBuffer(this.rawAlloc(cls), n, cls);
@@ -199,7 +198,9 @@ export class WasmBackend implements Backend {
   }
   memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
   /** Bytes of linear memory in use (heap top), for checking that training loops do not grow memory. */
-  heapBytes(): number { return this.top; }
+  heapBytes(): number { return this.heap.high; }
+  /** Most bytes ever in live blocks at once (heapBytes() minus this is what fragmentation cost). */
+  peakLiveBytes(): number { return this.heap.peakUsed; }
   sync(): Promise<void> { return Promise.resolve(); }
 
   // ---- elementwise ----
@@ -498,61 +499,85 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  // Full-width circular convolutions via float32 FFTs (see the reference backend for the algebra).
-  // Inputs and outputs are real, so every complex FFT carries two real planes (packRealPairs /
-  // splitRealPairs forward, packSpectraPairs / unpackRealPairs inverse): half the transforms.
-  private spectra(x: number, planes: number, H: number, W: number): number {
+  // Real-input 2-D transforms. A real image has a Hermitian spectrum, X[k1, k2] = conj X[-k1, -k2], so
+  // only the columns k2 in [0, W/2] are kept (H x (floor(W/2) + 1), numpy's rfft2 layout), and one
+  // complex FFT carries two real planes (packRealPairs / splitRealPairs forward, packSpectraPairs /
+  // unpackRealPairs inverse): half the transforms, and half the spectra for what comes after.
+  /** Half spectra [planes, H, W/2 + 1] (complex) of `planes` real H x W planes at x, in a temp block. */
+  private rfft2Into(x: number, planes: number, H: number, W: number): number {
     const HW = H * W, pairs = Math.ceil(planes / 2);
     const zp = this.temp(pairs * HW * 8);
     this.ex.packRealPairs(x, zp, planes, HW);
     this.fft2Into(zp, zp, pairs, H, W, false);
-    const z = this.temp(planes * HW * 8);
+    const z = this.temp(planes * H * halfW(W) * 8);
     this.ex.splitRealPairs(zp, z, planes, H, W);
     this.freeTemp(zp, pairs * HW * 8);
     return z;
   }
-  private circProduct(P: number, Q: number, nA: number, nB: number, nS: number, pa: number, ps: number, qb: number, qs: number,
-    conjQ: boolean, H: number, W: number): number {
-    const HW = H * W, Z = this.temp(nA * nB * HW * 8);
-    const T = this.threadsFor(nA * nB * nS * HW * 8);
-    this.par('spectralProduct', WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HW, conjQ ? 1 : 0, a0, a1]));
-    return Z;
-  }
-  /** out (planes real H x W planes) = real inverse transforms of the spectra Z; frees Z. */
-  private circFinish(Z: number, planes: number, H: number, W: number, out: number): void {
+  /** out (planes real H x W planes) = inverse transforms of the half spectra of real signals at Z. */
+  private irfft2Into(Z: number, planes: number, H: number, W: number, out: number): void {
     const HW = H * W, pairs = Math.ceil(planes / 2);
     const V = this.temp(pairs * HW * 8);
-    this.ex.packSpectraPairs(Z, V, planes, HW);
-    this.freeTemp(Z, planes * HW * 8);
+    this.ex.packSpectraPairs(Z, V, planes, H, W);
     this.fft2Into(V, V, pairs, H, W, true);
     this.ex.unpackRealPairs(V, out, planes, HW);
     this.freeTemp(V, pairs * HW * 8);
   }
+  /** rfft2 of batch real H x W planes: [batch, H, floor(W/2) + 1] complex (interleaved). */
+  rfft2(x: Buffer, batch: number, H: number, W: number): Buffer {
+    const n = batch * H * halfW(W) * 2, out = this.alloc(n);
+    if (n === 0) return out;
+    const z = this.rfft2Into(this.ptr(x), batch, H, W);
+    this.refresh();
+    this.f32.copyWithin(out.ptr / 4, z / 4, z / 4 + n);
+    this.freeTemp(z, n * 4);
+    return out;
+  }
+  /** irfft2: real H x W planes from half spectra [batch, H, floor(W/2) + 1] of real signals. */
+  irfft2(y: Buffer, batch: number, H: number, W: number): Buffer {
+    const out = this.alloc(batch * H * W);
+    if (out.size > 0) this.irfft2Into(this.ptr(y), batch, H, W, out.ptr);
+    return out;
+  }
+
+  // Full-width circular convolutions (see the reference backend for the algebra): products of half spectra.
+  private circProduct(P: number, Q: number, nA: number, nB: number, nS: number, pa: number, ps: number, qb: number, qs: number,
+    conjQ: boolean, H: number, W: number): number {
+    const HWh = H * halfW(W), Z = this.temp(nA * nB * HWh * 8);
+    const T = this.threadsFor(nA * nB * nS * HWh * 8);
+    this.par('spectralProduct', WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HWh, conjQ ? 1 : 0, a0, a1]));
+    return Z;
+  }
+  /** out = real inverse transforms of the half spectra Z (planes of them); frees Z. */
+  private circFinish(Z: number, planes: number, H: number, W: number, out: number): void {
+    this.irfft2Into(Z, planes, H, W, out);
+    this.freeTemp(Z, planes * H * halfW(W) * 8);
+  }
 
   circConv2d(x: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const HW = p.H * p.W, out = this.alloc(p.N * p.O * HW);
+    const HWh = p.H * halfW(p.W), out = this.alloc(p.N * p.O * p.H * p.W);
     if (out.size === 0) return out;
-    const X = this.spectra(this.ptr(x), p.N * p.C, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
+    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W), Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(X, Wf, p.N, p.O, p.C, p.C, 1, p.C, 1, true, p.H, p.W);
-    this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
+    this.freeTemp(X, p.N * p.C * HWh * 8); this.freeTemp(Wf, p.O * p.C * HWh * 8);
     this.circFinish(Z, p.N * p.O, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradInput(g: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const HW = p.H * p.W, out = this.alloc(p.N * p.C * HW);
+    const HWh = p.H * halfW(p.W), out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
-    const G = this.spectra(this.ptr(g), p.N * p.O, p.H, p.W), Wf = this.spectra(this.ptr(w), p.O * p.C, p.H, p.W);
+    const G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W), Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(G, Wf, p.N, p.C, p.O, p.O, 1, 1, p.C, false, p.H, p.W);
-    this.freeTemp(G, p.N * p.O * HW * 8); this.freeTemp(Wf, p.O * p.C * HW * 8);
+    this.freeTemp(G, p.N * p.O * HWh * 8); this.freeTemp(Wf, p.O * p.C * HWh * 8);
     this.circFinish(Z, p.N * p.C, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradFilter(x: Buffer, g: Buffer, p: CircConvParams): Buffer {
-    const HW = p.H * p.W;
+    const HW = p.H * p.W, HWh = p.H * halfW(p.W);
     if (p.O * p.C * HW === 0) return this.alloc(p.O * p.C * HW);
-    const X = this.spectra(this.ptr(x), p.N * p.C, p.H, p.W), G = this.spectra(this.ptr(g), p.N * p.O, p.H, p.W);
+    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W), G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W);
     const Z = this.circProduct(X, G, p.C, p.O, p.N, 1, p.C, 1, p.O, true, p.H, p.W);
-    this.freeTemp(X, p.N * p.C * HW * 8); this.freeTemp(G, p.N * p.O * HW * 8);
+    this.freeTemp(X, p.N * p.C * HWh * 8); this.freeTemp(G, p.N * p.O * HWh * 8);
     const t = this.alloc(p.C * p.O * HW);
     this.circFinish(Z, p.C * p.O, p.H, p.W, t.ptr);
     const out = this.transpose(t, [p.C, p.O, HW], [1, 0, 2]);
