@@ -5,7 +5,7 @@
 import type {
   Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
 } from '../backend.ts';
-import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
 import { Heap } from './heap.ts';
@@ -302,16 +302,12 @@ export class WasmBackend implements Backend {
   }
 
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
-    const outer = sizeOf(shapes[0].slice(0, axis));
-    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
-    const total = inners.reduce((p, q) => p + q, 0);
+    const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total);
     const f = this.f32, dst = out.ptr / 4;
-    let off = 0;
     xs.forEach((x, i) => {
-      const src = this.ptr(x) / 4, w = inners[i];
+      const src = this.ptr(x) / 4, w = inners[i], off = offsets[i];
       if (w > 0) for (let o = 0; o < outer; o++) f.copyWithin(dst + o * total + off, src + o * w, src + o * w + w);
-      off += w;
     });
     return out;
   }

@@ -12,7 +12,7 @@
 import type {
   Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
 } from '../backend.ts';
-import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { fft1d, isPow2, twiddles } from '../../fft/host.ts';
 import { findGPU } from './platform.ts';
 import { SHADERS } from './shaders.generated.ts';
@@ -541,15 +541,11 @@ export class WebGPUBackend implements Backend {
   }
 
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
-    const outer = sizeOf(shapes[0].slice(0, axis));
-    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
-    const total = inners.reduce((p, q) => p + q, 0);
+    const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total, 'concat');
-    let off = 0;
     xs.forEach((x, i) => {
       const w = inners[i];
-      if (w > 0) this.linear('layout/concatCopy', undefined, new Params().u(outer * w, w, total, off), [this.buf(x, 'concat'), out], outer * w);
-      off += w;
+      if (w > 0) this.linear('layout/concatCopy', undefined, new Params().u(outer * w, w, total, offsets[i]), [this.buf(x, 'concat'), out], outer * w);
     });
     return out;
   }
