@@ -438,22 +438,17 @@ export class WasmBackend implements Backend {
     this.ex.transposeBlocks(w, wT, p.O * p.C, P, K);
     return wT;
   }
-  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
+  /** A per-image locally connected kernel on the transposed weights (forward and input gradient). */
+  private localWithWeightsT(kernel: 'local2dFwd' | 'local2dGradInput', input: Buffer, w: Buffer, p: ConvParams, size: number): Buffer {
+    const out = this.alloc(size);
     if (out.size === 0) return out;
     const wT = this.localWeightsT(this.ptr(w), p);
-    this.localPerImage('local2dFwd', this.ptr(x), wT, out.ptr, p);
+    this.localPerImage(kernel, this.ptr(input), wT, out.ptr, p);
     this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
     return out;
   }
-  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const out = this.alloc(p.N * p.C * p.H * p.W);
-    if (out.size === 0) return out;
-    const wT = this.localWeightsT(this.ptr(w), p);
-    this.localPerImage('local2dGradInput', this.ptr(g), wT, out.ptr, p);
-    this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
-    return out;
-  }
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dFwd', x, w, p, p.N * p.O * p.Ho * p.Wo); }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
     const size = p.O * p.C * p.Ho * p.Wo * p.kh * p.kw;
     const out = this.alloc(size);
