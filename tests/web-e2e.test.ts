@@ -3,7 +3,8 @@
 // web/dist on localhost, trains a small model on the synthetic set (on WebGPU
 // through SwiftShader, forced by ?backend=webgpu), checks that the loss curve
 // has points and falls, runs an attack, checks that the delta spectrum heat
-// map has non-blank pixels and saves screenshots under out/web-e2e/. It then
+// map has non-blank pixels, opens the Dynamics view (adversarial against the
+// random-direction baseline) and saves screenshots under out/web-e2e/. It then
 // repeats the flow with WebGPU disabled, where the app must fall back to WASM.
 // Left to choose, the app must pass over the software adapter for WASM.
 // Setup on a fresh machine: bash scripts/web-e2e-setup.sh.
@@ -32,7 +33,9 @@ interface Lab {
   memory: { tensors: number; buffers: number; bytes: number } | null;
   control?: { atPause: number; afterWait: number; afterResume: number; reason: string; steps: number };
   reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string; memLoaded: Lab['memory']; memAfter: Lab['memory'] };
+  dynamics: { step: number; legend: string[]; adversarial: Obs; random: Obs; bars: { relu: (number | null)[][]; rough: (number | null)[][] } } | null;
 }
+interface Obs { reluChange: number[]; roughness: number[] }
 
 describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   let server: Server, url = '';
@@ -84,6 +87,11 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
       await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
       await page.screenshot({ path: join(OUT, `${label}-attack.png`), fullPage: true });
       const read = (): Promise<Lab> => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      // the Dynamics view at the last checkpoint: adversarial and random-baseline path observables
+      await page.click('#tab-dynamics');
+      await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.dynamics !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
+      await page.screenshot({ path: join(OUT, `${label}-dynamics.png`), fullPage: true });
+      await page.click('#tab-attack');
       let reloaded: Lab['reloaded'];
       if (roundTrip) {
         // save the checkpoint as a safetensors download, load it back, attack again: same numbers
@@ -145,6 +153,30 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     expect(lab.attack!.n).toBe(8);
     // the 32x32 delta spectrum must be drawn: most pixels differ from the most common colour
     expect(lab.attack!.nonBlank).toBeGreaterThan(512);
+    checkDynamics(lab);
+  }
+
+  /** The Dynamics view plots the random-direction baseline beside the adversarial direction, and they differ. */
+  function checkDynamics(lab: Lab): void {
+    const d = lab.dynamics!;
+    expect(d).not.toBeNull();
+    expect(d.step).toBe(25);
+    expect(d.legend).toEqual(['adversarial δ', 'random, same ‖·‖₂']);
+    const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+    for (const o of [d.adversarial, d.random]) {
+      expect(o.roughness.length).toBe(16);
+      expect(o.reluChange.length).toBe(16);
+      expect([...o.roughness, ...o.reluChange].every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    }
+    expect(d.random.reluChange.every((v) => v <= 1)).toBe(true);
+    // the two series are distinct measurements, not one plotted twice
+    expect(Math.abs(mean(d.adversarial.roughness) - mean(d.random.roughness))).toBeGreaterThan(1e-6 * mean(d.adversarial.roughness));
+    // each chart holds both series on shared bins, each counting all 16 images
+    for (const bars of [d.bars.relu, d.bars.rough]) {
+      expect(bars.length).toBe(2);
+      for (const b of bars) expect(b.reduce((a: number, v) => a + (v ?? 0), 0)).toBe(16);
+    }
+    expect(d.bars.rough[0]).not.toEqual(d.bars.rough[1]);
   }
 
   it('auto mode passes over the software WebGPU adapter for WASM', async () => {

@@ -12,7 +12,8 @@ export class LineChart {
     this.plot = new uPlot({
       title: opts.title, width, height: opts.height ?? 260,
       scales: { x: { time: false }, y: opts.logY ? { distr: 3 } : {} },
-      axes: [{ label: opts.x, labelSize: 20 }, {
+      // histogram bins of small values (e.g. roughness ~1e-4) need significant digits, not fixed decimals
+      axes: [{ label: opts.x, labelSize: 20, ...(opts.bars ? { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v == null ? '' : String(Number(v.toPrecision(2))))) } : {}) }, {
         label: opts.y, labelSize: 30, size: 64,
         ...(opts.logY ? { values: (_u: uPlot, vals: (number | null)[]) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}),
       }],
@@ -37,14 +38,17 @@ export class LineChart {
   series(i: number): (number | null)[] { return this.data[i + 1]; }
 }
 
-/** A histogram as bars: bin centres and counts. */
-export function histogram(values: number[], bins = 10): { centres: number[]; counts: number[] } {
-  const fin = values.filter(Number.isFinite);
-  if (!fin.length) return { centres: [], counts: [] };
+/** Histograms of several value sets on one set of bins (so their bars can be compared): bin centres and counts per set. */
+export function histogram(sets: number[][], bins = 10): { centres: number[]; counts: number[][] } {
+  const fin = sets.flat().filter(Number.isFinite);
+  if (!fin.length) return { centres: [], counts: sets.map(() => []) };
   let lo = Math.min(...fin), hi = Math.max(...fin);
   if (hi === lo) { lo -= 0.5; hi += 0.5; }
   const w = (hi - lo) / bins;
-  const counts = new Array(bins).fill(0);
-  for (const v of fin) counts[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
-  return { centres: counts.map((_, i) => lo + (i + 0.5) * w), counts };
+  const counts = sets.map((vs) => {
+    const c = new Array(bins).fill(0);
+    for (const v of vs) if (Number.isFinite(v)) c[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
+    return c;
+  });
+  return { centres: counts[0].map((_, i) => lo + (i + 0.5) * w), counts };
 }

@@ -1,15 +1,8 @@
 // Canvas heat maps with a colour scale: spectra (viridis, value range shown
 // on the bar), signed maps (blue-white-red, symmetric range) and RGB images.
 import type { Img, Map2 } from './protocol.ts';
+import { viridis } from '../../src/lab/report/colormap.ts';
 
-// viridis, 9 stops (matplotlib's), linearly interpolated
-const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
-export function viridis(t: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
-  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
-}
 export function diverging(t: number): [number, number, number] {
   // t in [-1, 1]: blue - white - red
   const s = Math.min(1, Math.max(-1, t));

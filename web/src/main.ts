@@ -42,7 +42,7 @@ function call<T>(req: Request, transfer: Transferable[] = []): Promise<T> {
 const lab = {
   backend: '', init: null as InitResult | null, data: null as DataInfo | null,
   loss: [] as number[], trainDone: null as TrainDone | null, attack: null as null | { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number },
-  errors: [] as string[], memory: null as null | { tensors: number; buffers: number; bytes: number }, graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
+  errors: [] as string[], memory: null as null | { tensors: number; buffers: number; bytes: number }, graphNodes: 0, minNorm: null as null | number[], dynamics: null as null | { step: number; legend: string[]; adversarial: { reluChange: number[]; roughness: number[] }; random: { reluChange: number[]; roughness: number[] }; bars: { relu: (number | null)[][]; rough: (number | null)[][] } }, results: null as null | { charts: number; tables: number; maps: number; figures: number },
 };
 (window as unknown as { __ifrlab: typeof lab }).__ifrlab = lab;
 function fail(where: string, e: unknown, out?: HTMLElement): void {
@@ -295,8 +295,10 @@ $('attack-avg').addEventListener('change', drawAttack);
 // ---------------------------------------------------------------- dynamics
 const slider = $<HTMLInputElement>('dyn-slider');
 const minNormChart = new LineChart($('chart-minnorm'), { title: 'Minimal adversarial norm', x: 'training step', y: 'median min ‖δ‖ (pixel units)', series: [{ label: 'median', color: '#2457c5', points: true }] });
-const reluChart = new LineChart($('chart-relu'), { title: 'ReLU state changes', x: 'fraction of ReLU units changed', y: 'images (count)', bars: true, series: [{ label: 'images', color: '#2a9d4b' }] });
-const roughChart = new LineChart($('chart-rough'), { title: 'Roughness of the logits', x: 'roughness (logit units)', y: 'images (count)', bars: true, series: [{ label: 'images', color: '#8a3fc5' }] });
+// adversarial direction against the random-direction baseline of the same norm (the paper's contrast)
+const DYN_SERIES = [{ label: 'adversarial δ', color: '#d62728' }, { label: 'random, same ‖·‖₂', color: '#1f77b4' }];
+const reluChart = new LineChart($('chart-relu'), { title: 'ReLU state changes', x: 'fraction of ReLU units changed', y: 'images (count)', bars: true, series: DYN_SERIES });
+const roughChart = new LineChart($('chart-rough'), { title: 'Roughness of the logits', x: 'roughness (logit units)', y: 'images (count)', bars: true, series: DYN_SERIES });
 function updateSlider(): void {
   slider.max = String(Math.max(0, checkpointSteps.length - 1));
   slider.value = slider.max;
@@ -323,11 +325,16 @@ async function drawDynamics(): Promise<void> {
       scalarMap(`β spectrum at step ${r.step}`, 'dyn-spec-beta', r.betaSpec, SPEC_NOTE + '; mean over 16 training images'),
       scalarMap(`δ spectrum at step ${r.step}`, 'dyn-spec-delta', r.deltaSpec, SPEC_NOTE + '; mean over 16 training images'),
     );
-    const h1 = histogram(r.reluChange, 8), h2 = histogram(r.roughness, 8);
-    reluChart.set(h1.centres, [h1.counts]);
-    roughChart.set(h2.centres, [h2.counts]);
-    lab.dynamics = { step: r.step };
-    $('dyn-info').textContent = `step ${r.step}: ${r.reluUnits} ReLU units per path point; attack ${$<HTMLSelectElement>('attack-kind').value} ε=${num('attack-eps')}`;
+    const h1 = histogram([r.reluChange, r.random.reluChange], 8), h2 = histogram([r.roughness, r.random.roughness], 8);
+    reluChart.set(h1.centres, h1.counts);
+    roughChart.set(h2.centres, h2.counts);
+    const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1);
+    lab.dynamics = {
+      step: r.step, legend: roughChart.plot.series.slice(1).map((s) => String(s.label)),
+      adversarial: { reluChange: r.reluChange, roughness: r.roughness }, random: r.random,
+      bars: { relu: [0, 1].map((i) => reluChart.series(i)), rough: [0, 1].map((i) => roughChart.series(i)) },
+    };
+    $('dyn-info').textContent = `step ${r.step}: mean roughness adversarial ${mean(r.roughness).toPrecision(3)} vs random ${mean(r.random.roughness).toPrecision(3)}; ReLU changes ${mean(r.reluChange).toPrecision(3)} vs ${mean(r.random.reluChange).toPrecision(3)}; ${r.reluUnits} ReLU units per path point; attack ${$<HTMLSelectElement>('attack-kind').value} ε=${num('attack-eps')}`;
   } catch (e) { fail('dynamics', e, $('dyn-info')); }
 }
 $('dyn-all').addEventListener('click', async () => {

@@ -41,5 +41,7 @@ export interface AttackResult {
 export interface FourierMapResult { n: number; eps: number; cleanError: number; error: Map2; logit: Map2 }
 export interface DynamicsResult {
   step: number; betaSpec: Map2; deltaSpec: Map2; reluChange: number[]; roughness: number[]; reluUnits: number;
+  /** The same observables along random directions with each adversarial perturbation's l2 norm (the baseline). */
+  random: { reluChange: number[]; roughness: number[] };
 }
 export interface GraphNodeView { id: number; op: string; shape: number[]; name?: string; inputs: number[]; gradNorm: number | null; attrs?: Record<string, unknown> }

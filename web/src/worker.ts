@@ -15,7 +15,7 @@ import { gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
 import { evaluate, discardSink, train as trainLoop, type TrainConfig } from '../../src/lab/train/trainer.ts';
 import { paperLearningRate } from '../../src/lab/train/paper-settings.ts';
-import { ATTACKS as PRESETS, attackNorm, minimalNormSearch, runNamedAttack, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
+import { ATTACKS as PRESETS, attackNorm, minimalNormSearch, randomDirections, runNamedAttack, type AttackInputs, type AttackResult as LibAttackResult } from '../../src/lab/attacks/index.ts';
 import { angularEnergy, averageSpectrum, fourierSensitivityMap, pathObservables, radialEnergy, saliency, spectra } from '../../src/lab/analysis/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../../src/lab/io/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../../src/lab/io/safetensors.ts';
@@ -283,14 +283,19 @@ async function dynamics(r: Extract<Request, { op: 'dynamics' }>): Promise<Dynami
     const betaH = await beta.data();
     beta.dispose();
     const [C, H, W] = data!.shape, shape = [x.shape[0], C, H, W];
+    // the random-direction control as in the dynamics experiment: a Gaussian direction per
+    // image with the l2 norm of its adversarial perturbation, along the same 100-point path
     const delta = tensor(res.perturbation, shape);
+    const rand = tensor(randomDirections(res.perturbation, shape[0], C * H * W, 'l2', 1), shape);
     const obs = await pathObservables(m, x, delta, { points: 100 });
-    delta.dispose();
+    const ctl = await pathObservables(m, x, rand, { points: 100 });
+    delta.dispose(); rand.dispose();
     return {
       step: ck.step,
       betaSpec: { h: H, w: W, data: averageSpectrum({ data: betaH, shape }, { scale: 'log' }).data, label: 'β' },
       deltaSpec: { h: H, w: W, data: averageSpectrum({ data: res.perturbation, shape }, { scale: 'log' }).data, label: 'δ' },
       reluChange: obs.reluChange, roughness: obs.roughness, reluUnits: obs.units,
+      random: { reluChange: ctl.reluChange, roughness: ctl.roughness },
     };
   } finally {
     x.dispose(); disposeModel(m);

@@ -5,6 +5,7 @@
 import { noGrad, tidy, type Tensor } from '../../engine/tensor.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
+import { vecNorm, type Norm } from '../attacks/common.ts';
 
 /** Sampling of the path x + t delta, t in [0, 1]. */
 export interface PathOptions {
@@ -79,19 +80,9 @@ export async function pathObservables(model: Classifier, x: Tensor, delta: Tenso
   return out;
 }
 
-/** Per-example lp norm (p = 1, 2 or Infinity) of host data [N, ...]. */
+/** Per-example lp norm (p = 1, 2 or Infinity) of host data [N, ...] (vecNorm, the attacks' host norm). */
 export function perExampleNorm(d: ArrayLike<number>, n: number, p: 1 | 2 | number): number[] {
+  const norm: Norm = p === Infinity ? 'linf' : p === 2 ? 'l2' : p === 1 ? 'l1' : (() => { throw new Error(`perExampleNorm: p must be 1, 2 or Infinity, got ${p}`); })();
   const per = d.length / n;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < per; j++) {
-      const a = Math.abs(d[i * per + j]);
-      if (p === Infinity) s = Math.max(s, a);
-      else if (p === 1) s += a;
-      else s += a ** p;
-    }
-    out.push(p === Infinity || p === 1 ? s : s ** (1 / p));
-  }
-  return out;
+  return Array.from({ length: n }, (_, i) => vecNorm(d, norm, i * per, per));
 }

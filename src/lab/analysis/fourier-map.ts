@@ -15,6 +15,7 @@ import { tensor } from '../../engine/ops/creation.ts';
 import { tidy, noGrad } from '../../engine/tensor.ts';
 import { centredFrequency } from './fourier.ts';
 import { uniformArray } from '../../engine/core/random.ts';
+import { argmaxRows } from '../attacks/common.ts';
 
 /** Options of the Fourier sensitivity map: per-channel L2 norm of the basis perturbation, batch size, sign seed, clipping, progress. */
 export interface FourierMapOptions {
@@ -68,11 +69,6 @@ async function logitsOf(model: Classifier, x: Float32Array, n: number, shape: re
   return out;
 }
 
-const argmaxRow = (l: Float32Array, i: number, K: number): number => {
-  let b = 0;
-  for (let k = 1; k < K; k++) if (l[i * K + k] > l[i * K + b]) b = k;
-  return b;
-};
 
 /**
  * The Fourier sensitivity map of a model on images x [n, C, H, W] (host
@@ -83,9 +79,10 @@ export async function fourierSensitivityMap(model: Classifier, x: Float32Array, 
   if (x.length !== n * d) throw new Error(`fourierSensitivityMap: ${x.length} values for ${n} images of [${C}, ${H}, ${W}]`);
   const batch = opts.batch ?? 100, clip = opts.clip === undefined ? [0, 1] : opts.clip;
   const clean = await logitsOf(model, x, n, model.inputShape, batch);
+  const cleanPred = argmaxRows(clean, n, K);
   let cleanWrong = 0;
   const correct = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (argmaxRow(clean, i, K) !== labels[i]) cleanWrong++; else correct[i] = 1;
+  for (let i = 0; i < n; i++) if (cleanPred[i] !== labels[i]) cleanWrong++; else correct[i] = 1;
   const signs = Float64Array.from(uniformArray(n * C, opts.seed ?? 0), (u) => (u < 0.5 ? -1 : 1));
   const errorRate = new Float64Array(hw), flipRate = new Float64Array(hw), logitChange = new Float64Array(hw);
   const done = new Uint8Array(hw);
@@ -111,9 +108,10 @@ export async function fourierSensitivityMap(model: Classifier, x: Float32Array, 
       }
     }
     const l = await logitsOf(model, xp, n, model.inputShape, batch);
+    const pred = argmaxRows(l, n, K);
     let wrong = 0, flipped = 0, change = 0;
     for (let i = 0; i < n; i++) {
-      if (argmaxRow(l, i, K) !== labels[i]) { wrong++; flipped += correct[i]; }
+      if (pred[i] !== labels[i]) { wrong++; flipped += correct[i]; }
       let s = 0;
       for (let k = 0; k < K; k++) s += (l[i * K + k] - clean[i * K + k]) ** 2;
       change += Math.sqrt(s);

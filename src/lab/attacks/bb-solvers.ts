@@ -6,6 +6,7 @@
 //   Linf: min ||delta - dx||_inf  s.t. b.delta = c, L <= delta <= U, ||delta||_inf <= r
 // When the linearised boundary cannot be reached inside the trust region and
 // the box, the step goes as far towards it as they allow.
+import { vecNorm } from './common.ts';
 
 /** b . clip(a + t b, L, U): non-decreasing in t. */
 function hyperDot(a: Float64Array, b: Float64Array, L: Float64Array, U: Float64Array, t: number): number {
@@ -54,7 +55,6 @@ function clipInto(a: Float64Array, b: Float64Array, t: number, L: Float64Array, 
   }
 }
 
-const norm2 = (v: Float64Array): number => { let s = 0; for (let j = 0; j < v.length; j++) s += v[j] * v[j]; return Math.sqrt(s); };
 
 /** Largest value of sign(c) * b.delta over the box (the reachable change of the logit difference). */
 function reachable(b: Float64Array, L: Float64Array, U: Float64Array, c: number): number {
@@ -71,7 +71,7 @@ function towardsL2(b: Float64Array, L: Float64Array, U: Float64Array, c: number,
   for (let j = 0; j < b.length; j++) dir[j] = s * b[j];
   // ||clip(tau dir)|| is non-decreasing in tau: find the largest tau with norm <= r
   let lo = 0, hi = 1;
-  const nrm = (t: number): number => { clipInto(z, dir, t, L, U, out); return norm2(out); };
+  const nrm = (t: number): number => { clipInto(z, dir, t, L, U, out); return vecNorm(out, 'l2'); };
   while (nrm(hi) < r && hi < 1e30) { lo = hi; hi *= 2; }
   if (hi >= 1e30) { clipInto(z, dir, hi, L, U, out); return; }
   for (let it = 0; it < 100; it++) {
@@ -94,7 +94,7 @@ export function solveL2(dx: Float64Array, b: Float64Array, L: Float64Array, U: F
     for (let j = 0; j < D; j++) a[j] = alpha * dx[j];
     tPrev = solveT(a, b, L, U, c, tPrev);
     clipInto(a, b, tPrev, L, U, out);
-    return norm2(out) - r;
+    return vecNorm(out, 'l2') - r;
   };
   const g1 = at(1);
   if (g1 <= 0) return;

@@ -2,6 +2,7 @@
 // samplers) and the exact Euclidean projection onto an L1 ball intersected
 // with a box.
 import { normalArray, uniformArray } from '../../engine/core/random.ts';
+import { vecNorm } from './common.ts';
 
 /**
  * n points uniform in the unit L2 ball of R^d (Foolbox `uniform_n_balls`):
@@ -13,9 +14,7 @@ export function uniformL2Ball(n: number, d: number, seed: number, stream: number
   const z = normalArray(n * m, seed, stream);
   const out = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < m; j++) s += z[i * m + j] ** 2;
-    const r = Math.sqrt(s) || 1;
+    const r = vecNorm(z, 'l2', i * m, m) || 1;
     for (let j = 0; j < d; j++) out[i * d + j] = z[i * m + j] / r;
   }
   return out;

@@ -8,7 +8,7 @@
 import { tensor } from '../../engine/ops/creation.ts';
 import { uniformArray } from '../../engine/core/random.ts';
 import { apgdLoss } from './apgd.ts';
-import { boundsOf, checkInputs, epsArray, finishResult, logitsOf, type AttackInputs, type AttackResult } from './common.ts';
+import { boundsOf, checkInputs, epsArray, finishResult, logitsOf, vecNorm, type AttackInputs, type AttackResult } from './common.ts';
 
 /** Options of squareAttack(): norm, budget, queries per example, initial fraction of pixels changed, result name. */
 export interface SquareOptions {
@@ -55,13 +55,13 @@ export function squareL2Window(s: number, transpose: boolean): Float64Array {
         for (let x = Math.max(x0, 0); x < Math.min(x0 + 2 * c + 1, w); x++) r[y * w + x] += 1 / (c + 1) ** 2;
       y0--; x0--;
     }
-    const n = Math.sqrt(r.reduce((p, v) => p + v * v, 0));
+    const n = vecNorm(r, 'l2');
     return r.map((v) => v / n);
   };
   const h1 = Math.floor(s / 2), out = new Float64Array(s * s);
   out.set(rect(h1, s), 0);
   out.set(rect(s - h1, s).map((v) => -v), h1 * s);
-  const n = Math.sqrt(out.reduce((p, v) => p + v * v, 0));
+  const n = vecNorm(out, 'l2');
   for (let j = 0; j < out.length; j++) out[j] /= n;
   if (!transpose) return out;
   const t = new Float64Array(s * s);

@@ -11,6 +11,7 @@ import { tensor } from '../../engine/ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
 import type { Split } from '../data/dataset.ts';
 import { attackNorm, runNamedAttack, type NamedAttackOptions } from '../attacks/named.ts';
+import { normsOf } from '../attacks/common.ts';
 import {
   angularEnergy, fourierNorms, fullRadial, normalise, radialEnergy, spectra, type ImageSet,
 } from '../analysis/fourier.ts';
@@ -221,14 +222,7 @@ export function mergeChunks(chunks: ChunkStats[], chunk?: number): FourierAnalys
 /** Fourier statistics of given perturbations delta and saliency maps beta (host data, same shape [N, C, H, W]); every image counts. */
 export function fourierStatistics(delta: ImageSet, beta: ImageSet): FourierAnalysis {
   const n = delta.shape[0];
-  const per = delta.data.length / n;
-  const linf: number[] = [], l2: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let a = 0, b = 0;
-    for (let j = 0; j < per; j++) { const v = delta.data[i * per + j]; a = Math.max(a, Math.abs(v)); b += v * v; }
-    linf.push(a); l2.push(Math.sqrt(b));
-  }
-  return mergeChunks([chunkStatistics(delta, beta, new Array(n).fill(1), { linf, l2 })]);
+  return mergeChunks([chunkStatistics(delta, beta, new Array(n).fill(1), normsOf(delta.data, n, delta.data.length / n))]);
 }
 
 export interface AnalyseOptions {

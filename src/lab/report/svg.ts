@@ -1,6 +1,7 @@
 // A small dependency-free SVG plotting module: line plots with labelled axes
 // (units in the labels), heat maps with a colour bar, and a grid of panels.
 // Output is a standalone SVG string.
+import { viridis } from './colormap.ts';
 
 /** One line of a line plot: label, x and y values, colour, dashed or not. */
 export interface Series {
@@ -118,14 +119,10 @@ export function linePlot(series: Series[], opts: LinePlotOptions): string {
   return out.join('\n');
 }
 
-/** Viridis-like colour map (5 anchors, linear in between), t in [0, 1]. */
+/** The viridis colour map (report/colormap.ts) as a hex colour, t in [0, 1]. */
 export function colormap(t: number): string {
-  const a = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
-  const u = Math.min(Math.max(Number.isFinite(t) ? t : 0, 0), 1) * (a.length - 1);
-  const i = Math.min(Math.floor(u), a.length - 2), f = u - i;
-  const c = a[i].map((v, j) => Math.round(v + f * (a[i + 1][j] - v)));
   // hex keeps heat maps small (one rect per cell)
-  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+  return `#${viridis(t).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Title, colour-bar label, axis labels, cell size, colour range and tick origin of heatmap(). */

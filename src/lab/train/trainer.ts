@@ -15,6 +15,7 @@ import { batches, numBatches, type BatchOptions } from '../data/batches.ts';
 import { SGD } from './optim.ts';
 import { makeSchedule } from './schedule.ts';
 import type { CheckpointMeta } from '../io/checkpoint.ts';
+import { argmaxRows } from '../attacks/common.ts';
 
 /** Everything a training run needs (trainConfig() fills in the defaults); saved in log.json and checkpoints. */
 export interface TrainConfig {
@@ -162,12 +163,9 @@ export function discardSink(): TrainSink {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
 
 function argmaxCorrect(logits: Float32Array, y: ArrayLike<number>, k: number): number {
+  const pred = argmaxRows(logits, y.length, k);
   let c = 0;
-  for (let i = 0; i < y.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-    if (best === y[i]) c++;
-  }
+  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
   return c;
 }
 

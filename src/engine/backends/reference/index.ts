@@ -5,7 +5,7 @@
 import type {
   Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
 } from '../backend.ts';
-import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { fft2dInterleaved, fftStrided } from '../../fft/host.ts';
 
 type Arr = Float32Array | Float64Array;
@@ -200,15 +200,11 @@ export class ReferenceBackend implements Backend {
   }
 
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
-    const outer = sizeOf(shapes[0].slice(0, axis));
-    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
-    const total = inners.reduce((p, q) => p + q, 0);
+    const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total);
-    let off = 0;
     xs.forEach((x, i) => {
-      const A = this.arr(x), w = inners[i];
+      const A = this.arr(x), w = inners[i], off = offsets[i];
       for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) out.data[o * total + off + j] = A[o * w + j];
-      off += w;
     });
     return out;
   }

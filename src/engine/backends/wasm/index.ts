@@ -5,7 +5,7 @@
 import type {
   Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
 } from '../backend.ts';
-import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
 import { ENGINE_SHARED_BASE64, ENGINE_SINGLE_BASE64 } from './engine-bytes.generated.ts';
 import { Heap } from './heap.ts';
@@ -302,16 +302,12 @@ export class WasmBackend implements Backend {
   }
 
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
-    const outer = sizeOf(shapes[0].slice(0, axis));
-    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
-    const total = inners.reduce((p, q) => p + q, 0);
+    const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total);
     const f = this.f32, dst = out.ptr / 4;
-    let off = 0;
     xs.forEach((x, i) => {
-      const src = this.ptr(x) / 4, w = inners[i];
+      const src = this.ptr(x) / 4, w = inners[i], off = offsets[i];
       if (w > 0) for (let o = 0; o < outer; o++) f.copyWithin(dst + o * total + off, src + o * w, src + o * w + w);
-      off += w;
     });
     return out;
   }
@@ -442,22 +438,17 @@ export class WasmBackend implements Backend {
     this.ex.transposeBlocks(w, wT, p.O * p.C, P, K);
     return wT;
   }
-  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
+  /** A per-image locally connected kernel on the transposed weights (forward and input gradient). */
+  private localWithWeightsT(kernel: 'local2dFwd' | 'local2dGradInput', input: Buffer, w: Buffer, p: ConvParams, size: number): Buffer {
+    const out = this.alloc(size);
     if (out.size === 0) return out;
     const wT = this.localWeightsT(this.ptr(w), p);
-    this.localPerImage('local2dFwd', this.ptr(x), wT, out.ptr, p);
+    this.localPerImage(kernel, this.ptr(input), wT, out.ptr, p);
     this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
     return out;
   }
-  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const out = this.alloc(p.N * p.C * p.H * p.W);
-    if (out.size === 0) return out;
-    const wT = this.localWeightsT(this.ptr(w), p);
-    this.localPerImage('local2dGradInput', this.ptr(g), wT, out.ptr, p);
-    this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
-    return out;
-  }
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dFwd', x, w, p, p.N * p.O * p.Ho * p.Wo); }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
     const size = p.O * p.C * p.Ho * p.Wo * p.kh * p.kw;
     const out = this.alloc(size);

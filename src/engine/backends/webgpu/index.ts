@@ -12,7 +12,7 @@
 import type {
   Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
 } from '../backend.ts';
-import { sizeOf, stridesOf } from '../../core/shape.ts';
+import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { fft1d, isPow2, twiddles } from '../../fft/host.ts';
 import { findGPU } from './platform.ts';
 import { SHADERS } from './shaders.generated.ts';
@@ -541,15 +541,11 @@ export class WebGPUBackend implements Backend {
   }
 
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
-    const outer = sizeOf(shapes[0].slice(0, axis));
-    const inners = shapes.map((s) => sizeOf(s.slice(axis)));
-    const total = inners.reduce((p, q) => p + q, 0);
+    const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total, 'concat');
-    let off = 0;
     xs.forEach((x, i) => {
       const w = inners[i];
-      if (w > 0) this.linear('layout/concatCopy', undefined, new Params().u(outer * w, w, total, off), [this.buf(x, 'concat'), out], outer * w);
-      off += w;
+      if (w > 0) this.linear('layout/concatCopy', undefined, new Params().u(outer * w, w, total, offsets[i]), [this.buf(x, 'concat'), out], outer * w);
     });
     return out;
   }
@@ -587,41 +583,20 @@ export class WebGPUBackend implements Backend {
     return new Params().u(p.N, p.C, p.H, p.W, p.O, p.kh, p.kw, p.stride, p.padTop, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, size, 0, 0);
   }
 
-  conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const size = p.N * p.O * p.Ho * p.Wo, out = this.alloc(size, 'conv2d');
-    this.linear('conv/conv2d', undefined, this.convParams(p, size), [this.buf(x, 'conv2d'), this.buf(w, 'conv2d'), out], size);
+  /** One conv-family kernel `conv/<name>` over inputs (a, b), `size` outputs; grad-filter of conv2d reduces per group. */
+  private convOp(name: string, a: Buffer, b: Buffer, p: ConvParams, size: number, perGroup = false): Buffer {
+    const out = this.alloc(size, name), bufs = [this.buf(a, name), this.buf(b, name), out];
+    if (perGroup) this.perGroup(`conv/${name}`, undefined, this.convParams(p, size), bufs, size);
+    else this.linear(`conv/${name}`, undefined, this.convParams(p, size), bufs, size);
     return out;
   }
 
-  conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const size = p.N * p.C * p.H * p.W, out = this.alloc(size, 'conv2dGradInput');
-    this.linear('conv/conv2dGradInput', undefined, this.convParams(p, size), [this.buf(g, 'conv2dGradInput'), this.buf(w, 'conv2dGradInput'), out], size);
-    return out;
-  }
-
-  conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
-    const size = p.O * p.C * p.kh * p.kw, out = this.alloc(size, 'conv2dGradFilter');
-    this.perGroup('conv/conv2dGradFilter', undefined, this.convParams(p, size), [this.buf(x, 'conv2dGradFilter'), this.buf(g, 'conv2dGradFilter'), out], size);
-    return out;
-  }
-
-  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const size = p.N * p.O * p.Ho * p.Wo, out = this.alloc(size, 'local2d');
-    this.linear('conv/local2d', undefined, this.convParams(p, size), [this.buf(x, 'local2d'), this.buf(w, 'local2d'), out], size);
-    return out;
-  }
-
-  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const size = p.N * p.C * p.H * p.W, out = this.alloc(size, 'local2dGradInput');
-    this.linear('conv/local2dGradInput', undefined, this.convParams(p, size), [this.buf(g, 'local2dGradInput'), this.buf(w, 'local2dGradInput'), out], size);
-    return out;
-  }
-
-  local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
-    const size = p.O * p.C * p.Ho * p.Wo * p.kh * p.kw, out = this.alloc(size, 'local2dGradFilter');
-    this.linear('conv/local2dGradFilter', undefined, this.convParams(p, size), [this.buf(x, 'local2dGradFilter'), this.buf(g, 'local2dGradFilter'), out], size);
-    return out;
-  }
+  conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('conv2d', x, w, p, p.N * p.O * p.Ho * p.Wo); }
+  conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('conv2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
+  conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer { return this.convOp('conv2dGradFilter', x, g, p, p.O * p.C * p.kh * p.kw, true); }
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('local2d', x, w, p, p.N * p.O * p.Ho * p.Wo); }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
+  local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer { return this.convOp('local2dGradFilter', x, g, p, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw); }
 
   // ---------------------------------------------------------------- FFT
 
