@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
 import * as A from '../src/lab/attacks/index.ts';
-import { randomLinear, ReluNet, type LinearModel } from './attacks-models.ts';
+import { blobs, randomLinear, ReluNet, type LinearModel } from './attacks-models.ts';
 
 const shape = [1, 8, 8], D = 64;
 
@@ -102,14 +102,7 @@ describe('APGD on linear models (closed-form answers)', () => {
 
 describe('APGD >= PGD at equal steps on a trained ReLU network', () => {
   const ish = [1, 6, 6], d = 36, K = 3;
-  function data(n: number, seed: number): { x: Float64Array; y: number[] } {
-    const means = T.uniformArray(K * d, 77, 0).map((v) => 0.25 + 0.5 * v);
-    const noise = T.normalArray(n * d, seed, 1);
-    const y = [...T.uniformArray(n, seed, 2)].map((v) => Math.floor(v * K));
-    const x = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = Math.min(1, Math.max(0, means[y[i] * d + j] + 0.25 * noise[i * d + j]));
-    return { x, y };
-  }
+  const data = (n: number, seed: number): { x: Float64Array; y: number[] } => blobs(n, seed, d, K);
   let model: ReluNet, xTest: T.Tensor, yTest: number[];
   beforeAll(() => {
     model = new ReluNet(ish, 32, K, 5);

@@ -69,3 +69,13 @@ export class ReluNet implements Classifier {
   parameters(): Map<string, T.Tensor> { return this.params; }
   setTraining(): void {}
 }
+
+/** Three-class (K) Gaussian blobs around random means in [0.25, 0.75]^d, clipped to [0, 1]. */
+export function blobs(n: number, seed: number, d = 36, K = 3): { x: Float64Array; y: number[] } {
+  const means = T.uniformArray(K * d, 77, 0).map((v) => 0.25 + 0.5 * v);
+  const noise = T.normalArray(n * d, seed, 1);
+  const y = [...T.uniformArray(n, seed, 2)].map((v) => Math.floor(v * K));
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = Math.min(1, Math.max(0, means[y[i] * d + j] + 0.25 * noise[i * d + j]));
+  return { x, y };
+}

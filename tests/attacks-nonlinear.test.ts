@@ -2,19 +2,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as T from '../src/index.ts';
 import * as A from '../src/lab/attacks/index.ts';
-import { ReluNet } from './attacks-models.ts';
+import { ReluNet, blobs } from './attacks-models.ts';
 
 const shape = [1, 6, 6], D = 36, K = 3;
 
-/** Three classes: Gaussian blobs around random means in [0.25, 0.75]^D, clipped to [0, 1]. */
-function data(n: number, seed: number): { x: Float64Array; y: number[] } {
-  const means = T.uniformArray(K * D, 77, 0).map((v) => 0.25 + 0.5 * v);
-  const noise = T.normalArray(n * D, seed, 1);
-  const y = [...T.uniformArray(n, seed, 2)].map((v) => Math.floor(v * K));
-  const x = new Float64Array(n * D);
-  for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) x[i * D + j] = Math.min(1, Math.max(0, means[y[i] * D + j] + 0.25 * noise[i * D + j]));
-  return { x, y };
-}
+const data = (n: number, seed: number): { x: Float64Array; y: number[] } => blobs(n, seed, D, K);
 
 let model: ReluNet;
 let xTest: T.Tensor;
