@@ -208,7 +208,9 @@ describe('embedded local runner', () => {
   });
 });
 
-const REDIS = (() => { try { return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim(); } catch { return ''; } })();
+// .ci/run starts one redis-server for the suite and names it here; otherwise the test starts its own
+const SHARED_REDIS = process.env.IFRLAB_TEST_REDIS ?? '';
+const REDIS = SHARED_REDIS || (() => { try { return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim(); } catch { return ''; } })();
 const redisTitle = REDIS ? 'with redis-server' : 'SKIPPED: redis-server is not on PATH (apt-get install -y redis-server; .ci/run installs it)';
 if (!REDIS && process.env.CI) throw new Error('redis-server is missing (CI is set): .ci/run installs it with apt-get');
 if (!REDIS) console.warn(`tests/sweep.test.ts: BullMQ tests ${redisTitle}`);
@@ -219,10 +221,11 @@ describe(`distributed mode on BullMQ (${redisTitle})`, () => {
   const procs: ChildProcess[] = [];
   beforeAll(async () => {
     if (!REDIS) return;
+    const { checkRedis } = await import('../src/lab/sweep/queue.ts');
+    if (SHARED_REDIS) { url = SHARED_REDIS; await checkRedis(url, 2000); return; }
     const port = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
     redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     url = `redis://127.0.0.1:${port}`;
-    const { checkRedis } = await import('../src/lab/sweep/queue.ts');
     for (let i = 0; ; i++) { try { await checkRedis(url, 500); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 100)); } }
   });
   afterAll(() => {
