@@ -16,9 +16,12 @@ const shapes = [
   ['1-channel 28x28 -> 16, 3x3 zero', [128, 1, 28, 28], [16, 1, 3, 3], 'zero'],
 ];
 const rnd = (shape, seed) => T.randUniform(shape, seed, -1, 1, 0, be);
-console.log(`wasm threads ${be.threads}; ms per ${process.argv.includes('--grad-input') ? 'input-gradient' : process.argv.includes('--grad-filter') ? 'filter-gradient' : 'forward'} conv (median of interleaved reps)`);
+console.log(
+  `wasm threads ${be.threads}; ms per ${process.argv.includes('--grad-input') ? 'input-gradient' : process.argv.includes('--grad-filter') ? 'filter-gradient' : 'forward'} conv (median of interleaved reps)`,
+);
 for (const [label, xs, ws, mode] of shapes) {
-  const x = rnd(xs, 1), w = rnd(ws, 2);
+  const x = rnd(xs, 1),
+    w = rnd(ws, 2);
   const k = ws[2];
   const cp = T.convParams('conv2d', x, k, k, ws[0], ws[1], { padding: (k - 1) / 2, mode });
   const g = rnd([xs[0], ws[0], cp.Ho, cp.Wo], 3);
@@ -27,16 +30,38 @@ for (const [label, xs, ws, mode] of shapes) {
     : process.argv.includes('--grad-filter')
       ? () => be.dispose(be.conv2dGradFilter(x.buffer, g.buffer, cp))
       : () => T.conv2d(x, w, null, { padding: (k - 1) / 2, mode }).dispose();
-  const run = (algo) => { be.convAlgo = algo; const t = performance.now(); kernel(); return performance.now() - t; };
-  const runCpu = (algo) => { be.convAlgo = algo; const c0 = process.cpuUsage(); kernel(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
-  run('direct'); run('im2col');
-  const t = { direct: [], im2col: [] }, cpu = { direct: [], im2col: [] };
-  for (let r = 0; r < 9; r++) for (const a of ['direct', 'im2col']) { t[a].push(run(a)); cpu[a].push(runCpu(a)); }
+  const run = (algo) => {
+    be.convAlgo = algo;
+    const t = performance.now();
+    kernel();
+    return performance.now() - t;
+  };
+  const runCpu = (algo) => {
+    be.convAlgo = algo;
+    const c0 = process.cpuUsage();
+    kernel();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
+  run('direct');
+  run('im2col');
+  const t = { direct: [], im2col: [] },
+    cpu = { direct: [], im2col: [] };
+  for (let r = 0; r < 9; r++)
+    for (const a of ['direct', 'im2col']) {
+      t[a].push(run(a));
+      cpu[a].push(runCpu(a));
+    }
   const med = (a) => a.sort((p, q) => p - q)[a.length >> 1];
-  const d = med(t.direct), m = med(t.im2col);
-  const gf = (ms) => (2 * xs[0] * ws[0] * xs[2] * xs[3] * ws[1] * k * k / ms / 1e6).toFixed(1);
-  console.log(`${label.padEnd(50)} direct ${d.toFixed(2)} ms (${gf(d)} GFLOP/s)  im2col ${m.toFixed(2)} ms (${gf(m)} GFLOP/s)  direct/im2col time ${(d / m).toFixed(2)}, CPU time ${(med(cpu.direct) / med(cpu.im2col)).toFixed(2)}`);
-  x.dispose(); w.dispose(); g.dispose();
+  const d = med(t.direct),
+    m = med(t.im2col);
+  const gf = (ms) => ((2 * xs[0] * ws[0] * xs[2] * xs[3] * ws[1] * k * k) / ms / 1e6).toFixed(1);
+  console.log(
+    `${label.padEnd(50)} direct ${d.toFixed(2)} ms (${gf(d)} GFLOP/s)  im2col ${m.toFixed(2)} ms (${gf(m)} GFLOP/s)  direct/im2col time ${(d / m).toFixed(2)}, CPU time ${(med(cpu.direct) / med(cpu.im2col)).toFixed(2)}`,
+  );
+  x.dispose();
+  w.dispose();
+  g.dispose();
 }
 be.convAlgo = 'auto';
 be.terminate();

@@ -8,23 +8,31 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname } from 'node:path';
 
 const argv = process.argv.slice(2);
-const flag = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+const flag = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
 const root = resolve(flag('root', join(dirname(fileURLToPath(import.meta.url)), '..')));
-const steps = Number(flag('steps', '20')), batch = Number(flag('batch', '128'));
+const steps = Number(flag('steps', '20')),
+  batch = Number(flag('batch', '128'));
 
 const T = await import(pathToFileURL(join(root, 'dist/src/index.js')).href);
 const { createWasmBackend } = await import(pathToFileURL(join(root, 'dist/src/engine/backends/wasm/index.js')).href);
 const { workloads } = await import(pathToFileURL(join(root, 'bench/workloads.mjs')).href);
 const be = await createWasmBackend({ threads: 1 });
 const w = workloads.find((x) => x.name === 'train_bwc1');
-for (const b of [batch, 80]) { // 50000 = 390 x 128 + 80
+for (const b of [batch, 80]) {
+  // 50000 = 390 x 128 + 80
   const job = w.make(T, be, b);
   for (let i = 0; i < (b === batch ? steps : 2); i++) job.step();
   job.dispose();
 }
 const evalJob = w.make(T, be, 500); // forward + backward at 500 bounds the evaluation forward
-evalJob.step(); evalJob.dispose();
+evalJob.step();
+evalJob.dispose();
 const mib = (x) => (x / 2 ** 20).toFixed(1);
 const live = be.peakLiveBytes ? `, most live at once ${mib(be.peakLiveBytes())} MiB` : '';
-console.log(`root ${root}: wasm heap high-water ${mib(be.heapBytes())} MiB${live}, peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB`);
+console.log(
+  `root ${root}: wasm heap high-water ${mib(be.heapBytes())} MiB${live}, peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB`,
+);
 be.terminate();

@@ -8,11 +8,25 @@ const CHAINS = 12; // enough independent chains to hide the add/mul latency
 
 /** Bytes of a module exporting run(n: i32) -> f32 (n iterations of CHAINS chains). */
 export function peakModuleBytes() {
-  const leb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
+  const leb = (n) => {
+    const b = [];
+    do {
+      let x = n & 0x7f;
+      n >>>= 7;
+      if (n) x |= 0x80;
+      b.push(x);
+    } while (n);
+    return b;
+  };
   const f32c = (x) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
   const simd = (op) => [0xfd, ...leb(op)];
-  const splat = simd(0x13), add = simd(0xe4), mul = simd(0xe6), get = (i) => [0x20, i], set = (i) => [0x21, i];
-  const M = CHAINS + 1, C = CHAINS + 2; // local 0: n; 1..CHAINS: accumulators
+  const splat = simd(0x13),
+    add = simd(0xe4),
+    mul = simd(0xe6),
+    get = (i) => [0x20, i],
+    set = (i) => [0x21, i];
+  const M = CHAINS + 1,
+    C = CHAINS + 2; // local 0: n; 1..CHAINS: accumulators
   const code = [0x01, CHAINS + 2, 0x7b, ...f32c(0.9999999), ...splat, ...set(M), ...f32c(1e-7), ...splat, ...set(C)];
   for (let k = 1; k <= CHAINS; k++) code.push(...f32c(k), ...splat, ...set(k));
   code.push(0x03, 0x40); // loop
@@ -22,9 +36,20 @@ export function peakModuleBytes() {
   for (let k = 2; k <= CHAINS; k++) code.push(...get(k), ...add);
   code.push(...simd(0x1f), 0x00, 0x0b); // f32x4.extract_lane 0; end
   const sec = (id, b) => [id, ...leb(b.length), ...b];
-  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...sec(1, [1, 0x60, 1, 0x7f, 1, 0x7d]), ...sec(3, [1, 0]), ...sec(7, [1, 3, 0x72, 0x75, 0x6e, 0, 0]),
-    ...sec(10, [1, ...leb(code.length), ...code])]);
+  return new Uint8Array([
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...sec(1, [1, 0x60, 1, 0x7f, 1, 0x7d]),
+    ...sec(3, [1, 0]),
+    ...sec(7, [1, 3, 0x72, 0x75, 0x6e, 0, 0]),
+    ...sec(10, [1, ...leb(code.length), ...code]),
+  ]);
 }
 
 const WORKER = `
@@ -50,7 +75,7 @@ export function measureWasmPeakPerCpu(iters = 4_000_000) {
     const c0 = process.cpuUsage();
     run(iters);
     const c = process.cpuUsage(c0);
-    best = Math.max(best, iters * CHAINS * 8 / ((c.user + c.system) / 1e6) / 1e9);
+    best = Math.max(best, (iters * CHAINS * 8) / ((c.user + c.system) / 1e6) / 1e9);
   }
   return best;
 }
@@ -59,8 +84,25 @@ export function measureWasmPeakPerCpu(iters = 4_000_000) {
 export async function measureWasmPeak(threads, iters = 4_000_000) {
   const bytes = peakModuleBytes();
   const ws = Array.from({ length: threads }, () => new Worker(WORKER, { eval: true, workerData: { bytes, iters } }));
-  await Promise.all(ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); })));
-  const rates = await Promise.all(ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); w.postMessage('go'); })));
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise((res, rej) => {
+          w.once('message', res);
+          w.once('error', rej);
+        }),
+    ),
+  );
+  const rates = await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise((res, rej) => {
+          w.once('message', res);
+          w.once('error', rej);
+          w.postMessage('go');
+        }),
+    ),
+  );
   await Promise.all(ws.map((w) => w.terminate()));
   return { gflops: rates.reduce((a, b) => a + b, 0), perThread: rates };
 }

@@ -14,7 +14,11 @@ const steps = Number(process.argv[3] ?? 40);
 const { chromium } = await import('playwright-core');
 const { server, url } = await serveStatic(join(ROOT, 'web', 'dist'));
 const profile = mkdtempSync(join(tmpdir(), 'ifrlab-bench-'));
-const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...WEBGPU_ON] });
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [...CHROMIUM_FLAGS, ...WEBGPU_ON],
+});
 const rows = [];
 try {
   for (const backend of ['wasm', 'webgpu', 'reference']) {
@@ -41,4 +45,7 @@ try {
 }
 const wasm = rows.find((r) => r.backend === 'wasm');
 console.log(`web lab training, ${spec}, batch 64, ${steps} steps (includes the held-out evaluations every 10 steps)`);
-for (const r of rows) console.log(`${r.backend.padEnd(10)} ${r.stepsPerSecond.toFixed(2).padStart(7)} steps/s  ${(r.stepsPerSecond / wasm.stepsPerSecond).toFixed(2).padStart(6)} x wasm  last loss ${r.lastLoss.toFixed(4)}`);
+for (const r of rows)
+  console.log(
+    `${r.backend.padEnd(10)} ${r.stepsPerSecond.toFixed(2).padStart(7)} steps/s  ${(r.stepsPerSecond / wasm.stepsPerSecond).toFixed(2).padStart(6)} x wasm  last loss ${r.lastLoss.toFixed(4)}`,
+  );

@@ -16,7 +16,10 @@ try {
   process.exit(1);
 }
 // the WASM backend's worker threads would keep a Deno process alive after the command: stop them
-cli.main(process.argv.slice(2)).then(() => cli.releaseBackends(), (e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+cli.main(process.argv.slice(2)).then(
+  () => cli.releaseBackends(),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

@@ -8,11 +8,17 @@ const backend = await ifr.setBackend('wasm');
 const data = await ifr.loadDataset('synthetic:train=400,test=100');
 const model: Classifier = ifr.buildModel('fc-w64-d1-relu', { inputShape: data.shape, numClasses: data.numClasses });
 const { x, y } = ifr.examples(data.test, data.shape, 0, 50);
-const beta = ifr.saliency(model, x, { logit: 'label', labels: y });               // d logit_y / d x
+const beta = ifr.saliency(model, x, { logit: 'label', labels: y }); // d logit_y / d x
 const adv = await ifr.fgsm({ model, x, labels: y }, { eps: 4 / 255 });
-const norms = ifr.fourierNorms({ data: adv.perturbation, shape: adv.shape });  // per example
-console.log(JSON.stringify({
-  runtime: 'deno', backend: backend.name, params: ifr.countParameters(model), betaShape: beta.shape,
-  linf: Math.max(...adv.norms.linf), fourierL2: norms[0].l2,
-}));
+const norms = ifr.fourierNorms({ data: adv.perturbation, shape: adv.shape }); // per example
+console.log(
+  JSON.stringify({
+    runtime: 'deno',
+    backend: backend.name,
+    params: ifr.countParameters(model),
+    betaShape: beta.shape,
+    linf: Math.max(...adv.norms.linf),
+    fourierL2: norms[0].l2,
+  }),
+);
 backend.terminate?.(); // the WASM worker threads would keep Deno running

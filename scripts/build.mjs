@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
-const say = (s) => { if (!quiet) process.stderr.write(s); };
+const say = (s) => {
+  if (!quiet) process.stderr.write(s);
+};
 const steps = [
-  ['WASM kernels (AssemblyScript, src/engine/backends/wasm/kernels; skipped when unchanged, else ~20 s)', ['scripts/build-engine.mjs']],
+  [
+    'WASM kernels (AssemblyScript, src/engine/backends/wasm/kernels; skipped when unchanged, else ~20 s)',
+    ['scripts/build-engine.mjs'],
+  ],
   ['WGSL kernels (embedded for Node, Deno and browsers)', ['shaders/embed.mjs']],
   ['TypeScript -> dist/ (tsc, ~10-20 s)', [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']],
 ];
@@ -22,7 +27,10 @@ const t0 = Date.now();
 for (const [i, [what, args]] of steps.entries()) {
   say(`build [${i + 1}/${steps.length}] ${what} ...\n`);
   const t = Date.now();
-  const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
+  });
   if (r.status !== 0) {
     console.error(`build: step ${i + 1} (${what.split(' (')[0]}) failed${r.status === null ? ` (${r.signal})` : ''}`);
     process.exit(r.status ?? 1);

@@ -21,8 +21,12 @@ const panels = [
   ['conv', 'full-width conv (theory: Fourier-l1)'],
   ['bwc', 'bounded-width conv, k = 3 (no theorem)'],
 ];
-const limits = [['l2', 'to l2 limit', '#1f77b4', false], ['fourier', 'to Fourier-l1 limit', '#d62728', true]];
-const W = 330, H = 260;
+const limits = [
+  ['l2', 'to l2 limit', '#1f77b4', false],
+  ['fourier', 'to Fourier-l1 limit', '#d62728', true],
+];
+const W = 330,
+  H = 260;
 const lg = (s) => Math.log10(Math.max(s, 1));
 const svgs = panels.map(([family, title], i) => {
   const rs = runs(family);
@@ -32,10 +36,18 @@ const svgs = panels.map(([family, title], i) => {
       label: j === 0 ? label : '',
       x: r.checkpoints.map((c) => lg(c.step)),
       y: r.checkpoints.map((c) => c.cos[lim]),
-      color, dashed,
+      color,
+      dashed,
     })),
   );
-  const s = linePlot(series, { title, xlabel: 'log10 GD step', ylabel: `cosine (${rs.length} seeds)`, width: W, height: H, markers: false });
+  const s = linePlot(series, {
+    title,
+    xlabel: 'log10 GD step',
+    ylabel: `cosine (${rs.length} seeds)`,
+    width: W,
+    height: H,
+    markers: false,
+  });
   // nest each panel in the outer figure at its own x offset
   return s.replace(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/, `<svg x="${i * W}"`);
 });

@@ -11,7 +11,12 @@ await setBackend(new ReferenceBackend('float64'));
 class TinyNet implements Classifier {
   readonly spec = 'tiny';
   readonly inputShape: number[];
-  constructor(readonly numClasses: number, private layers: { w: Tensor; b: Tensor }[], private useRelu: boolean, inputShape: number[]) {
+  constructor(
+    readonly numClasses: number,
+    private layers: { w: Tensor; b: Tensor }[],
+    private useRelu: boolean,
+    inputShape: number[],
+  ) {
     this.inputShape = inputShape;
   }
   forward(x: Tensor, ctx?: ForwardContext): Tensor {
@@ -25,11 +30,24 @@ class TinyNet implements Classifier {
     });
     return h;
   }
-  parameters(): Map<string, Tensor> { return new Map(this.layers.flatMap((l, i) => [[`w${i}`, l.w], [`b${i}`, l.b]] as [string, Tensor][])); }
+  parameters(): Map<string, Tensor> {
+    return new Map(
+      this.layers.flatMap(
+        (l, i) =>
+          [
+            [`w${i}`, l.w],
+            [`b${i}`, l.b],
+          ] as [string, Tensor][],
+      ),
+    );
+  }
   setTraining(): void {}
 }
 
-const C = 1, H = 4, Wd = 4, D = C * H * Wd;
+const C = 1,
+  H = 4,
+  Wd = 4,
+  D = C * H * Wd;
 function layer(out: number, inp: number, seed: number): { w: Tensor; b: Tensor } {
   return { w: tensor(normalArray(out * inp, seed), [out, inp]), b: tensor(normalArray(out, seed + 1), [out]) };
 }
@@ -38,7 +56,10 @@ describe('path observables', () => {
   it('a linear model has no ReLU changes and zero roughness along any straight path', async () => {
     const m = new TinyNet(3, [layer(3, D, 1)], false, [C, H, Wd]);
     const x = tensor(normalArray(2 * D, 5), [2, C, H, Wd]);
-    const d = tensor(normalArray(2 * D, 6).map((v) => 10 * v), [2, C, H, Wd]);
+    const d = tensor(
+      normalArray(2 * D, 6).map((v) => 10 * v),
+      [2, C, H, Wd],
+    );
     const r = await pathObservables(m, x, d);
     expect(r.units).toBe(0);
     expect(r.reluChange).toEqual([0, 0]);
@@ -59,12 +80,22 @@ describe('path observables', () => {
 
   it('one ReLU crossing zero: change fraction 1/units and roughness |v b| / (P - 1) in closed form', async () => {
     // hidden unit h = x . e0 - 0.5 ; logit z = 2 relu(h); path x0 = 0 -> delta = e0 (crosses at t = 0.5037)
-    const w1 = new Float64Array(2 * D); w1[0] = 1; // unit 0 reads pixel 0; unit 1 reads nothing
+    const w1 = new Float64Array(2 * D);
+    w1[0] = 1; // unit 0 reads pixel 0; unit 1 reads nothing
     const b1 = tensor([-0.5037, 1], [2]);
     const w2 = tensor([2, 0], [1, 2]);
-    const m = new TinyNet(1, [{ w: tensor(w1, [2, D]), b: b1 }, { w: w2, b: tensor([0], [1]) }], true, [C, H, Wd]);
+    const m = new TinyNet(
+      1,
+      [
+        { w: tensor(w1, [2, D]), b: b1 },
+        { w: w2, b: tensor([0], [1]) },
+      ],
+      true,
+      [C, H, Wd],
+    );
     const x = tensor(new Float64Array(D), [1, C, H, Wd]);
-    const dd = new Float64Array(D); dd[0] = 1;
+    const dd = new Float64Array(D);
+    dd[0] = 1;
     const P = 100;
     const r = await pathObservables(m, x, tensor(dd, [1, C, H, Wd]), { points: P });
     expect(r.reluChange[0]).toBeCloseTo(0.5, 12); // 1 of 2 units
@@ -92,11 +123,12 @@ describe('saliency', () => {
     const bMax = await saliency(m, x).dataF64();
     const bLab = await saliency(m, x, { logit: 'label', labels: [2, 0] }).dataF64();
     const b1 = await saliency(m, x, { logit: 1 }).dataF64();
-    for (let i = 0; i < 2; i++) for (let j = 0; j < D; j++) {
-      expect(bMax[i * D + j]).toBeCloseTo(w[argmax[i] * D + j], 12);
-      expect(bLab[i * D + j]).toBeCloseTo(w[[2, 0][i] * D + j], 12);
-      expect(b1[i * D + j]).toBeCloseTo(w[D + j], 12);
-    }
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < D; j++) {
+        expect(bMax[i * D + j]).toBeCloseTo(w[argmax[i] * D + j], 12);
+        expect(bLab[i * D + j]).toBeCloseTo(w[[2, 0][i] * D + j], 12);
+        expect(b1[i * D + j]).toBeCloseTo(w[D + j], 12);
+      }
     expect(() => saliency(m, x, { logit: 'label' })).toThrow(/labels/);
   });
 
@@ -109,7 +141,8 @@ describe('saliency', () => {
   });
 
   it('Spearman of |beta_hat| and |delta_hat| is 1 when delta is a multiple of beta', () => {
-    const n = 2, shape = [n, 3, 8, 8];
+    const n = 2,
+      shape = [n, 3, 8, 8];
     const beta = normalArray(n * 3 * 64, 1);
     const delta = beta.map((v) => -0.03 * v);
     const r = betaDeltaSpearman({ data: beta, shape }, { data: delta, shape });

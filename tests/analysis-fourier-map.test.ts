@@ -11,42 +11,61 @@ import type { Tensor } from '../src/engine/tensor.ts';
 import { uniformArray } from '../src/engine/core/random.ts';
 import { setBackend } from '../src/engine/backends/registry.ts';
 
-beforeAll(async () => { await setBackend('reference'); });
+beforeAll(async () => {
+  await setBackend('reference');
+});
 
-const H = 8, W = 8;
+const H = 8,
+  W = 8;
 
 /** Two logits (s, -s) with s = <x, P>: the model depends on x only through one basis image P. */
 function oneFrequencyModel(P: Float64Array): Classifier {
   const Wm = new Float32Array(H * W * 2);
-  for (let j = 0; j < H * W; j++) { Wm[2 * j] = P[j]; Wm[2 * j + 1] = -P[j]; }
+  for (let j = 0; j < H * W; j++) {
+    Wm[2 * j] = P[j];
+    Wm[2 * j + 1] = -P[j];
+  }
   const w = tensor(Wm, [H * W, 2]);
   return {
-    spec: 'one-frequency', numClasses: 2, inputShape: [1, H, W],
+    spec: 'one-frequency',
+    numClasses: 2,
+    inputShape: [1, H, W],
     forward: (x: Tensor) => matmul(reshape(x, [x.shape[0], H * W]), w),
-    parameters: () => new Map(), setTraining: () => {},
+    parameters: () => new Map(),
+    setTraining: () => {},
   };
 }
 
 describe('Fourier sensitivity map', () => {
   it('basis images have unit norm and a DFT supported on {k, -k}', () => {
-    for (const [ky, kx] of [[0, 1], [2, -3], [4, 4], [0, 0], [-1, 2]]) {
+    for (const [ky, kx] of [
+      [0, 1],
+      [2, -3],
+      [4, 4],
+      [0, 0],
+      [-1, 2],
+    ]) {
       const u = fourierBasisImage(H, W, ky, kx);
       expect(u.reduce((a, v) => a + v * v, 0)).toBeCloseTo(1, 12);
       const z = dft2(u, H, W, 'unitary');
       const on = new Set([((ky + H) % H) * W + ((kx + W) % W), ((-ky + H) % H) * W + ((-kx + W) % W)]);
       for (let i = 0; i < H * W; i++) {
         const m = Math.hypot(z[2 * i], z[2 * i + 1]);
-        if (on.has(i)) expect(m).toBeGreaterThan(0.5); else expect(m).toBeLessThan(1e-12);
+        if (on.has(i)) expect(m).toBeGreaterThan(0.5);
+        else expect(m).toBeLessThan(1e-12);
       }
     }
   });
 
   it('a model that only sees frequency (ky, kx) = (2, -3) lights up exactly at (2, -3) and (-2, 3)', async () => {
-    const ky = 2, kx = -3, eps = 3, n = 40;
+    const ky = 2,
+      kx = -3,
+      eps = 3,
+      n = 40;
     const model = oneFrequencyModel(fourierBasisImage(H, W, ky, kx));
     const x = Float32Array.from(uniformArray(n * H * W, 5), (u) => 0.25 + 0.5 * u);
     // labels = the clean predictions, so every error is caused by the perturbation
-    const clean = (await model.forward(tensor(x, [n, 1, H, W])).data());
+    const clean = await model.forward(tensor(x, [n, 1, H, W])).data();
     const labels = Array.from({ length: n }, (_, i) => (clean[2 * i] >= clean[2 * i + 1] ? 0 : 1));
     const map = await fourierSensitivityMap(model, x, labels, { eps, clip: null, seed: 1 });
     expect(map.cleanError).toBe(0);
@@ -75,6 +94,7 @@ describe('Fourier sensitivity map', () => {
     const x = Float32Array.from(uniformArray(n * H * W, 2), (u) => 0.4 + 0.2 * u);
     const labels = new Array(n).fill(0);
     const m = await fourierSensitivityMap(model, x, labels, { eps: 0.5 }); // |eps U| <= 0.5 * 2/8 = 0.125: no clipping
-    for (let i = 0; i < H * W; i++) if (i !== (1 + 4) * W + 5 && i !== (-1 + 4) * W + 3) expect(m.logitChange[i]).toBeLessThan(1e-5);
+    for (let i = 0; i < H * W; i++)
+      if (i !== (1 + 4) * W + 5 && i !== (-1 + 4) * W + 3) expect(m.logitChange[i]).toBeLessThan(1e-5);
   });
 });

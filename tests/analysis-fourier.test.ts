@@ -1,30 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import {
-  angularEnergy, averageSpectrum, dft2, fftshift2, fourierNorms, radialEnergy, spectra, toGrey,
+  angularEnergy,
+  averageSpectrum,
+  dft2,
+  fftshift2,
+  fourierNorms,
+  radialEnergy,
+  spectra,
+  toGrey,
 } from '../src/lab/analysis/fourier.ts';
 import { pearson, rankAverage, spearman } from '../src/lab/analysis/stats.ts';
 import { normalArray } from '../src/engine/core/random.ts';
 
-const H = 32, W = 32;
+const H = 32,
+  W = 32;
 
 /** cos(2 pi (ky h / H + kx w / W)) on an H x W grid. */
 function wave(ky: number, kx: number, h = H, w = W, amp = 1): Float64Array {
   const out = new Float64Array(h * w);
-  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[r * w + c] = amp * Math.cos(2 * Math.PI * (ky * r / h + kx * c / w));
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) out[r * w + c] = amp * Math.cos(2 * Math.PI * ((ky * r) / h + (kx * c) / w));
   return out;
 }
 
 /** Naive float64 DFT (unnormalised) of one plane. */
 function naiveDft(x: Float64Array, h: number, w: number): Float64Array {
   const z = new Float64Array(2 * h * w);
-  for (let u = 0; u < h; u++) for (let v = 0; v < w; v++) {
-    let re = 0, im = 0;
-    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) {
-      const a = -2 * Math.PI * (u * r / h + v * c / w);
-      re += x[r * w + c] * Math.cos(a); im += x[r * w + c] * Math.sin(a);
+  for (let u = 0; u < h; u++)
+    for (let v = 0; v < w; v++) {
+      let re = 0,
+        im = 0;
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < w; c++) {
+          const a = -2 * Math.PI * ((u * r) / h + (v * c) / w);
+          re += x[r * w + c] * Math.cos(a);
+          im += x[r * w + c] * Math.sin(a);
+        }
+      z[2 * (u * w + v)] = re;
+      z[2 * (u * w + v) + 1] = im;
     }
-    z[2 * (u * w + v)] = re; z[2 * (u * w + v) + 1] = im;
-  }
   return z;
 }
 
@@ -41,12 +55,14 @@ describe('2-D DFT and spectra', () => {
   });
 
   it('unitary DFT satisfies Parseval; ||X||_2 equals the pixel l2 norm, per channel and grey', () => {
-    const n = 3, data = normalArray(n * 3 * H * W, 11);
+    const n = 3,
+      data = normalArray(n * 3 * H * W, 11);
     const norms = fourierNorms({ data, shape: [n, 3, H, W] }, { mode: 'channels' });
     const grey = toGrey({ data, shape: [n, 3, H, W] });
     const gnorms = fourierNorms({ data, shape: [n, 3, H, W] });
     for (let i = 0; i < n; i++) {
-      let s = 0, g = 0;
+      let s = 0,
+        g = 0;
       for (let j = 0; j < 3 * H * W; j++) s += data[i * 3 * H * W + j] ** 2;
       for (let j = 0; j < H * W; j++) g += grey.data[i * H * W + j] ** 2;
       expect(norms[i].l2).toBeCloseTo(Math.sqrt(s), 9);
@@ -58,12 +74,14 @@ describe('2-D DFT and spectra', () => {
   it('l1 norm of a pure cosine: two coefficients of magnitude A sqrt(HW)/2 (unitary)', () => {
     const x = wave(3, 4, H, W, 2);
     const [nrm] = fourierNorms({ data: x, shape: [1, 1, H, W] });
-    expect(nrm.l1).toBeCloseTo(2 * (2 * 32) / 2, 9);
+    expect(nrm.l1).toBeCloseTo((2 * (2 * 32)) / 2, 9);
   });
 
   it('grey uses 0.2989 R + 0.5870 G + 0.1140 B', () => {
     const d = new Float64Array(3 * 4).fill(0);
-    d.fill(1, 0, 4); d.fill(2, 4, 8); d.fill(3, 8, 12);
+    d.fill(1, 0, 4);
+    d.fill(2, 4, 8);
+    d.fill(3, 8, 12);
     const g = toGrey({ data: d, shape: [1, 3, 2, 2] });
     expect(g.data[0]).toBeCloseTo(0.2989 + 2 * 0.587 + 3 * 0.114, 12);
   });
@@ -98,10 +116,14 @@ describe('2-D DFT and spectra', () => {
   });
 
   it('averaged spectrum is the mean of per-example magnitudes; log scale is log of each magnitude', () => {
-    const a = wave(1, 0), b = wave(0, 2, H, W, 3);
-    const both = new Float64Array(2 * H * W); both.set(a); both.set(b, H * W);
+    const a = wave(1, 0),
+      b = wave(0, 2, H, W, 3);
+    const both = new Float64Array(2 * H * W);
+    both.set(a);
+    both.set(b, H * W);
     const avg = averageSpectrum({ data: both, shape: [2, 1, H, W] });
-    const sa = spectra({ data: a, shape: [1, 1, H, W] }).data, sb = spectra({ data: b, shape: [1, 1, H, W] }).data;
+    const sa = spectra({ data: a, shape: [1, 1, H, W] }).data,
+      sb = spectra({ data: b, shape: [1, 1, H, W] }).data;
     for (let i = 0; i < H * W; i++) expect(avg.data[i]).toBeCloseTo((sa[i] + sb[i]) / 2, 10);
     const lg = spectra({ data: a, shape: [1, 1, H, W] }, { scale: 'log' }).data;
     const peak = 17 * W + 16; // (ky, kx) = (1, 0)
@@ -112,8 +134,18 @@ describe('2-D DFT and spectra', () => {
 describe('Spearman correlation', () => {
   it('is 1 for a monotone map and -1 for a decreasing one', () => {
     const a = normalArray(200, 3);
-    expect(spearman(a, Array.from(a, (v) => Math.exp(3 * v) + 1))).toBeCloseTo(1, 12);
-    expect(spearman(a, Array.from(a, (v) => -(v ** 3)))).toBeCloseTo(-1, 12);
+    expect(
+      spearman(
+        a,
+        Array.from(a, (v) => Math.exp(3 * v) + 1),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      spearman(
+        a,
+        Array.from(a, (v) => -(v ** 3)),
+      ),
+    ).toBeCloseTo(-1, 12);
   });
   it('uses average ranks for ties', () => {
     expect(Array.from(rankAverage([10, 20, 20, 30]))).toEqual([1, 2.5, 2.5, 4]);

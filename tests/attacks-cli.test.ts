@@ -22,34 +22,78 @@ beforeAll(async () => {
   // fc-w32-d1-relu set up as the nearest-class-mean classifier of the training split
   // (hidden unit k = m_k.x - |m_k|^2/2 + C > 0, readout = identity), well above chance on this data
   const ds = await loadDataset(data);
-  const D = 784, K = 10, H = 32;
-  const means = new Float64Array(K * D), count = new Float64Array(K);
+  const D = 784,
+    K = 10,
+    H = 32;
+  const means = new Float64Array(K * D),
+    count = new Float64Array(K);
   for (let i = 0; i < ds.train.n; i++) {
     const y = ds.train.y[i];
     count[y]++;
     for (let j = 0; j < D; j++) means[y * D + j] += ds.train.x[i * D + j] * ds.train.scale;
   }
   for (let k = 0; k < K; k++) for (let j = 0; j < D; j++) means[k * D + j] /= count[k];
-  const w1 = new Float32Array(H * D), b1 = new Float32Array(H), w2 = new Float32Array(K * H), b2 = new Float32Array(K);
+  const w1 = new Float32Array(H * D),
+    b1 = new Float32Array(H),
+    w2 = new Float32Array(K * H),
+    b2 = new Float32Array(K);
   let C = 0;
   for (let k = 0; k < K; k++) {
     let sq = 0;
-    for (let j = 0; j < D; j++) { w1[k * D + j] = means[k * D + j]; sq += means[k * D + j] ** 2; }
+    for (let j = 0; j < D; j++) {
+      w1[k * D + j] = means[k * D + j];
+      sq += means[k * D + j] ** 2;
+    }
     b1[k] = -0.5 * sq;
     C = Math.max(C, 0.5 * sq);
     w2[k * H + k] = 1;
   }
   for (let k = 0; k < K; k++) b1[k] += C;
-  const init = new Map([['hidden0.weight', { shape: [H, D], data: w1 }], ['hidden0.bias', { shape: [H], data: b1 }], ['readout.weight', { shape: [K, H], data: w2 }], ['readout.bias', { shape: [K], data: b2 }]]);
+  const init = new Map([
+    ['hidden0.weight', { shape: [H, D], data: w1 }],
+    ['hidden0.bias', { shape: [H], data: b1 }],
+    ['readout.weight', { shape: [K, H], data: w2 }],
+    ['readout.bias', { shape: [K], data: b2 }],
+  ]);
   const model = buildModel('fc-w32-d1-relu', { inputShape: [1, 28, 28], numClasses: K, seed: 1, init });
-  await saveCheckpoint(join(dir, 'm.safetensors'), model, { format: 'ifrlab-checkpoint', version: 1, spec: model.spec, inputShape: [1, 28, 28], numClasses: K, data, seed: 1, epoch: 0 });
+  await saveCheckpoint(join(dir, 'm.safetensors'), model, {
+    format: 'ifrlab-checkpoint',
+    version: 1,
+    spec: model.spec,
+    inputShape: [1, 28, 28],
+    numClasses: K,
+    data,
+    seed: 1,
+    epoch: 0,
+  });
 });
-afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('ifrlab attack', () => {
   test('pgd-linf writes summary.json and perturbations within the budget; the random control matches norms', async () => {
     const out = join(dir, 'pgd');
-    await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'pgd-linf', '--eps', '0.03', '--steps', '5', '--n', '12', '--batch', '5', '--out', out, '--random-control', '--quiet', '--backend', 'reference']);
+    await run([
+      '--checkpoint',
+      join(dir, 'm.safetensors'),
+      '--attack',
+      'pgd-linf',
+      '--eps',
+      '0.03',
+      '--steps',
+      '5',
+      '--n',
+      '12',
+      '--batch',
+      '5',
+      '--out',
+      out,
+      '--random-control',
+      '--quiet',
+      '--backend',
+      'reference',
+    ]);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.n).toBe(12);
     expect(s.attack).toBe('pgd-linf');
@@ -68,15 +112,47 @@ describe('ifrlab attack', () => {
 
   test('min-pgd-l2 records the per-example budget; unknown attacks fail clearly', async () => {
     const out = join(dir, 'min');
-    await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'min-pgd-l2', '--steps', '5', '--n', '4', '--out', out, '--quiet', '--backend', 'reference']);
+    await run([
+      '--checkpoint',
+      join(dir, 'm.safetensors'),
+      '--attack',
+      'min-pgd-l2',
+      '--steps',
+      '5',
+      '--n',
+      '4',
+      '--out',
+      out,
+      '--quiet',
+      '--backend',
+      'reference',
+    ]);
     const { tensors } = decodeSafetensors(new Uint8Array(readFileSync(join(out, 'perturbations.safetensors'))));
     expect(tensors.get('eps')!.shape).toEqual([4]);
-    await expect(run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'nope', '--out', out])).rejects.toThrow(/unknown attack 'nope'/);
+    await expect(run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'nope', '--out', out])).rejects.toThrow(
+      /unknown attack 'nope'/,
+    );
   });
 
   test('a list of eps gives the robust-accuracy curve in one run, with report.md and figures; ifrlab report collects it', async () => {
     const out = join(dir, 'curve');
-    await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'apgd-ce-linf', '--eps', '1/255,8/255,32/255', '--steps', '10', '--n', '10', '--out', out, '--quiet', '--backend', 'reference']);
+    await run([
+      '--checkpoint',
+      join(dir, 'm.safetensors'),
+      '--attack',
+      'apgd-ce-linf',
+      '--eps',
+      '1/255,8/255,32/255',
+      '--steps',
+      '10',
+      '--n',
+      '10',
+      '--out',
+      out,
+      '--quiet',
+      '--backend',
+      'reference',
+    ]);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.curve.map((p: { eps: number }) => p.eps)).toEqual([1 / 255, 8 / 255, 32 / 255]);
     const ra = s.curve.map((p: { robustAccuracy: number }) => p.robustAccuracy);
@@ -104,10 +180,36 @@ describe('ifrlab attack', () => {
     const out = join(dir, 'ens');
     const logs: string[] = [];
     const log = console.log;
-    console.log = (...a: unknown[]) => { logs.push(a.join(' ')); };
+    console.log = (...a: unknown[]) => {
+      logs.push(a.join(' '));
+    };
     try {
-      await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'ensemble-linf', '--eps', '2/255,16/255', '--steps', '5', '--target-classes', '2', '--queries', '50', '--bb-steps', '20', '--n', '6', '--out', out, '--quiet', '--backend', 'reference']);
-    } finally { console.log = log; }
+      await run([
+        '--checkpoint',
+        join(dir, 'm.safetensors'),
+        '--attack',
+        'ensemble-linf',
+        '--eps',
+        '2/255,16/255',
+        '--steps',
+        '5',
+        '--target-classes',
+        '2',
+        '--queries',
+        '50',
+        '--bb-steps',
+        '20',
+        '--n',
+        '6',
+        '--out',
+        out,
+        '--quiet',
+        '--backend',
+        'reference',
+      ]);
+    } finally {
+      console.log = log;
+    }
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.checks.length).toBe(6);
     expect(logs.filter((l) => /^(PASS|FAIL)  /.test(l)).length).toBe(6);
@@ -115,12 +217,35 @@ describe('ifrlab attack', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Gradient-masking sanity checks');
     const err: string[] = [];
     const w = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((c: string) => { err.push(String(c)); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((c: string) => {
+      err.push(String(c));
+      return true;
+    }) as typeof process.stderr.write;
     try {
-      await run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'pgd', '--eps', '0.01', '--steps', '2', '--n', '3', '--out', join(dir, 'alias'), '--quiet', '--backend', 'reference']);
-    } finally { process.stderr.write = w; }
+      await run([
+        '--checkpoint',
+        join(dir, 'm.safetensors'),
+        '--attack',
+        'pgd',
+        '--eps',
+        '0.01',
+        '--steps',
+        '2',
+        '--n',
+        '3',
+        '--out',
+        join(dir, 'alias'),
+        '--quiet',
+        '--backend',
+        'reference',
+      ]);
+    } finally {
+      process.stderr.write = w;
+    }
     expect(err.join('')).toContain("attack 'pgd' is read as 'pgd-linf'");
     expect(JSON.parse(readFileSync(join(dir, 'alias', 'summary.json'), 'utf8')).attack).toBe('pgd-linf');
-    await expect(run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'bb-l2', '--eps', '1,2', '--out', out])).rejects.toThrow(/list of eps needs a fixed-budget attack/);
+    await expect(
+      run(['--checkpoint', join(dir, 'm.safetensors'), '--attack', 'bb-l2', '--eps', '1,2', '--out', out]),
+    ).rejects.toThrow(/list of eps needs a fixed-budget attack/);
   }, 60_000);
 });

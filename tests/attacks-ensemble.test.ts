@@ -7,15 +7,21 @@ import * as A from '../src/lab/attacks/index.ts';
 import type { Classifier } from '../src/lab/nn/types.ts';
 import { LinearModel } from './attacks-models.ts';
 
-const shape = [3, 8, 8], D = 192, K = 5;
+const shape = [3, 8, 8],
+  D = 192,
+  K = 5;
 
 /** Image-like linear weights (constant on 4x4 blocks), centred at x = 0.5 so minimal perturbations stay inside the box. */
 function blockyLinear(seed: number): LinearModel {
   const coarse = T.normalArray(K * 12, seed, 0);
   const W = new Float64Array(K * D);
-  for (let c = 0; c < K; c++) for (let ch = 0; ch < 3; ch++) for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++)
-    W[c * D + ch * 64 + y * 8 + x] = coarse[c * 12 + ch * 4 + (y >> 2) * 2 + (x >> 2)];
-  const B = T.normalArray(K, seed, 1).map((v, c) => 0.1 * v - 0.5 * W.subarray(c * D, (c + 1) * D).reduce((p, q) => p + q, 0));
+  for (let c = 0; c < K; c++)
+    for (let ch = 0; ch < 3; ch++)
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) W[c * D + ch * 64 + y * 8 + x] = coarse[c * 12 + ch * 4 + (y >> 2) * 2 + (x >> 2)];
+  const B = T.normalArray(K, seed, 1).map(
+    (v, c) => 0.1 * v - 0.5 * W.subarray(c * D, (c + 1) * D).reduce((p, q) => p + q, 0),
+  );
   return new LinearModel(W, B, K, shape);
 }
 
@@ -30,13 +36,19 @@ describe('ensemble evaluation', () => {
     const N = 10;
     const xh = T.uniformArray(N * D, 52, 0).map((v) => 0.45 + 0.1 * v);
     const labels: number[] = [];
-    for (let i = 0; i < N; i++) { const z = m.logits(xh, i); labels.push(z.indexOf(Math.max(...z))); }
+    for (let i = 0; i < N; i++) {
+      const z = m.logits(xh, i);
+      labels.push(z.indexOf(Math.max(...z)));
+    }
     labels[0] = (labels[0] + 1) % K; // one misclassified image: never robust
     const dist = Array.from({ length: N }, (_, i) => m.boundaryDistance(xh, i, labels[i], 1).dist);
     const sorted = dist.filter((v) => v > 0).sort((p, q) => p - q);
     const eps = [0.5 * sorted[3], sorted[5] * 1.01, 2 * sorted[N - 2]];
     const x = T.tensor(xh, [N, ...shape]);
-    const r = await A.evaluateRobustness({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps, steps: 40, targetClasses: 4, queries: 300, bbSteps: 100 });
+    const r = await A.evaluateRobustness(
+      { model: m, x, labels, seed: 1 },
+      { norm: 'linf', eps, steps: 40, targetClasses: 4, queries: 300, bbSteps: 100 },
+    );
     expect(r.cleanAccuracy).toBeCloseTo(0.9, 12);
     let compared = 0;
     for (const [k, e] of [...eps].sort((p, q) => p - q).entries()) {
@@ -55,8 +67,12 @@ describe('ensemble evaluation', () => {
     expect(ratio.filter((v) => v < 1.01).length).toBeGreaterThanOrEqual(7);
     for (const c of r.checks) expect(c.pass, `${c.name}: ${c.detail}`).toBe(true);
     expect(r.checks.map((c) => c.name)).toEqual([
-      'robust accuracy falls with eps', 'robust accuracy reaches 0 at a large eps', 'the unbounded attack succeeds',
-      'more steps do not help much', 'the black-box attack does not beat the white-box ones', 'bounded attacks agree with the minimal-norm attack',
+      'robust accuracy falls with eps',
+      'robust accuracy reaches 0 at a large eps',
+      'the unbounded attack succeeds',
+      'more steps do not help much',
+      'the black-box attack does not beat the white-box ones',
+      'bounded attacks agree with the minimal-norm attack',
     ]);
     x.dispose();
   }, 30_000);
@@ -64,14 +80,27 @@ describe('ensemble evaluation', () => {
   test('a model that hides its gradient fails the checks', async () => {
     const lin = blockyLinear(61);
     // the logits of detach(x): the same decisions, no gradient at all
-    const masked: Classifier = { spec: 'masked', numClasses: K, inputShape: shape, forward: (x) => lin.forward(T.detach(x)), parameters: () => lin.parameters(), setTraining: () => {} };
+    const masked: Classifier = {
+      spec: 'masked',
+      numClasses: K,
+      inputShape: shape,
+      forward: (x) => lin.forward(T.detach(x)),
+      parameters: () => lin.parameters(),
+      setTraining: () => {},
+    };
     const N = 8;
     const xh = T.uniformArray(N * D, 62, 0).map((v) => 0.45 + 0.1 * v);
     const labels: number[] = [];
-    for (let i = 0; i < N; i++) { const z = lin.logits(xh, i); labels.push(z.indexOf(Math.max(...z))); }
+    for (let i = 0; i < N; i++) {
+      const z = lin.logits(xh, i);
+      labels.push(z.indexOf(Math.max(...z)));
+    }
     const dist = Array.from({ length: N }, (_, i) => lin.boundaryDistance(xh, i, labels[i], 1).dist);
     const x = T.tensor(xh, [N, ...shape]);
-    const r = await A.evaluateRobustness({ model: masked, x, labels, seed: 1 }, { norm: 'linf', eps: [3 * Math.max(...dist)], steps: 20, targetClasses: 2, queries: 300, bbSteps: 0 });
+    const r = await A.evaluateRobustness(
+      { model: masked, x, labels, seed: 1 },
+      { norm: 'linf', eps: [3 * Math.max(...dist)], steps: 20, targetClasses: 2, queries: 300, bbSteps: 0 },
+    );
     const byName = Object.fromEntries(r.checks.map((c) => [c.name, c.pass]));
     expect(byName['the black-box attack does not beat the white-box ones']).toBe(false);
     // Square alone still finds every adversarial: the worst case is right even though the gradient attacks fail
@@ -90,7 +119,10 @@ describe('ensemble evaluation', () => {
     await A.apgd({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 5, restarts: 2 });
     await A.apgdTargeted({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: 0.01, steps: 5, targetClasses: 2 });
     await A.squareAttack({ model: m, x, labels, seed: 1 }, { norm: 'l2', eps: 0.1, queries: 20 });
-    await A.evaluateRobustness({ model: m, x, labels, seed: 1 }, { norm: 'linf', eps: [0.001, 0.01], steps: 5, targetClasses: 2, queries: 20, bbSteps: 10, batchSize: 2 });
+    await A.evaluateRobustness(
+      { model: m, x, labels, seed: 1 },
+      { norm: 'linf', eps: [0.001, 0.01], steps: 5, targetClasses: 2, queries: 20, bbSteps: 10, batchSize: 2 },
+    );
     expect(T.memory().tensors).toBe(before);
     x.dispose();
   }, 30_000);

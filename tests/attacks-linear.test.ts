@@ -4,14 +4,18 @@ import * as T from '../src/index.ts';
 import * as A from '../src/lab/attacks/index.ts';
 import { randomLinear, type LinearModel } from './attacks-models.ts';
 
-const shape = [1, 8, 8], D = 64;
+const shape = [1, 8, 8],
+  D = 64;
 const softplus = (t: number): number => (t > 30 ? t : Math.log1p(Math.exp(t)));
 
 /** Inputs in [0.3, 0.7]; labels = the model's own predictions (so every input is correctly classified). */
 function inputs(m: LinearModel, n: number, seed: number): { xh: Float64Array; labels: number[] } {
   const xh = T.uniformArray(n * D, seed, 0).map((v) => 0.3 + 0.4 * v);
   const labels: number[] = [];
-  for (let i = 0; i < n; i++) { const z = m.logits(xh, i); labels.push(z.indexOf(Math.max(...z))); }
+  for (let i = 0; i < n; i++) {
+    const z = m.logits(xh, i);
+    labels.push(z.indexOf(Math.max(...z)));
+  }
   return { xh, labels };
 }
 
@@ -27,9 +31,12 @@ function boxFree(m: LinearModel, xh: Float64Array, i: number, y: number, norm: '
   const { dist, k } = m.boundaryDistance(xh, i, y, norm === 'l2' ? 2 : 1);
   const v = new Float64Array(D);
   let n2 = 0;
-  for (let j = 0; j < D; j++) { v[j] = m.W[k * D + j] - m.W[y * D + j]; n2 += v[j] * v[j]; }
   for (let j = 0; j < D; j++) {
-    const step = norm === 'l2' ? dist * v[j] / Math.sqrt(n2) : dist * Math.sign(v[j]);
+    v[j] = m.W[k * D + j] - m.W[y * D + j];
+    n2 += v[j] * v[j];
+  }
+  for (let j = 0; j < D; j++) {
+    const step = norm === 'l2' ? (dist * v[j]) / Math.sqrt(n2) : dist * Math.sign(v[j]);
     const t = xh[i * D + j] + step;
     if (t < 0.02 || t > 0.98) return false;
   }
@@ -48,12 +55,17 @@ describe('PGD reaches the optimal loss increase on a binary linear model', () =>
       const x = T.tensor(xh, [N, ...shape]);
       const r = await A.pgd({ model: m, x, labels, seed: 1 }, { norm, eps, steps: 100, relStepsize: 0.05 });
       for (let i = 0; i < N; i++) {
-        const y = labels[i], o = 1 - y;
+        const y = labels[i],
+          o = 1 - y;
         let q = 0;
-        for (let j = 0; j < D; j++) { const v = Math.abs(m.W[o * D + j] - m.W[y * D + j]); q += norm === 'linf' ? v : v * v; }
-        const z = m.logits(xh, i), za = m.logits(r.adversarial, i);
+        for (let j = 0; j < D; j++) {
+          const v = Math.abs(m.W[o * D + j] - m.W[y * D + j]);
+          q += norm === 'linf' ? v : v * v;
+        }
+        const z = m.logits(xh, i),
+          za = m.logits(r.adversarial, i);
         const gain = eps * (norm === 'linf' ? q : Math.sqrt(q)); // the optimal increase of m
-        const got = (za[o] - za[y]) - (z[o] - z[y]);
+        const got = za[o] - za[y] - (z[o] - z[y]);
         expect(got / gain).toBeGreaterThan(0.999);
         expect(got / gain).toBeLessThan(1 + 1e-4);
         // and so the loss: CE = softplus(m)
@@ -67,7 +79,12 @@ describe('PGD reaches the optimal loss increase on a binary linear model', () =>
 
 describe('minimal adversarial distance on linear models is the exact distance to the boundary', () => {
   // exact: min_k (z_y - z_k) / ||w_y - w_k||_2 (L2) or ||w_y - w_k||_1 (Linf, the LP value), box not binding
-  const cases: [number, 'l2' | 'linf'][] = [[2, 'l2'], [2, 'linf'], [5, 'l2'], [5, 'linf']];
+  const cases: [number, 'l2' | 'linf'][] = [
+    [2, 'l2'],
+    [2, 'linf'],
+    [5, 'l2'],
+    [5, 'linf'],
+  ];
   for (const [K, norm] of cases) {
     test(`K=${K} ${norm}: Brendel-Bethge and the minimal-norm search within 1%`, async () => {
       const m = randomLinear(K, shape, 20 + K);
@@ -82,10 +99,16 @@ describe('minimal adversarial distance on linear models is the exact distance to
       const x = T.tensor(xh, [N, ...shape]);
       const pool = T.tensor(T.uniformArray(64 * D, 9, 0), [64, ...shape]);
       // D is small, so the default trust region (lr * D) is too; lr 0.05 gives radius 3.2 (l2) / 0.4 (linf)
-      const bb = await A.brendelBethge({ model: m, x, labels, seed: 3 }, { norm, steps: 200, lr: 0.05, startPool: pool, restarts: K > 2 ? 4 : 1 });
+      const bb = await A.brendelBethge(
+        { model: m, x, labels, seed: 3 },
+        { norm, steps: 200, lr: 0.05, startPool: pool, restarts: K > 2 ? 4 : 1 },
+      );
       // the margin loss heads for the nearest facet; cross-entropy need not when K > 2
-      const mn = await A.minimalNormSearch({ model: m, x, labels, seed: 4 },
-        (a, eps) => A.pgd(a, { norm, eps, steps: 50, randomStart: false, loss: K > 2 ? 'margin' : 'ce' }), { norm, initEps: 0.01 });
+      const mn = await A.minimalNormSearch(
+        { model: m, x, labels, seed: 4 },
+        (a, eps) => A.pgd(a, { norm, eps, steps: 50, randomStart: false, loss: K > 2 ? 'margin' : 'ce' }),
+        { norm, initEps: 0.01 },
+      );
       for (const r of [bb, mn]) {
         const got = A.normOf(r.norms, norm);
         for (let i = 0; i < N; i++) {
@@ -96,8 +119,10 @@ describe('minimal adversarial distance on linear models is the exact distance to
         }
       }
       // the search's bracket: eps (= hi) bounds the norm it returns
-      for (let i = 0; i < N; i++) expect(A.normOf(mn.norms, norm)[i]).toBeLessThanOrEqual(mn.eps![i] * (1 + 1e-5) + 1e-7);
-      x.dispose(); pool.dispose();
+      for (let i = 0; i < N; i++)
+        expect(A.normOf(mn.norms, norm)[i]).toBeLessThanOrEqual(mn.eps![i] * (1 + 1e-5) + 1e-7);
+      x.dispose();
+      pool.dispose();
     });
   }
 
@@ -107,7 +132,10 @@ describe('minimal adversarial distance on linear models is the exact distance to
     const { xh, labels } = inputs(m, 4, 42);
     const targets = labels.map((y) => 1 - y);
     const x = T.tensor(xh, [4, ...shape]);
-    const r = await A.brendelBethge({ model: m, x, labels, targets, seed: 5 }, { norm: 'l2', steps: 100, lr: 0.05, init: 'noise' });
+    const r = await A.brendelBethge(
+      { model: m, x, labels, targets, seed: 5 },
+      { norm: 'l2', steps: 100, lr: 0.05, init: 'noise' },
+    );
     for (let i = 0; i < 4; i++) {
       if (!boxFree(m, xh, i, labels[i], 'l2')) continue;
       expect(r.advPred[i]).toBe(targets[i]);

@@ -7,13 +7,25 @@ export class LinearModel implements Classifier {
   readonly spec = 'test-linear';
   readonly w: T.Tensor;
   readonly b: T.Tensor;
-  constructor(readonly W: Float64Array, readonly B: Float64Array, readonly numClasses: number, readonly inputShape: number[]) {
+  constructor(
+    readonly W: Float64Array,
+    readonly B: Float64Array,
+    readonly numClasses: number,
+    readonly inputShape: number[],
+  ) {
     const d = inputShape.reduce((a, b) => a * b, 1);
     this.w = T.tensor(W, [numClasses, d]);
     this.b = T.tensor(B, [numClasses]);
   }
-  forward(x: T.Tensor): T.Tensor { return T.linear(T.flatten(x), this.w, this.b); }
-  parameters(): Map<string, T.Tensor> { return new Map([['w', this.w], ['b', this.b]]); }
+  forward(x: T.Tensor): T.Tensor {
+    return T.linear(T.flatten(x), this.w, this.b);
+  }
+  parameters(): Map<string, T.Tensor> {
+    return new Map([
+      ['w', this.w],
+      ['b', this.b],
+    ]);
+  }
   setTraining(): void {}
   /** Logits on the host in float64. */
   logits(x: ArrayLike<number>, i: number): Float64Array {
@@ -30,13 +42,20 @@ export class LinearModel implements Classifier {
   boundaryDistance(x: ArrayLike<number>, i: number, y: number, q: 1 | 2): { dist: number; k: number } {
     const d = this.W.length / this.numClasses;
     const z = this.logits(x, i);
-    let best = Infinity, bk = -1;
+    let best = Infinity,
+      bk = -1;
     for (let k = 0; k < this.numClasses; k++) {
       if (k === y) continue;
       let n = 0;
-      for (let j = 0; j < d; j++) { const v = Math.abs(this.W[y * d + j] - this.W[k * d + j]); n += q === 2 ? v * v : v; }
+      for (let j = 0; j < d; j++) {
+        const v = Math.abs(this.W[y * d + j] - this.W[k * d + j]);
+        n += q === 2 ? v * v : v;
+      }
       const dist = (z[y] - z[k]) / (q === 2 ? Math.sqrt(n) : n);
-      if (dist < best) { best = dist; bk = k; }
+      if (dist < best) {
+        best = dist;
+        bk = k;
+      }
     }
     return { dist: best, k: bk };
   }
@@ -53,7 +72,12 @@ export function randomLinear(k: number, shape: number[], seed: number, scale = 1
 export class ReluNet implements Classifier {
   readonly spec = 'test-relu';
   params: Map<string, T.Tensor>;
-  constructor(readonly inputShape: number[], hidden: number, readonly numClasses: number, seed: number) {
+  constructor(
+    readonly inputShape: number[],
+    hidden: number,
+    readonly numClasses: number,
+    seed: number,
+  ) {
     const d = inputShape.reduce((a, b) => a * b, 1);
     this.params = new Map([
       ['w1', T.randNormal([hidden, d], seed, 0, Math.sqrt(2 / d), 0).requireGrad()],
@@ -66,7 +90,9 @@ export class ReluNet implements Classifier {
     const p = this.params;
     return T.linear(T.relu(T.linear(T.flatten(x), p.get('w1')!, p.get('b1'))), p.get('w2')!, p.get('b2'));
   }
-  parameters(): Map<string, T.Tensor> { return this.params; }
+  parameters(): Map<string, T.Tensor> {
+    return this.params;
+  }
   setTraining(): void {}
 }
 
@@ -76,6 +102,7 @@ export function blobs(n: number, seed: number, d = 36, K = 3): { x: Float64Array
   const noise = T.normalArray(n * d, seed, 1);
   const y = [...T.uniformArray(n, seed, 2)].map((v) => Math.floor(v * K));
   const x = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = Math.min(1, Math.max(0, means[y[i] * d + j] + 0.25 * noise[i * d + j]));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) x[i * d + j] = Math.min(1, Math.max(0, means[y[i] * d + j] + 0.25 * noise[i * d + j]));
   return { x, y };
 }

@@ -4,7 +4,9 @@ import * as T from '../src/index.ts';
 import * as A from '../src/lab/attacks/index.ts';
 import { ReluNet, blobs } from './attacks-models.ts';
 
-const shape = [1, 6, 6], D = 36, K = 3;
+const shape = [1, 6, 6],
+  D = 36,
+  K = 3;
 
 const data = (n: number, seed: number): { x: Float64Array; y: number[] } => blobs(n, seed, D, K);
 
@@ -24,7 +26,8 @@ beforeAll(async () => {
       for (const [k, p] of model.params) {
         const q = T.keep(T.noGrad(() => T.sub(p, T.mul(p.grad!, 0.5))));
         q.requireGrad();
-        p.grad!.dispose(); p.grad = null;
+        p.grad!.dispose();
+        p.grad = null;
         p.dispose();
         model.params.set(k, q);
       }
@@ -45,11 +48,18 @@ describe('a trained ReLU network', () => {
 
   test('PGD succeeds at least as often as FGSM at equal budget; accuracy under attack falls monotonically with eps', async () => {
     const epsGrid = [0, 0.01, 0.02, 0.04, 0.08, 0.16];
-    const accPgd: number[] = [], succPgd: number[] = [], succFgsm: number[] = [];
+    const accPgd: number[] = [],
+      succPgd: number[] = [],
+      succFgsm: number[] = [];
     for (const eps of epsGrid) {
-      const p = await A.pgd({ model, x: xTest, labels: yTest, seed: 1 }, { norm: 'linf', eps, steps: 20, relStepsize: 0.1, randomStart: false });
+      const p = await A.pgd(
+        { model, x: xTest, labels: yTest, seed: 1 },
+        { norm: 'linf', eps, steps: 20, relStepsize: 0.1, randomStart: false },
+      );
       const f = await A.fgsm({ model, x: xTest, labels: yTest }, { eps });
-      accPgd.push(p.stats.robustAccuracy); succPgd.push(p.stats.successRate); succFgsm.push(f.stats.successRate);
+      accPgd.push(p.stats.robustAccuracy);
+      succPgd.push(p.stats.successRate);
+      succFgsm.push(f.stats.successRate);
       expect(p.stats.cleanAccuracy).toBe(f.stats.cleanAccuracy);
     }
     expect(accPgd[0]).toBeGreaterThan(0.8); // eps = 0: clean accuracy
@@ -61,9 +71,17 @@ describe('a trained ReLU network', () => {
   test('Brendel-Bethge and the minimal-norm search agree on the minimal L2 distance', async () => {
     const x = T.slice(xTest, [0, 0, 0, 0], [12, ...shape]);
     const labels = yTest.slice(0, 12);
-    const bb = await A.brendelBethge({ model, x, labels, seed: 1 }, { norm: 'l2', steps: 150, lr: 0.02, restarts: 4, startPool: xTest });
-    const mn = await A.minimalNormSearch({ model, x, labels, seed: 1 }, (a, eps) => A.pgd(a, { norm: 'l2', eps, steps: 30, randomStart: false, loss: 'margin' }), { norm: 'l2', initEps: 0.5 });
-    let compared = 0, agree = 0;
+    const bb = await A.brendelBethge(
+      { model, x, labels, seed: 1 },
+      { norm: 'l2', steps: 150, lr: 0.02, restarts: 4, startPool: xTest },
+    );
+    const mn = await A.minimalNormSearch(
+      { model, x, labels, seed: 1 },
+      (a, eps) => A.pgd(a, { norm: 'l2', eps, steps: 30, randomStart: false, loss: 'margin' }),
+      { norm: 'l2', initEps: 0.5 },
+    );
+    let compared = 0,
+      agree = 0;
     for (let i = 0; i < 12; i++) {
       if (!bb.success[i] || !mn.success[i]) continue;
       compared++;

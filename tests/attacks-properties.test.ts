@@ -7,7 +7,8 @@ import * as A from '../src/lab/attacks/index.ts';
 import { randomLinear, ReluNet } from './attacks-models.ts';
 import type { Classifier } from '../src/lab/nn/types.ts';
 
-const shape = [2, 3, 3], D = 18;
+const shape = [2, 3, 3],
+  D = 18;
 
 function batch(n: number, seed: number, k: number): { x: T.Tensor; labels: number[] } {
   // values spread over the whole box (some exactly at 0 and 1) so that the box binds
@@ -40,16 +41,26 @@ describe('every perturbation respects its ball and the box', () => {
         for (const norm of ['linf', 'l2', 'l1'] as const) {
           const eps = epsOf[norm];
           runs.push([norm, A.pgd({ model, x, labels, seed }, { norm, eps, steps: 8, relStepsize: 0.3 })]);
-          runs.push([norm, A.pgd({ model, x, labels, seed }, { norm, eps, steps: 8, absStepsize: 5 * eps, loss: 'margin', randomStart: false })]);
+          runs.push([
+            norm,
+            A.pgd(
+              { model, x, labels, seed },
+              { norm, eps, steps: 8, absStepsize: 5 * eps, loss: 'margin', randomStart: false },
+            ),
+          ]);
         }
-        runs.push(['l1', A.pgd({ model, x, labels, seed }, { norm: 'l1', eps: 2, steps: 8, relStepsize: 0.3, projection: 'exact' })]);
+        runs.push([
+          'l1',
+          A.pgd({ model, x, labels, seed }, { norm: 'l1', eps: 2, steps: 8, relStepsize: 0.3, projection: 'exact' }),
+        ]);
         runs.push(['linf', A.fgsm({ model, x, labels }, { eps: 0.1 })]);
         runs.push(['l2', A.fgm({ model, x, labels }, { eps: 0.5 })]);
         for (const [norm, p] of runs) {
           const r = await p;
           checkBox(r);
           const nr = A.normOf(r.norms, norm);
-          for (let i = 0; i < 6; i++) expect(nr[i], `${r.attack} ${norm} example ${i}`).toBeLessThanOrEqual(tol(epsOf[norm]));
+          for (let i = 0; i < 6; i++)
+            expect(nr[i], `${r.attack} ${norm} example ${i}`).toBeLessThanOrEqual(tol(epsOf[norm]));
         }
         // per-example budgets
         const epsv = [0, 0.01, 0.05, 0.1, 0.2, 0.3];
@@ -57,9 +68,14 @@ describe('every perturbation respects its ball and the box', () => {
         checkBox(rv);
         for (let i = 0; i < 6; i++) expect(rv.norms.l2[i]).toBeLessThanOrEqual(tol(epsv[i]));
         // minimal-norm search: the returned norm is at most the bracket's upper end
-        const mn = await A.minimalNormSearch({ model, x, labels, seed }, (a, eps) => A.pgd(a, { norm: 'linf', eps, steps: 5 }), { norm: 'linf', initEps: 0.05, bisectSteps: 4, maxExpand: 6 });
+        const mn = await A.minimalNormSearch(
+          { model, x, labels, seed },
+          (a, eps) => A.pgd(a, { norm: 'linf', eps, steps: 5 }),
+          { norm: 'linf', initEps: 0.05, bisectSteps: 4, maxExpand: 6 },
+        );
         checkBox(mn);
-        for (let i = 0; i < 6; i++) if (mn.isAdversarial[i]) expect(mn.norms.linf[i]).toBeLessThanOrEqual(tol(mn.eps![i]));
+        for (let i = 0; i < 6; i++)
+          if (mn.isAdversarial[i]) expect(mn.norms.linf[i]).toBeLessThanOrEqual(tol(mn.eps![i]));
         // Brendel-Bethge stays in the box and returns adversarials only where it claims success
         const bb = await A.brendelBethge({ model, x, labels, seed }, { norm: 'l2', steps: 10, init: 'noise' });
         checkBox(bb);
@@ -76,12 +92,16 @@ describe('rates and bookkeeping', () => {
     const { x, labels } = batch(10, 8, 3);
     const r = await A.pgd({ model, x, labels, seed: 1 }, { norm: 'linf', eps: 0.2, steps: 10 });
     const clean = await A.predict(model, x);
-    let nc = 0, ns = 0, na = 0;
+    let nc = 0,
+      ns = 0,
+      na = 0;
     for (let i = 0; i < 10; i++) {
       expect(r.cleanCorrect[i]).toBe(clean[i] === labels[i] ? 1 : 0);
       expect(r.isAdversarial[i]).toBe(r.advPred[i] !== labels[i] ? 1 : 0);
       expect(r.success[i]).toBe(r.cleanCorrect[i] && r.isAdversarial[i] ? 1 : 0);
-      nc += r.cleanCorrect[i]; ns += r.success[i]; na += r.isAdversarial[i];
+      nc += r.cleanCorrect[i];
+      ns += r.success[i];
+      na += r.isAdversarial[i];
     }
     expect(r.stats.cleanAccuracy).toBeCloseTo(nc / 10, 12);
     expect(r.stats.successRate).toBeCloseTo(nc ? ns / nc : 0, 12);
@@ -108,7 +128,8 @@ describe('rates and bookkeeping', () => {
     await expect(A.pgd({ model, x, labels: [0, 1] }, { norm: 'linf', eps: -1 })).rejects.toThrow(/eps must be/);
     const bad = T.zeros([2, 5]);
     await expect(A.pgd({ model, x: bad, labels: [0, 1] }, { norm: 'linf', eps: 0.1 })).rejects.toThrow(/input shape/);
-    bad.dispose(); x.dispose();
+    bad.dispose();
+    x.dispose();
   });
 });
 
@@ -133,7 +154,12 @@ describe('determinism and memory', () => {
     await A.pgd({ model, x, labels, seed: 1 }, { norm: 'linf', eps: 0.1, steps: 5 });
     await A.pgd({ model, x, labels, seed: 1 }, { norm: 'l1', eps: 1, steps: 5, projection: 'exact', loss: 'margin' });
     await A.brendelBethge({ model, x, labels, seed: 1 }, { norm: 'l2', steps: 5 });
-    await A.minimalNormSearch({ model, x, labels }, (a, eps) => A.fgsm(a, { eps }), { norm: 'linf', initEps: 0.1, bisectSteps: 2, maxExpand: 2 });
+    await A.minimalNormSearch({ model, x, labels }, (a, eps) => A.fgsm(a, { eps }), {
+      norm: 'linf',
+      initEps: 0.1,
+      bisectSteps: 2,
+      maxExpand: 2,
+    });
     expect(T.memory().tensors).toBe(before);
     x.dispose();
   });
@@ -164,18 +190,24 @@ describe('the random-direction control', () => {
     }
     const rc = await A.randomControl({ model, x, labels }, adv, 'l2', { seed: 3 });
     // the evaluated (float32, unclipped) points keep the norm to float32 precision
-    for (let i = 0; i < 5; i++) expect(Math.abs(rc.result.norms.l2[i] - adv.norms.l2[i]) / adv.norms.l2[i]).toBeLessThan(1e-5);
+    for (let i = 0; i < 5; i++)
+      expect(Math.abs(rc.result.norms.l2[i] - adv.norms.l2[i]) / adv.norms.l2[i]).toBeLessThan(1e-5);
     // a Gaussian direction: not the adversarial one
     const dot = rc.directions.slice(0, D).reduce((s, v, j) => s + v * adv.perturbation[j], 0);
-    expect(Math.abs(dot) / (adv.norms.l2[0] ** 2)).toBeLessThan(0.9);
+    expect(Math.abs(dot) / adv.norms.l2[0] ** 2).toBeLessThan(0.9);
     x.dispose();
   });
 });
 
 describe('samplers, projection and trust-region solvers', () => {
   test('uniform ball samplers: inside the unit ball, radius^d uniform on [0,1]', () => {
-    const n = 4000, d = 5;
-    for (const [name, s, p] of [['l2', A.uniformL2Ball(n, d, 1, 0), 'l2'], ['l1', A.uniformL1Ball(n, d, 2, 0), 'l1'], ['linf', A.uniformLinfBall(n, d, 3, 0), 'linf']] as const) {
+    const n = 4000,
+      d = 5;
+    for (const [name, s, p] of [
+      ['l2', A.uniformL2Ball(n, d, 1, 0), 'l2'],
+      ['l1', A.uniformL1Ball(n, d, 2, 0), 'l1'],
+      ['linf', A.uniformLinfBall(n, d, 3, 0), 'linf'],
+    ] as const) {
       let m = 0;
       for (let i = 0; i < n; i++) {
         const r = A.vecNorm(s, p, i * d, d);
@@ -192,12 +224,16 @@ describe('samplers, projection and trust-region solvers', () => {
     for (let trial = 0; trial < 30; trial++) {
       const v = T.normalArray(d, trial, 0);
       const x0 = T.uniformArray(d, trial, 1);
-      const lo = x0.map((t) => -t), hi = x0.map((t) => 1 - t);
+      const lo = x0.map((t) => -t),
+        hi = x0.map((t) => 1 - t);
       const eps = 0.2 + 2 * T.uniformArray(1, trial, 2)[0];
       const p = new Float64Array(d);
       A.projectL1Box(v, lo, hi, eps, p);
       expect(A.vecNorm(p, 'l1')).toBeLessThanOrEqual(eps * (1 + 1e-12));
-      for (let j = 0; j < d; j++) { expect(p[j]).toBeGreaterThanOrEqual(lo[j]); expect(p[j]).toBeLessThanOrEqual(hi[j]); }
+      for (let j = 0; j < d; j++) {
+        expect(p[j]).toBeGreaterThanOrEqual(lo[j]);
+        expect(p[j]).toBeLessThanOrEqual(hi[j]);
+      }
       // (v - p).(q - p) <= 0 for every feasible q: q = random points of the set (convex combos of p and scaled clipped samples)
       for (let s = 0; s < 50; s++) {
         const u = T.normalArray(d, 1000 * trial + s, 3);
@@ -215,25 +251,37 @@ describe('samplers, projection and trust-region solvers', () => {
   test('Brendel-Bethge subproblems: feasible, on the plane, and no better feasible neighbour', () => {
     const d = 8;
     for (let trial = 0; trial < 20; trial++) {
-      const x = T.uniformArray(d, trial, 0), x0 = T.uniformArray(d, trial, 1), b = T.normalArray(d, trial, 2);
+      const x = T.uniformArray(d, trial, 0),
+        x0 = T.uniformArray(d, trial, 1),
+        b = T.normalArray(d, trial, 2);
       const dx = x0.map((v, j) => v - x[j]);
-      const L = x.map((v) => -v), U = x.map((v) => 1 - v);
+      const L = x.map((v) => -v),
+        U = x.map((v) => 1 - v);
       const c = 0.3 * T.normalArray(1, trial, 3)[0];
       const r = 0.3 + T.uniformArray(1, trial, 4)[0];
       for (const norm of ['l2', 'linf'] as const) {
         const out = new Float64Array(d);
-        if (norm === 'l2') A.solveL2(dx, b, L, U, c, r, out); else A.solveLinf(dx, b, L, U, c, r, out);
+        if (norm === 'l2') A.solveL2(dx, b, L, U, c, r, out);
+        else A.solveLinf(dx, b, L, U, c, r, out);
         const tr = A.vecNorm(out, norm);
         expect(tr).toBeLessThanOrEqual(r * (1 + 1e-9) + 1e-12);
-        for (let j = 0; j < d; j++) { expect(out[j]).toBeGreaterThanOrEqual(L[j] - 1e-12); expect(out[j]).toBeLessThanOrEqual(U[j] + 1e-12); }
+        for (let j = 0; j < d; j++) {
+          expect(out[j]).toBeGreaterThanOrEqual(L[j] - 1e-12);
+          expect(out[j]).toBeLessThanOrEqual(U[j] + 1e-12);
+        }
         const bd = out.reduce((s, v, j) => s + v * b[j], 0);
-        const obj = (q: Float64Array): number => A.vecNorm(q.map((v, j) => v - dx[j]), norm);
+        const obj = (q: Float64Array): number =>
+          A.vecNorm(
+            q.map((v, j) => v - dx[j]),
+            norm,
+          );
         if (Math.abs(bd - c) < 1e-7) {
           // feasible neighbours (on the plane, in the box and the trust region) are no closer to x0
           const f0 = obj(out);
           for (let s = 0; s < 200; s++) {
             const z = T.normalArray(d, 7919 * trial + s, 5);
-            const bz = z.reduce((t, v, j) => t + v * b[j], 0), bb = b.reduce((t, v) => t + v * v, 0);
+            const bz = z.reduce((t, v, j) => t + v * b[j], 0),
+              bb = b.reduce((t, v) => t + v * v, 0);
             const q = out.map((v, j) => v + 1e-3 * (z[j] - (bz / bb) * b[j]));
             if (q.some((v, j) => v < L[j] || v > U[j]) || A.vecNorm(q, norm) > r) continue;
             expect(obj(q)).toBeGreaterThanOrEqual(f0 - 1e-9);
@@ -247,13 +295,21 @@ describe('samplers, projection and trust-region solvers', () => {
 describe('other backends give the same attacks', () => {
   test('PGD L2 and Brendel-Bethge Linf on WASM match the reference backend (skipped when WASM is unavailable)', async (ctx) => {
     let wasm: T.Backend;
-    try { wasm = await T.getBackend('wasm'); } catch { ctx.skip(); return; }
+    try {
+      wasm = await T.getBackend('wasm');
+    } catch {
+      ctx.skip();
+      return;
+    }
     const run = async (be: 'reference' | 'wasm') => {
       await T.setBackend(be);
       const model = new ReluNet(shape, 12, 4, 3);
       const { x, labels } = batch(5, 21, 4);
       const p = await A.pgd({ model, x, labels, seed: 1 }, { norm: 'l2', eps: 0.5, steps: 10, randomStart: true });
-      const bb = await A.brendelBethge({ model, x, labels, seed: 1 }, { norm: 'linf', steps: 20, lr: 0.05, init: 'noise' });
+      const bb = await A.brendelBethge(
+        { model, x, labels, seed: 1 },
+        { norm: 'linf', steps: 20, lr: 0.05, init: 'noise' },
+      );
       x.dispose();
       return { p, bb };
     };
@@ -262,10 +318,12 @@ describe('other backends give the same attacks', () => {
     await T.setBackend('reference');
     expect(wasm.name).toBe('wasm');
     let dp = 0;
-    for (let j = 0; j < r.p.adversarial.length; j++) dp = Math.max(dp, Math.abs(r.p.adversarial[j] - w.p.adversarial[j]));
+    for (let j = 0; j < r.p.adversarial.length; j++)
+      dp = Math.max(dp, Math.abs(r.p.adversarial[j] - w.p.adversarial[j]));
     expect(dp).toBeLessThan(1e-4);
     expect(Array.from(w.p.advPred)).toEqual(Array.from(r.p.advPred));
-    for (let i = 0; i < 5; i++) expect(Math.abs(w.bb.norms.linf[i] - r.bb.norms.linf[i])).toBeLessThan(1e-3 + 0.02 * r.bb.norms.linf[i]);
+    for (let i = 0; i < 5; i++)
+      expect(Math.abs(w.bb.norms.linf[i] - r.bb.norms.linf[i])).toBeLessThan(1e-3 + 0.02 * r.bb.norms.linf[i]);
   });
 });
 
@@ -275,11 +333,18 @@ describe('bestOf', () => {
     const { x, labels } = batch(6, 31, 3);
     const a = { model, x, labels, seed: 2 };
     const bb = await A.brendelBethge(a, { norm: 'l2', steps: 10, init: 'noise' });
-    const mn = await A.minimalNormSearch(a, (b, eps) => A.pgd(b, { norm: 'l2', eps, steps: 5 }), { norm: 'l2', initEps: 0.2, bisectSteps: 3 });
+    const mn = await A.minimalNormSearch(a, (b, eps) => A.pgd(b, { norm: 'l2', eps, steps: 5 }), {
+      norm: 'l2',
+      initEps: 0.2,
+      bisectSteps: 3,
+    });
     const best = await A.bestOf(a, [bb, mn], 'l2');
     for (let i = 0; i < 6; i++) {
       const cands = [bb, mn].filter((r) => r.isAdversarial[i]).map((r) => r.norms.l2[i]);
-      if (!cands.length) { expect(best.isAdversarial[i]).toBe(0); continue; }
+      if (!cands.length) {
+        expect(best.isAdversarial[i]).toBe(0);
+        continue;
+      }
       expect(best.isAdversarial[i]).toBe(1);
       expect(best.norms.l2[i]).toBeCloseTo(Math.min(...cands), 6);
     }

@@ -18,13 +18,25 @@ function countKernels<R>(be: Backend, fn: () => R): { result: R; calls: Record<s
     calls[k] = 0;
     const f = b[k];
     orig.set(k, f);
-    b[k] = function (this: unknown, ...a: unknown[]) { calls[k]++; return f.apply(this, a); };
+    b[k] = function (this: unknown, ...a: unknown[]) {
+      calls[k]++;
+      return f.apply(this, a);
+    };
   }
-  try { return { result: fn(), calls }; } finally { for (const [k, f] of orig) b[k] = f as (...a: unknown[]) => unknown; }
+  try {
+    return { result: fn(), calls };
+  } finally {
+    for (const [k, f] of orig) b[k] = f as (...a: unknown[]) => unknown;
+  }
 }
 
 /** The input gradient of the summed CE loss, pruned or not, with the kernels counted during backward only. */
-function inputGrad(model: Classifier, x: Tensor, labels: number[], prune: boolean): { g: Float32Array | Float64Array; calls: Record<string, number> } {
+function inputGrad(
+  model: Classifier,
+  x: Tensor,
+  labels: number[],
+  prune: boolean,
+): { g: Float32Array | Float64Array; calls: Record<string, number> } {
   return T.tidy(() => {
     const xl = T.detach(x);
     xl.requiresGrad = true;
@@ -35,7 +47,9 @@ function inputGrad(model: Classifier, x: Tensor, labels: number[], prune: boolea
 }
 
 const be = T.float64Backend();
-beforeAll(async () => { await T.setBackend(be); });
+beforeAll(async () => {
+  await T.setBackend(be);
+});
 const specs: [string, number[], number][] = [
   // spec, input shape, how many matmuls an input gradient needs (one per linear layer)
   ['fc-w16-d2-relu', [3, 8, 8], 3],
@@ -87,7 +101,9 @@ describe('backward with targets prunes to the targets', () => {
       const w = T.tensor([3, -4], [2], be).requireGrad();
       const w2 = T.mul(w, 2);
       let seen: number[] | null = null;
-      w2.registerHook((g) => { seen = Array.from(g.dataSyncF64()); });
+      w2.registerHook((g) => {
+        seen = Array.from(g.dataSyncF64());
+      });
       const loss = T.sum(T.mul(x, w2));
       const m = T.backward(loss, { targets: [x] });
       expect(Array.from(m.get(x)!.dataSyncF64())).toEqual([6, -8]);

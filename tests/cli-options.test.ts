@@ -18,8 +18,11 @@ const help = (cmd: string): string[] => {
 };
 
 describe('shared CLI options', () => {
-  const texts = Object.fromEntries(['train', 'attack', 'experiment', 'data', 'demo', 'analyse', 'sweep', 'worker'].map((c) => [c, help(c)]));
-  const line = (cmd: string, opt: string): string | undefined => texts[cmd].find((l) => l.trimStart().startsWith(`--${opt} `) || l.trim() === `--${opt}`);
+  const texts = Object.fromEntries(
+    ['train', 'attack', 'experiment', 'data', 'demo', 'analyse', 'sweep', 'worker'].map((c) => [c, help(c)]),
+  );
+  const line = (cmd: string, opt: string): string | undefined =>
+    texts[cmd].find((l) => l.trimStart().startsWith(`--${opt} `) || l.trim() === `--${opt}`);
 
   it.each([
     ['data-dir', ['train', 'attack', 'experiment', 'data', 'analyse', 'sweep', 'worker']],
@@ -54,14 +57,19 @@ describe('data directory', () => {
       delete process.env.IFRLAB_DATA;
       expect(resolveDataDir()).toBe(resolve('data'));
     } finally {
-      if (saved === undefined) delete process.env.IFRLAB_DATA; else process.env.IFRLAB_DATA = saved;
+      if (saved === undefined) delete process.env.IFRLAB_DATA;
+      else process.env.IFRLAB_DATA = saved;
     }
   });
 
   it('a missing data set says how to fetch it', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'ifrlab-nodata-'));
     try {
-      await expect(loadDatasetFromDisk('mnist', empty)).rejects.toThrow(/ifrlab data fetch mnist.*--data-dir \/ IFRLAB_DATA/);
-    } finally { rmSync(empty, { recursive: true, force: true }); }
+      await expect(loadDatasetFromDisk('mnist', empty)).rejects.toThrow(
+        /ifrlab data fetch mnist.*--data-dir \/ IFRLAB_DATA/,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -16,12 +16,14 @@ describe('counter-based random numbers', () => {
   });
 
   test('the same seed draws the same numbers; streams and seeds differ; offsets slice a stream', () => {
-    const a = T.uniformArray(1000, 42), b = T.uniformArray(1000, 42);
+    const a = T.uniformArray(1000, 42),
+      b = T.uniformArray(1000, 42);
     expect(a).toEqual(b);
     expect(T.uniformArray(10, 43)).not.toEqual(T.uniformArray(10, 42));
     expect(T.uniformArray(10, 42, 1)).not.toEqual(T.uniformArray(10, 42, 0));
     expect(T.uniformArray(5, 42, 0, 7)).toEqual(a.slice(7, 12));
-    const t1 = T.randNormal([4, 5], 9).dataSync(), t2 = T.randNormal([4, 5], 9).dataSync();
+    const t1 = T.randNormal([4, 5], 9).dataSync(),
+      t2 = T.randNormal([4, 5], 9).dataSync();
     expect(t1).toEqual(t2);
     // tensors on a float64 backend hold the same numbers (up to float32 rounding)
     const t3 = T.randNormal([4, 5], 9, 0, 1, 0, T.float64Backend()).dataSyncF64();
@@ -32,7 +34,10 @@ describe('counter-based random numbers', () => {
     const u = T.uniformArray(200000, 1);
     const n = T.normalArray(200000, 2);
     const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
-    const vr = (a: Float64Array) => { const m = mean(a); return a.reduce((s, v) => s + (v - m) ** 2, 0) / a.length; };
+    const vr = (a: Float64Array) => {
+      const m = mean(a);
+      return a.reduce((s, v) => s + (v - m) ** 2, 0) / a.length;
+    };
     expect(Math.abs(mean(u) - 0.5)).toBeLessThan(0.005);
     expect(Math.abs(vr(u) - 1 / 12)).toBeLessThan(0.002);
     expect(Math.abs(mean(n))).toBeLessThan(0.01);
@@ -44,14 +49,19 @@ describe('counter-based random numbers', () => {
 
 describe('clear errors on bad input', () => {
   test('shapes, ranks, sizes and disposed tensors', () => {
-    const a = T.zeros([2, 3]), b = T.zeros([4, 5]);
+    const a = T.zeros([2, 3]),
+      b = T.zeros([4, 5]);
     expect(() => T.add(a, b)).toThrow(/add: shapes \[2, 3\] and \[4, 5\] cannot be broadcast/);
     expect(() => T.matmul(a, b)).toThrow(/matmul: inner sizes differ: \[2, 3\] @ \[4, 5\] \(3 vs 4\)/);
     expect(() => T.matmul(T.zeros([2]), b)).toThrow(/matmul: operands must be 2-D or 3-D/);
     expect(() => T.zeros([2, -1])).toThrow(/full: invalid shape \[2, -1\]/);
     expect(() => T.reshape(a, [4, 2])).toThrow(/reshape: cannot reshape \[2, 3\] \(6 elements\) to \[4, 2\]/);
-    expect(() => T.conv2d(T.zeros([1, 3, 8, 8]), T.zeros([4, 2, 3, 3]))).toThrow(/conv2d: input \[1, 3, 8, 8\] has 3 channels but the weight expects 2/);
-    expect(() => T.conv2d(T.zeros([3, 8, 8]), T.zeros([4, 3, 3, 3]))).toThrow(/conv2d: input \[N, C, H, W\] must have rank 4, got shape \[3, 8, 8\]/);
+    expect(() => T.conv2d(T.zeros([1, 3, 8, 8]), T.zeros([4, 2, 3, 3]))).toThrow(
+      /conv2d: input \[1, 3, 8, 8\] has 3 channels but the weight expects 2/,
+    );
+    expect(() => T.conv2d(T.zeros([3, 8, 8]), T.zeros([4, 3, 3, 3]))).toThrow(
+      /conv2d: input \[N, C, H, W\] must have rank 4, got shape \[3, 8, 8\]/,
+    );
     expect(() => T.fft(T.zeros([4, 3]))).toThrow(/fft: expects a complex tensor/);
     expect(() => T.crossEntropy(T.zeros([2, 3]), [0, 5])).toThrow(/oneHot: label 5/);
     expect(() => T.slice(a, [0, 2], [2, 2])).toThrow(/slice: .* out of bounds/);
@@ -61,7 +71,9 @@ describe('clear errors on bad input', () => {
     expect(() => T.neg(a)).toThrow(/neg: input tensor #\d+ \[2, 3\] was disposed/);
     expect(() => a.dataSync()).toThrow(/was read after dispose/);
     const other = T.zeros([2, 3], T.float64Backend());
-    expect(() => T.add(T.zeros([2, 3]), other)).toThrow(/add: inputs live on different backends \(reference\/float32 and reference\/float64/);
+    expect(() => T.add(T.zeros([2, 3]), other)).toThrow(
+      /add: inputs live on different backends \(reference\/float32 and reference\/float64/,
+    );
   });
 });
 
@@ -70,14 +82,15 @@ describe('memory', () => {
     const w = T.randNormal([8, 4], 1, 0, 0.1).requireGrad();
     const x = T.randNormal([16, 8], 2);
     const labels = Array.from({ length: 16 }, (_, i) => i % 4);
-    const step = () => T.tidy(() => {
-      const loss = T.crossEntropy(T.relu(T.matmul(x, w)), labels);
-      T.backward(loss);
-      const nw = T.sub(w, T.mul(w.grad!, 0.1));
-      w.backend.sgdStep(w.buffer, w.grad!.buffer, nw.buffer, 0, 0, 0, false); // exercise the in-place kernel
-      T.zeroGrad([w]);
-      return loss.itemSync();
-    });
+    const step = () =>
+      T.tidy(() => {
+        const loss = T.crossEntropy(T.relu(T.matmul(x, w)), labels);
+        T.backward(loss);
+        const nw = T.sub(w, T.mul(w.grad!, 0.1));
+        w.backend.sgdStep(w.buffer, w.grad!.buffer, nw.buffer, 0, 0, 0, false); // exercise the in-place kernel
+        T.zeroGrad([w]);
+        return loss.itemSync();
+      });
     step();
     const before = T.memory();
     let last = 0;
@@ -95,15 +108,23 @@ describe('memory', () => {
     const r = T.randNormal([10, 4 * 6 * 6], 2, 0, 0.05).requireGrad();
     const x = T.randUniform([5, 3, 6, 6], 3);
     const labels = [0, 1, 2, 3, 4];
-    const step = (): number => T.tidy(() => {
-      const xi = T.detach(x).requireGrad();
-      const logits = T.matmul(T.reshape(T.relu(T.conv2d(xi, w, null, { padding: 1, mode: 'circular' })), [5, -1]), r, { transB: true });
-      const ce = T.crossEntropy(logits, labels);
-      const gx = T.backward(ce, { targets: [xi], createGraph: true }).get(xi)!;
-      const loss = T.add(ce, T.sum(T.square(gx)));
-      T.backward(loss, { targets: [w, r] }).forEach((g, p) => { T.mul(g, 0.1).dataSync(); void p; });
-      return loss.itemSync();
-    });
+    const step = (): number =>
+      T.tidy(() => {
+        const xi = T.detach(x).requireGrad();
+        const logits = T.matmul(
+          T.reshape(T.relu(T.conv2d(xi, w, null, { padding: 1, mode: 'circular' })), [5, -1]),
+          r,
+          { transB: true },
+        );
+        const ce = T.crossEntropy(logits, labels);
+        const gx = T.backward(ce, { targets: [xi], createGraph: true }).get(xi)!;
+        const loss = T.add(ce, T.sum(T.square(gx)));
+        T.backward(loss, { targets: [w, r] }).forEach((g, p) => {
+          T.mul(g, 0.1).dataSync();
+          void p;
+        });
+        return loss.itemSync();
+      });
     step();
     const before = T.memory();
     for (let i = 0; i < 50; i++) expect(Number.isFinite(step())).toBe(true);
@@ -119,8 +140,14 @@ describe('memory', () => {
       return { b, list: [T.mul(b, 2)] };
     });
     expect(T.memory().tensors).toBe(base + 2);
-    kept.b.dispose(); kept.list[0].dispose();
-    expect(() => T.tidy(() => { T.ones([2]); throw new Error('boom'); })).toThrow('boom');
+    kept.b.dispose();
+    kept.list[0].dispose();
+    expect(() =>
+      T.tidy(() => {
+        T.ones([2]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(T.memory().tensors).toBe(base);
   });
 
@@ -153,16 +180,28 @@ describe('autograd bookkeeping and gradient-path inspection', () => {
   });
 
   test('input gradient of a logit, per-layer gradients through hooks, graph listing and JSON', () => {
-    const w1 = T.tensor([[1, -1], [2, 0.5]]).requireGrad().setName('w1');
-    const w2 = T.tensor([[1, 1]]).requireGrad().setName('w2');
-    const x = T.tensor([[0.5, 1]]).requireGrad().setName('x');
+    const w1 = T.tensor([
+      [1, -1],
+      [2, 0.5],
+    ])
+      .requireGrad()
+      .setName('w1');
+    const w2 = T.tensor([[1, 1]])
+      .requireGrad()
+      .setName('w2');
+    const x = T.tensor([[0.5, 1]])
+      .requireGrad()
+      .setName('x');
     const h = T.relu(T.matmul(x, w1, { transB: true })).setName('h');
     const logit = T.sum(T.matmul(h, w2, { transB: true }));
     const { grads, remove } = T.captureGradients([h]);
     const seen: number[][] = [];
-    const off = x.registerHook((g) => { seen.push([...g.dataSync()]); });
+    const off = x.registerHook((g) => {
+      seen.push([...g.dataSync()]);
+    });
     T.backward(logit);
-    remove(); off();
+    remove();
+    off();
     // h = relu([0.5-1, 1+0.5]) = [0, 1.5]; d logit/d h = w2 = [1, 1]
     expect(grads.get(h)!.dataSync()).toEqual(new Float32Array([1, 1]));
     // d logit / d x = (w2 * relu'(.)) @ w1 = [0, 1] @ w1 = [2, 0.5]
@@ -170,7 +209,10 @@ describe('autograd bookkeeping and gradient-path inspection', () => {
     expect(seen).toEqual([[2, 0.5]]);
     const g = T.graphOf(logit);
     expect(g.map((n) => n.op)).toEqual(expect.arrayContaining(['leaf', 'matmul', 'relu', 'sum']));
-    const named = g.filter((n) => n.name).map((n) => n.name).sort();
+    const named = g
+      .filter((n) => n.name)
+      .map((n) => n.name)
+      .sort();
     expect(named).toEqual(['h', 'w1', 'w2', 'x']);
     const json = JSON.parse(JSON.stringify(g));
     const mm = json.find((n: { op: string; shape: number[] }) => n.op === 'matmul' && n.shape[1] === 2);

@@ -20,7 +20,10 @@ function maxAbs(a: ArrayLike<number>): number {
  * Runs `setup` on the case's inputs (inside a tidy) and compares the gradient it returns
  * for each input with central differences of its scalar `f`; returns the worst relative error.
  */
-function againstFiniteDifferences(c: Case, setup: (xs: Tensor[]) => { f: (ys: Tensor[]) => number; grads: (Float64Array | null)[] }): number {
+function againstFiniteDifferences(
+  c: Case,
+  setup: (xs: Tensor[]) => { f: (ys: Tensor[]) => number; grads: (Float64Array | null)[] },
+): number {
   const datas = c.shapes.map((s, i) => {
     const d = input(s, 100 + i, 0.2, 1.0, c.positive);
     c.init?.(i, d);
@@ -35,11 +38,12 @@ function againstFiniteDifferences(c: Case, setup: (xs: Tensor[]) => { f: (ys: Te
       const analytic = grads[i] ?? new Float64Array(datas[i].length);
       const numeric = new Float64Array(datas[i].length);
       for (let k = 0; k < datas[i].length; k++) {
-        const at = (delta: number): number => T.tidy(() => {
-          const d = Float64Array.from(datas[i]);
-          d[k] += delta;
-          return f(xs.map((x, j) => (j === i ? T.tensor(d, c.shapes[i], be) : x)));
-        });
+        const at = (delta: number): number =>
+          T.tidy(() => {
+            const d = Float64Array.from(datas[i]);
+            d[k] += delta;
+            return f(xs.map((x, j) => (j === i ? T.tensor(d, c.shapes[i], be) : x)));
+          });
         numeric[k] = (at(h) - at(-h)) / (2 * h);
       }
       const diff = analytic.map((a, k) => a - numeric[k]);
@@ -91,7 +95,10 @@ function check2(c: Case): { err: number; ops: Set<string> } {
       const leaves = ys.map((y) => T.detach(y).requireGrad());
       const g = T.backward(phi(leaves), { targets: leaves, createGraph: true });
       let value = T.full([], 0, be);
-      leaves.forEach((l, i) => { const gi = g.get(l); if (gi) value = T.add(value, T.sum(T.mul(gi, ss[i]))); });
+      leaves.forEach((l, i) => {
+        const gi = g.get(l);
+        if (gi) value = T.add(value, T.sum(T.mul(gi, ss[i])));
+      });
       return { value, leaves };
     };
     const { value, leaves } = psi(xs);
@@ -124,14 +131,24 @@ describe('gradients match central finite differences in float64', () => {
   test('every op that records a gradient has a case in this table', () => {
     const recorded = new Set<string>();
     for (const f of readdirSync(new URL('../src/engine/ops/', import.meta.url))) {
-      const src = readFileSync(new URL(`../src/engine/ops/${f}`, import.meta.url), 'utf8');
-      for (const m of src.matchAll(/record\([^,]+,\s*'(\w+)'/g)) recorded.add(m[1]);
-      for (const m of src.matchAll(/unaryOp\('(\w+)', x, \(/g)) recorded.add(m[1]);
-      for (const m of src.matchAll(/^\s+(\w+): \(g[,)]/gm)) recorded.add(m[1]);
-      for (const m of src.matchAll(/case '(\w+)': grad =/g)) recorded.add(`${m[1]}_scalar`);
-      for (const m of src.matchAll(/const op = inverse \? '(\w+)' : '(\w+)'/g)) { recorded.add(m[1]); recorded.add(m[2]); }
-      if (src.includes("mode === 'zero' ? 'pad' : 'pad_circular'")) { recorded.add('pad'); recorded.add('pad_circular'); }
-      for (const m of src.matchAll(/bilinear\('(\w+)'/g)) for (const suffix of ['', 'GradInput', 'GradFilter']) recorded.add(m[1] + suffix);
+      // Whitespace is collapsed so that the patterns hold however a formatter wraps the calls.
+      const raw = readFileSync(new URL(`../src/engine/ops/${f}`, import.meta.url), 'utf8');
+      const src = raw.replace(/\s+/g, ' ');
+      for (const m of src.matchAll(/record\(\s*[^,]+,\s*'(\w+)'/g)) recorded.add(m[1]);
+      for (const m of src.matchAll(/unaryOp\(\s*'(\w+)',\s*x,\s*\(/g)) recorded.add(m[1]);
+      const binGrads = /const binGrads\b[^=]*=\s*\{([\s\S]*?)\n\};/.exec(raw)?.[1] ?? '';
+      for (const m of binGrads.matchAll(/^\s+(\w+):\s*\(g[,)]/gm)) recorded.add(m[1]);
+      for (const m of src.matchAll(/case '(\w+)':\s*grad =/g)) recorded.add(`${m[1]}_scalar`);
+      for (const m of src.matchAll(/const op = inverse \? '(\w+)' : '(\w+)'/g)) {
+        recorded.add(m[1]);
+        recorded.add(m[2]);
+      }
+      if (src.includes("mode === 'zero' ? 'pad' : 'pad_circular'")) {
+        recorded.add('pad');
+        recorded.add('pad_circular');
+      }
+      for (const m of src.matchAll(/bilinear\(\s*'(\w+)'/g))
+        for (const suffix of ['', 'GradInput', 'GradFilter']) recorded.add(m[1] + suffix);
     }
     expect(recorded.size).toBeGreaterThan(30);
     const missing = [...recorded].filter((o) => !covered.has(o));

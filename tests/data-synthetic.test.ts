@@ -30,42 +30,68 @@ describe('synthetic data set', () => {
     expect(same(other.train.x, ds.train.x)).toBe(false);
     const st = channelStats(ds.train, ds.shape);
     for (const m of st.mean) expect(Math.abs(m - 0.5)).toBeLessThan(0.02);
-    for (const s of st.std) { expect(s).toBeGreaterThan(0.1); expect(s).toBeLessThan(0.3); }
+    for (const s of st.std) {
+      expect(s).toBeGreaterThan(0.1);
+      expect(s).toBeLessThan(0.3);
+    }
     const small = syntheticDataset({ shape: [1, 28, 28], train: 20, test: 10 });
     expect(small.train.x.length).toBe(20 * 784);
   });
   it('~1/f amplitude spectrum: log-log slope of the radial amplitude near -1', () => {
     // average |FFT| of the mean-removed grey image over radius bins 2..12
-    const acc = new Float64Array(17), cnt = new Float64Array(17);
+    const acc = new Float64Array(17),
+      cnt = new Float64Array(17);
     for (let i = 0; i < 100; i++) {
       const c = new Float64Array(2 * 1024);
       let m = 0;
       for (let k = 0; k < 1024; k++) m += ds.train.x[i * 3072 + k] / 255 / 1024;
       for (let k = 0; k < 1024; k++) c[2 * k] = ds.train.x[i * 3072 + k] / 255 - m;
       fft2dInterleaved(c, 1, 32, 32, false);
-      for (let a = 0; a < 32; a++) for (let b = 0; b < 32; b++) {
-        const r = Math.round(Math.hypot(a <= 16 ? a : a - 32, b <= 16 ? b : b - 32));
-        if (r >= 1 && r <= 16) { acc[r] += Math.hypot(c[2 * (a * 32 + b)], c[2 * (a * 32 + b) + 1]); cnt[r]++; }
-      }
+      for (let a = 0; a < 32; a++)
+        for (let b = 0; b < 32; b++) {
+          const r = Math.round(Math.hypot(a <= 16 ? a : a - 32, b <= 16 ? b : b - 32));
+          if (r >= 1 && r <= 16) {
+            acc[r] += Math.hypot(c[2 * (a * 32 + b)], c[2 * (a * 32 + b) + 1]);
+            cnt[r]++;
+          }
+        }
     }
-    const xs: number[] = [], ys: number[] = [];
-    for (let r = 2; r <= 12; r++) { xs.push(Math.log(r)); ys.push(Math.log(acc[r] / cnt[r])); }
-    const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
+    const xs: number[] = [],
+      ys: number[] = [];
+    for (let r = 2; r <= 12; r++) {
+      xs.push(Math.log(r));
+      ys.push(Math.log(acc[r] / cnt[r]));
+    }
+    const mx = xs.reduce((a, b) => a + b) / xs.length,
+      my = ys.reduce((a, b) => a + b) / ys.length;
     const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
     expect(slope).toBeLessThan(-0.7);
     expect(slope).toBeGreaterThan(-1.3);
   });
   it('class structure: nearest-class-mean accuracy well above chance', () => {
     const big = syntheticDataset({ train: 600, test: 200, seed: 1 });
-    const d = 3072, means = Array.from({ length: 10 }, () => new Float64Array(d)), n = new Array(10).fill(0);
-    for (let i = 0; i < big.train.n; i++) { const y = big.train.y[i]; n[y]++; for (let k = 0; k < d; k++) means[y][k] += big.train.x[i * d + k]; }
+    const d = 3072,
+      means = Array.from({ length: 10 }, () => new Float64Array(d)),
+      n = new Array(10).fill(0);
+    for (let i = 0; i < big.train.n; i++) {
+      const y = big.train.y[i];
+      n[y]++;
+      for (let k = 0; k < d; k++) means[y][k] += big.train.x[i * d + k];
+    }
     let ok = 0;
     for (let i = 0; i < big.test.n; i++) {
-      let best = 0, bd = Infinity;
+      let best = 0,
+        bd = Infinity;
       for (let c = 0; c < 10; c++) {
         let s = 0;
-        for (let k = 0; k < d; k++) { const v = big.test.x[i * d + k] - means[c][k] / n[c]; s += v * v; }
-        if (s < bd) { bd = s; best = c; }
+        for (let k = 0; k < d; k++) {
+          const v = big.test.x[i * d + k] - means[c][k] / n[c];
+          s += v * v;
+        }
+        if (s < bd) {
+          bd = s;
+          best = c;
+        }
       }
       if (best === big.test.y[i]) ok++;
     }
@@ -77,7 +103,9 @@ describe('batching', () => {
   const ds = syntheticDataset({ train: 50, test: 10, seed: 2, shape: [1, 28, 28] });
   it('seeded shuffle: a permutation, the same for the same (seed, epoch), different across epochs', () => {
     const o = { batchSize: 16, shuffle: true, seed: 3, epoch: 0 };
-    const a = epochOrder(50, o), b = epochOrder(50, o), c = epochOrder(50, { ...o, epoch: 1 });
+    const a = epochOrder(50, o),
+      b = epochOrder(50, o),
+      c = epochOrder(50, { ...o, epoch: 1 });
     expect([...a]).toEqual([...b]);
     expect([...a]).not.toEqual([...c]);
     expect([...a].sort((x, y) => x - y)).toEqual([...Array(50).keys()]);
@@ -94,16 +122,23 @@ describe('batching', () => {
     expect([...e.y]).toEqual([...ds.test.y.subarray(2, 5)]);
     expect(e.x.dataSync()[5]).toBeCloseTo(ds.test.x[2 * 784 + 5] / 255, 7);
     e.x.dispose();
-    expect(() => examples(ds.test, ds.shape, 5, 6)).toThrow(/examples: range 5..11 is outside the split of 10 examples/);
+    expect(() => examples(ds.test, ds.shape, 5, 6)).toThrow(
+      /examples: range 5..11 is outside the split of 10 examples/,
+    );
     const b = gather(ds.train, ds.shape, [4]);
     expect(b.x[100]).toBeCloseTo(ds.train.x[4 * 784 + 100] / 255, 7);
     expect(Math.min(...b.x)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...b.x)).toBeLessThanOrEqual(1);
     const st = channelStats(ds.train, ds.shape);
     const all = gather(ds.train, ds.shape, [...Array(50).keys()], st);
-    let m = 0, v = 0;
-    for (const x of all.x) { m += x; v += x * x; }
-    m /= all.x.length; v = v / all.x.length - m * m;
+    let m = 0,
+      v = 0;
+    for (const x of all.x) {
+      m += x;
+      v += x * x;
+    }
+    m /= all.x.length;
+    v = v / all.x.length - m * m;
     expect(Math.abs(m)).toBeLessThan(1e-5);
     expect(Math.abs(v - 1)).toBeLessThan(1e-4);
   });
@@ -138,39 +173,56 @@ describe('steganography transform, checked through the FFT', () => {
   it("'authors': the spectrum gains (P[f] + P[-f]) / 2 (real part of the inverse transform), no clipping", () => {
     const out = steganography(base, { ...opts, variant: 'authors' });
     expect(out.train.x).toBeInstanceOf(Float32Array);
-    let maxErr = 0, maxVal = 0;
+    let maxErr = 0,
+      maxVal = 0;
     for (const i of [0, 1, 3]) {
-      const y = base.train.y[i], S = deltaSpectrum(out, i);
-      for (let c = 0; c < 3; c++) for (let u = 0; u < 32; u++) for (let v = 0; v < 32; v++) {
-        const p = (q: number, r: number): number => P[((y * 3 + c) * 32 + q) * 32 + r];
-        const want = (p(u, v) + p(neg(u), neg(v))) / 2;
-        const k = 2 * ((c * 32 + u) * 32 + v);
-        maxErr = Math.max(maxErr, Math.abs(S[k] - want), Math.abs(S[k + 1]));
-        maxVal = Math.max(maxVal, Math.abs(want));
-      }
+      const y = base.train.y[i],
+        S = deltaSpectrum(out, i);
+      for (let c = 0; c < 3; c++)
+        for (let u = 0; u < 32; u++)
+          for (let v = 0; v < 32; v++) {
+            const p = (q: number, r: number): number => P[((y * 3 + c) * 32 + q) * 32 + r];
+            const want = (p(u, v) + p(neg(u), neg(v))) / 2;
+            const k = 2 * ((c * 32 + u) * 32 + v);
+            maxErr = Math.max(maxErr, Math.abs(S[k] - want), Math.abs(S[k + 1]));
+            maxVal = Math.max(maxVal, Math.abs(want));
+          }
     }
     expect(maxVal).toBeGreaterThan(0.3);
     expect(maxErr).toBeLessThan(2e-4);
     // images of the same class get the same change; the authors' code does not clip
-    const same = deltaSpectrum(out, 1), same2 = deltaSpectrum(out, 2);
+    const same = deltaSpectrum(out, 1),
+      same2 = deltaSpectrum(out, 2);
     expect(Math.max(...same.map((v, k) => Math.abs(v - same2[k])))).toBeLessThan(2e-4);
-    expect(steganography(base, { ...opts, eps: 50, variant: 'authors' }).train.x.some((v) => v < 0 || v > 1)).toBe(true);
-    expect(steganography(base, { ...opts, eps: 50, variant: 'authors', clip: true }).train.x.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(steganography(base, { ...opts, eps: 50, variant: 'authors' }).train.x.some((v) => v < 0 || v > 1)).toBe(
+      true,
+    );
+    expect(
+      steganography(base, { ...opts, eps: 50, variant: 'authors', clip: true }).train.x.every((v) => v >= 0 && v <= 1),
+    ).toBe(true);
   });
 
   it("'hermitian': the spectrum gains a real, symmetric H with H[f] = P[f] on one of each pair {f, -f}", () => {
     const out = steganography(base, { ...opts, variant: 'hermitian' });
-    let maxErr = 0, exactPairs = 0, pairs = 0;
-    const i = 3, y = base.train.y[i], S = deltaSpectrum(out, i);
-    for (let c = 0; c < 3; c++) for (let u = 0; u < 32; u++) for (let v = 0; v < 32; v++) {
-      const k = 2 * ((c * 32 + u) * 32 + v), kn = 2 * ((c * 32 + neg(u)) * 32 + neg(v));
-      const p = P[((y * 3 + c) * 32 + u) * 32 + v], pn = P[((y * 3 + c) * 32 + neg(u)) * 32 + neg(v)];
-      maxErr = Math.max(maxErr, Math.abs(S[k + 1]), Math.abs(S[k] - S[kn]));
-      const hit = Math.min(Math.abs(S[k] - p), Math.abs(S[k] - pn));
-      maxErr = Math.max(maxErr, hit);
-      pairs++;
-      if (Math.abs(S[k] - p) < 2e-4) exactPairs++;
-    }
+    let maxErr = 0,
+      exactPairs = 0,
+      pairs = 0;
+    const i = 3,
+      y = base.train.y[i],
+      S = deltaSpectrum(out, i);
+    for (let c = 0; c < 3; c++)
+      for (let u = 0; u < 32; u++)
+        for (let v = 0; v < 32; v++) {
+          const k = 2 * ((c * 32 + u) * 32 + v),
+            kn = 2 * ((c * 32 + neg(u)) * 32 + neg(v));
+          const p = P[((y * 3 + c) * 32 + u) * 32 + v],
+            pn = P[((y * 3 + c) * 32 + neg(u)) * 32 + neg(v)];
+          maxErr = Math.max(maxErr, Math.abs(S[k + 1]), Math.abs(S[k] - S[kn]));
+          const hit = Math.min(Math.abs(S[k] - p), Math.abs(S[k] - pn));
+          maxErr = Math.max(maxErr, hit);
+          pairs++;
+          if (Math.abs(S[k] - p) < 2e-4) exactPairs++;
+        }
     expect(maxErr).toBeLessThan(2e-4);
     // about half of the entries take their own P value (plus the self-paired ones and the zero-zero pairs)
     expect(exactPairs / pairs).toBeGreaterThan(0.5);

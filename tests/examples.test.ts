@@ -14,11 +14,18 @@ import { CHROMIUM, CHROMIUM_FLAGS, serveStatic } from '../web/serve.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 const tmp: string[] = [];
-afterAll(() => { for (const d of tmp) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
 
 /** Run a command in the repository root; its last stdout line is the example's JSON result. */
 function runJson(cmd: string, args: string[]): Record<string, unknown> {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 90_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -28,16 +35,50 @@ const finiteNonNegative = (v: unknown): boolean => Array.isArray(v) && v.every((
 describe('public API entry points', () => {
   const script = `const [a, e, l] = await Promise.all(['ifrlab', 'ifrlab/engine', 'ifrlab/lab'].map((m) => import(m)));
     console.log(JSON.stringify({ all: Object.keys(a), engine: Object.keys(e), lab: Object.keys(l) }));`;
-  const r = runJson(process.execPath, ['--input-type=module', '-e', script]) as Record<'all' | 'engine' | 'lab', string[]>;
+  const r = runJson(process.execPath, ['--input-type=module', '-e', script]) as Record<
+    'all' | 'engine' | 'lab',
+    string[]
+  >;
 
   it("'ifrlab' is exactly 'ifrlab/engine' plus 'ifrlab/lab'", () => {
     expect(new Set(r.all)).toEqual(new Set([...r.engine, ...r.lab]));
     expect(r.engine.length).toBeGreaterThan(90);
   });
   it('the lab exposes data sets, models, trainer, checkpoints, every attack, analyses and experiments', () => {
-    for (const name of ['loadDataset', 'loadDatasetFromDisk', 'syntheticDataset', 'steganography', 'buildModel', 'MODEL_FAMILIES', 'train', 'trainConfig', 'memorySink', 'dirSink',
-      'saveCheckpoint', 'loadCheckpoint', 'encodeCheckpoint', 'decodeCheckpoint', 'pgd', 'fgsm', 'fgm', 'brendelBethge', 'minimalNormSearch', 'randomControl', 'runNamedAttack',
-      'saliency', 'spectra', 'radialEnergy', 'angularEnergy', 'fourierNorms', 'betaDeltaSpearman', 'pathObservables', 'EXPERIMENTS', 'runExperiment', 'quickStudyExperiment', 'table1Experiment']) {
+    for (const name of [
+      'loadDataset',
+      'loadDatasetFromDisk',
+      'syntheticDataset',
+      'steganography',
+      'buildModel',
+      'MODEL_FAMILIES',
+      'train',
+      'trainConfig',
+      'memorySink',
+      'dirSink',
+      'saveCheckpoint',
+      'loadCheckpoint',
+      'encodeCheckpoint',
+      'decodeCheckpoint',
+      'pgd',
+      'fgsm',
+      'fgm',
+      'brendelBethge',
+      'minimalNormSearch',
+      'randomControl',
+      'runNamedAttack',
+      'saliency',
+      'spectra',
+      'radialEnergy',
+      'angularEnergy',
+      'fourierNorms',
+      'betaDeltaSpearman',
+      'pathObservables',
+      'EXPERIMENTS',
+      'runExperiment',
+      'quickStudyExperiment',
+      'table1Experiment',
+    ]) {
       expect(r.lab, name).toContain(name);
     }
     // the engine entry point holds no lab name (the split is real)
@@ -84,7 +125,10 @@ describe('examples', () => {
     for (const [file, target] of Object.entries(mapped)) {
       expect(target).toBe('./dist/src/lab/platform/browser.js');
       const names = Object.keys(await import(pathToFileURL(join(ROOT, file)).href));
-      expect(names.filter((n) => !stub.includes(n)), file).toEqual([]);
+      expect(
+        names.filter((n) => !stub.includes(n)),
+        file,
+      ).toEqual([]);
     }
   });
 });
@@ -101,14 +145,21 @@ describe.skipIf(missing.length > 0)('browser example (Vite bundle, headless Chro
     const out = mkdtempSync(join(tmpdir(), 'ifrlab-browser-example-'));
     tmp.push(out);
     const { build } = await import('vite');
-    await build({ root: join(ROOT, 'examples', 'browser'), configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' } });
+    await build({
+      root: join(ROOT, 'examples', 'browser'),
+      configFile: false,
+      logLevel: 'warn',
+      build: { outDir: out, emptyOutDir: true, target: 'es2022' },
+    });
     const { server, url } = await serveStatic(out);
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     try {
       const page = await browser.newPage();
       await page.goto(url);
-      await page.waitForFunction(() => (window as unknown as { __example?: unknown }).__example, null, { timeout: 90_000 });
+      await page.waitForFunction(() => (window as unknown as { __example?: unknown }).__example, null, {
+        timeout: 90_000,
+      });
       const r = await page.evaluate(() => (window as unknown as { __example: Record<string, unknown> }).__example);
       expect(r.error).toBeUndefined();
       expect(r.runtime).toBe('browser');

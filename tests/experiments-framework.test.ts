@@ -21,7 +21,13 @@ async function ctxFor(out: string): Promise<ExperimentContext> {
 
 describe('SVG and Markdown', () => {
   it('line plots and heat maps are standalone SVG with labels and a colour bar', () => {
-    const svg = linePlot([{ label: 'a<b', x: [0, 1, 2], y: [1, 4, 9] }, { label: 'c', x: [0, 1, 2], y: [2, 2, 2] }], { xlabel: 'epoch', ylabel: 'norm (pixels)', title: 'T' });
+    const svg = linePlot(
+      [
+        { label: 'a<b', x: [0, 1, 2], y: [1, 4, 9] },
+        { label: 'c', x: [0, 1, 2], y: [2, 2, 2] },
+      ],
+      { xlabel: 'epoch', ylabel: 'norm (pixels)', title: 'T' },
+    );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('epoch');
     expect(svg).toContain('norm (pixels)');
@@ -36,7 +42,7 @@ describe('SVG and Markdown', () => {
     expect(mdTable(['a', 'b'], [[1.23456, 'x|y']])).toBe('| a | b |\n|---|---|\n| 1.235 | x\\|y |');
     expect(pm(1, 0.5, 2)).toBe('1.00 ± 0.50');
   });
-  it('paper keys map specs to the paper\'s rows', () => {
+  it("paper keys map specs to the paper's rows", () => {
     expect(paperKey('fc-w2700-d1-linear')).toEqual({ key: 'fc', act: 'linear' });
     expect(paperKey('bwc-k3-c32-d3-relu')).toEqual({ key: 'dbwc', act: 'relu' });
     expect(TABLE1.dfwc.linear).toBe(0.272);
@@ -64,9 +70,23 @@ describe('experiments end to end (tiny scale)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ifrlab-qs-'));
     try {
       const tiny = (c: ModelStudyConfig): ModelStudyConfig => ({
-        ...c, data: 'synthetic:train=96,test=32', trainLimit: 96, testLimit: 32, epochs: 1, batchSize: 32, attackN: 8,
-        models: [{ spec: 'fc-w16-d1-linear', lr: 0.01 }, { spec: 'bwc-k3-c2-d1-linear', lr: 0.002 }],
-        attacks: [{ name: 'pgd-linf', opts: { norm: 'linf', eps: 8 / 255, steps: 3, absStepsize: 2 / 255, randomStart: true, name: 'pgd-linf' } }],
+        ...c,
+        data: 'synthetic:train=96,test=32',
+        trainLimit: 96,
+        testLimit: 32,
+        epochs: 1,
+        batchSize: 32,
+        attackN: 8,
+        models: [
+          { spec: 'fc-w16-d1-linear', lr: 0.01 },
+          { spec: 'bwc-k3-c2-d1-linear', lr: 0.002 },
+        ],
+        attacks: [
+          {
+            name: 'pgd-linf',
+            opts: { norm: 'linf', eps: 8 / 255, steps: 3, absStepsize: 2 / 255, randomStart: true, name: 'pgd-linf' },
+          },
+        ],
       });
       const ctx = await ctxFor(out);
       const r = await runExperiment(quickStudy, ctx, tiny);
@@ -90,9 +110,13 @@ describe('experiments end to end (tiny scale)', () => {
       const logs: string[] = [];
       const r2 = await runExperiment(quickStudy, { ...ctx, log: (m) => logs.push(m) }, tiny);
       expect(logs.some((l) => l.startsWith('resume: model-fc-w16-d1-linear'))).toBe(true);
-      expect((r2.result as ModelStudyResult).models[1].analyses['pgd-linf'].spearman.mean).toBe(res.models[1].analyses['pgd-linf'].spearman.mean);
+      expect((r2.result as ModelStudyResult).models[1].analyses['pgd-linf'].spearman.mean).toBe(
+        res.models[1].analyses['pgd-linf'].spearman.mean,
+      );
       // a different configuration in the same directory is refused
-      await expect(runExperiment(quickStudy, ctx, (c) => ({ ...tiny(c), epochs: 2 }))).rejects.toThrow(/different configuration/);
+      await expect(runExperiment(quickStudy, ctx, (c) => ({ ...tiny(c), epochs: 2 }))).rejects.toThrow(
+        /different configuration/,
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -103,8 +127,17 @@ describe('experiments end to end (tiny scale)', () => {
     try {
       const ctx = await ctxFor(out);
       const r = await runExperiment(dynamics, ctx, (c) => ({
-        ...c, data: 'synthetic:train=64,test=32', trainLimit: 64, testLimit: 32, spec: 'bwc-k3-c2-d1-relu', epochs: 1, batchSize: 32,
-        snapshots: 2, n: 3, points: 20, attack: { eps: 8 / 255, steps: 3, absStepsize: 2 / 255 },
+        ...c,
+        data: 'synthetic:train=64,test=32',
+        trainLimit: 64,
+        testLimit: 32,
+        spec: 'bwc-k3-c2-d1-relu',
+        epochs: 1,
+        batchSize: 32,
+        snapshots: 2,
+        n: 3,
+        points: 20,
+        attack: { eps: 8 / 255, steps: 3, absStepsize: 2 / 255 },
         minimal: { steps: 2, relStepsize: 0.5, initEps: 1 / 255, bisectSteps: 2, maxExpand: 4 },
       }));
       const res = r.result as import('../src/lab/experiments/dynamics.ts').DynamicsResult;
@@ -125,8 +158,18 @@ describe('experiments end to end (tiny scale)', () => {
 describe('report collection', () => {
   it('joins reports, demotes headings and rewrites figure links', async () => {
     const { collectReports, relativePath } = await import('../src/lab/report/collect.ts');
-    const rj = JSON.stringify({ experiment: 'quick-study', title: 'Quick study', reproduces: 'Table 1', scale: 'quick', backend: 'wasm', seconds: 12.3, finishedAt: 'now' });
-    const page = collectReports([{ relDir: 'runs/qs', resultJson: rj, reportMd: '# Quick study\n\n## Table\n\n![spec](spectrum.svg)\n' }]);
+    const rj = JSON.stringify({
+      experiment: 'quick-study',
+      title: 'Quick study',
+      reproduces: 'Table 1',
+      scale: 'quick',
+      backend: 'wasm',
+      seconds: 12.3,
+      finishedAt: 'now',
+    });
+    const page = collectReports([
+      { relDir: 'runs/qs', resultJson: rj, reportMd: '# Quick study\n\n## Table\n\n![spec](spectrum.svg)\n' },
+    ]);
     expect(page).toContain('| [quick-study](#quick-study) | Table 1 | - | quick | wasm | 12 | now | runs/qs |');
     expect(page).toContain('## Quick study');
     expect(page).toContain('### Table');
@@ -144,10 +187,13 @@ describe('progress bar', () => {
     for (let i = 1; i <= 200; i++) p(`train fc-w16 loss ${(2 / i).toFixed(4)}`, i, 200);
     expect(lines.length).toBeGreaterThanOrEqual(10);
     expect(lines.length).toBeLessThanOrEqual(12);
-    expect(lines[lines.length - 1]).toMatch(/^\[#{20}\] 200\/200 100% \S+ elapsed, ETA 0:00, \S+ it\/s train fc-w16 loss 0\.0100\n$/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^\[#{20}\] 200\/200 100% \S+ elapsed, ETA 0:00, \S+ it\/s train fc-w16 loss 0\.0100\n$/,
+    );
     const tty: string[] = [];
     const q = textProgress((s) => tty.push(s), true);
-    q('x', 1, 2); q('x', 2, 2);
+    q('x', 1, 2);
+    q('x', 2, 2);
     expect(tty[0].startsWith('\r[')).toBe(true);
     expect(tty.at(-1)!.endsWith('\n')).toBe(true);
   });
@@ -157,7 +203,11 @@ describe('experiment CLI overrides', () => {
   it('parses --set and refuses unknown or structured keys', async () => {
     const { parseOverrides, applyOverrides } = await import('../src/cli/experiment.ts');
     const ov = parseOverrides('epochs=6,trainLimit=10000,data=cifar10');
-    expect(ov).toEqual([['epochs', 6], ['trainLimit', 10000], ['data', 'cifar10']]);
+    expect(ov).toEqual([
+      ['epochs', 6],
+      ['trainLimit', 10000],
+      ['data', 'cifar10'],
+    ]);
     const cfg = { epochs: 2, data: 'x', models: [] as unknown[] };
     expect(applyOverrides('t', cfg, ov)).toEqual({ epochs: 6, trainLimit: 10000, data: 'cifar10', models: [] });
     expect(() => applyOverrides('t', cfg, [['nope', 1]])).toThrow(/no such config key/);
@@ -172,14 +222,26 @@ describe('steganography experiment (tiny)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ifrlab-stego-'));
     try {
       const r = await runExperiment(steganographyExperiment, await ctxFor(out), (c) => ({
-        ...c, data: 'synthetic:train=64,test=32', trainLimit: 64, testLimit: 32, seeds: 2, epochs: 1, batchSize: 32,
-        models: [{ key: 'fc-linear', spec: 'fc-w16-d1-linear', lr: 0.01 }, { key: 'bwc-linear', spec: 'bwc-k3-c2-d1-linear', lr: 0.002 }],
+        ...c,
+        data: 'synthetic:train=64,test=32',
+        trainLimit: 64,
+        testLimit: 32,
+        seeds: 2,
+        epochs: 1,
+        batchSize: 32,
+        models: [
+          { key: 'fc-linear', spec: 'fc-w16-d1-linear', lr: 0.01 },
+          { key: 'bwc-linear', spec: 'bwc-k3-c2-d1-linear', lr: 0.002 },
+        ],
       }));
       const acc = (r.result as { accuracy: Record<string, Record<string, number[]>> }).accuracy;
       expect(Object.keys(acc)).toEqual(['fc-linear', 'bwc-linear']);
       for (const m of Object.values(acc)) {
         expect(Object.keys(m)).toEqual(['base', 'eps=.25,rho=.2', 'eps=.25,rho=.1']);
-        for (const v of Object.values(m)) { expect(v.length).toBe(2); for (const a of v) expect(a).toBeGreaterThanOrEqual(0); }
+        for (const v of Object.values(m)) {
+          expect(v.length).toBe(2);
+          for (const a of v) expect(a).toBeGreaterThanOrEqual(0);
+        }
       }
       const md = readFileSync(join(out, 'report.md'), 'utf8');
       expect(md).toContain('40.8 ± 0.07');

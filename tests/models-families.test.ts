@@ -3,7 +3,15 @@
 // its line in these tables.
 import { describe, expect, it } from 'vitest';
 import '../src/index.ts'; // sets the reference backend
-import { MODEL_FAMILIES, MODEL_GRAMMAR, buildModel, countParameters, defaultLearningRate, formatSpec, parseSpec } from '../src/lab/nn/models.ts';
+import {
+  MODEL_FAMILIES,
+  MODEL_GRAMMAR,
+  buildModel,
+  countParameters,
+  defaultLearningRate,
+  formatSpec,
+  parseSpec,
+} from '../src/lab/nn/models.ts';
 
 // family -> [a short spec, its canonical form, its default learning rate, parameters for [3, 8, 8] inputs, 10 classes]
 const CASES: Record<string, [string, string, number, number]> = {
@@ -22,19 +30,22 @@ describe('MODEL_FAMILIES', () => {
     for (const [name, f] of Object.entries(MODEL_FAMILIES)) expect(parseSpec(f.example).family).toBe(name);
   });
 
-  it.each(Object.entries(CASES))('%s: canonical form, round trip, learning rate, parameter count', (fam, [short, canonical, lr, params]) => {
-    const m = parseSpec(short);
-    expect(m.family).toBe(fam);
-    expect(formatSpec(m)).toBe(canonical);
-    expect(parseSpec(canonical)).toEqual(m);
-    expect(defaultLearningRate(short)).toBe(lr);
-    if (params > 0) {
-      const model = buildModel(short, { inputShape: [3, 8, 8], numClasses: 10 });
-      expect(model.spec).toBe(canonical);
-      expect(countParameters(model)).toBe(params);
-      model.dispose?.();
-    }
-  });
+  it.each(Object.entries(CASES))(
+    '%s: canonical form, round trip, learning rate, parameter count',
+    (fam, [short, canonical, lr, params]) => {
+      const m = parseSpec(short);
+      expect(m.family).toBe(fam);
+      expect(formatSpec(m)).toBe(canonical);
+      expect(parseSpec(canonical)).toEqual(m);
+      expect(defaultLearningRate(short)).toBe(lr);
+      if (params > 0) {
+        const model = buildModel(short, { inputShape: [3, 8, 8], numClasses: 10 });
+        expect(model.spec).toBe(canonical);
+        expect(countParameters(model)).toBe(params);
+        model.dispose?.();
+      }
+    },
+  );
 
   it('the ReLU bounded-width conv trains at 0.01, the linear one at 0.002 (paper Table 7)', () => {
     expect(defaultLearningRate('bwc-k3-c32-d3-relu')).toBe(0.01);

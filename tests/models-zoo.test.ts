@@ -27,7 +27,15 @@ describe('model zoo: parameter counts (closed forms) and output shapes', () => {
     ['bwc-k5-c4-d1-linear-pzero', conv(3, 4, 5) + lin(4 * 1024, 10)],
     ['resnet18', 11173962, [3, 8, 8]],
     // stem + BN, stage 1 (2 convs, 2 BN), stage 2 and 3 (2 convs, 2 BN, 1x1 shortcut + BN), linear
-    ['resnet8', 3 * 16 * 9 + 32 + (2 * 16 * 16 * 9 + 64) + (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) + (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) + lin(64, 10)],
+    [
+      'resnet8',
+      3 * 16 * 9 +
+        32 +
+        (2 * 16 * 16 * 9 + 64) +
+        (16 * 32 * 9 + 32 * 32 * 9 + 16 * 32 + 3 * 64) +
+        (32 * 64 * 9 + 64 * 64 * 9 + 32 * 64 + 3 * 128) +
+        lin(64, 10),
+    ],
     ['vgg11', 9231114],
   ];
   for (const [spec, count, inputShape] of cases) {
@@ -62,7 +70,11 @@ describe('model zoo: parameter counts (closed forms) and output shapes', () => {
     tidy(() => {
       const ctx = { preActivations: [] as any[] };
       m.forward(randUniform([1, 3, 32, 32], 5), ctx);
-      expect(ctx.preActivations.map((t) => t.shape)).toEqual([[1, 4, 32, 32], [1, 4, 32, 32], [1, 4, 32, 32]]);
+      expect(ctx.preActivations.map((t) => t.shape)).toEqual([
+        [1, 4, 32, 32],
+        [1, 4, 32, 32],
+        [1, 4, 32, 32],
+      ]);
       const ctx2 = { preActivations: [] as any[] };
       buildModel('fc-w8-d3-linear').forward(randUniform([1, 3, 32, 32], 5), ctx2);
       expect(ctx2.preActivations.length).toBe(0);
@@ -76,8 +88,12 @@ describe('model zoo: parameter counts (closed forms) and output shapes', () => {
   });
 
   it('initialisation: seeded, PyTorch default bounds U(-1/sqrt(fan_in), 1/sqrt(fan_in))', () => {
-    const a = buildModel('bwc-k3-c8-d1-linear', { seed: 7 }), b = buildModel('bwc-k3-c8-d1-linear', { seed: 7 }), c = buildModel('bwc-k3-c8-d1-linear', { seed: 8 });
-    const wa = a.parameters().get('hidden0.weight')!.dataSync(), wb = b.parameters().get('hidden0.weight')!.dataSync(), wc = c.parameters().get('hidden0.weight')!.dataSync();
+    const a = buildModel('bwc-k3-c8-d1-linear', { seed: 7 }),
+      b = buildModel('bwc-k3-c8-d1-linear', { seed: 7 }),
+      c = buildModel('bwc-k3-c8-d1-linear', { seed: 8 });
+    const wa = a.parameters().get('hidden0.weight')!.dataSync(),
+      wb = b.parameters().get('hidden0.weight')!.dataSync(),
+      wc = c.parameters().get('hidden0.weight')!.dataSync();
     expect([...wa]).toEqual([...wb]);
     expect([...wa]).not.toEqual([...wc]);
     const bound = 1 / Math.sqrt(27);
@@ -93,20 +109,28 @@ describe('model zoo: parameter counts (closed forms) and output shapes', () => {
     const x = randUniform([4, 3, 8, 8], 9);
     m.setTraining(true);
     const before = memory().tensors;
-    tidy(() => { m.forward(x); });
-    tidy(() => { m.forward(x); });
+    tidy(() => {
+      m.forward(x);
+    });
+    tidy(() => {
+      m.forward(x);
+    });
     expect(memory().tensors).toBe(before);
     const rm = m.buffers!().get('bn1.running_mean')!.dataSync();
     expect(rm.some((v) => v !== 0)).toBe(true);
     m.setTraining(false);
-    const y1 = tidy(() => m.forward(x).dataSync()), y2 = tidy(() => m.forward(x).dataSync());
+    const y1 = tidy(() => m.forward(x).dataSync()),
+      y2 = tidy(() => m.forward(x).dataSync());
     expect([...y1]).toEqual([...y2]);
   });
 });
 
 describe('safetensors and checkpoints', () => {
   it('safetensors layout: u64 header length, 8-aligned JSON, offsets, round trip', () => {
-    const t = new Map([['a.weight', { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 4, 5e-8, -6]) }], ['b', { shape: [1], data: Float32Array.from([7]) }]]);
+    const t = new Map([
+      ['a.weight', { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 4, 5e-8, -6]) }],
+      ['b', { shape: [1], data: Float32Array.from([7]) }],
+    ]);
     const bytes = encodeSafetensors(t, { spec: 'x' });
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect(n % 8).toBe(0);
@@ -118,7 +142,9 @@ describe('safetensors and checkpoints', () => {
     const back = decodeSafetensors(bytes);
     expect([...back.tensors.get('a.weight')!.data]).toEqual([...t.get('a.weight')!.data]);
     expect(back.metadata.spec).toBe('x');
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).toThrow(/w.safetensors: tensor 'b' ends at byte .* \(truncated\)/);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w.safetensors')).toThrow(
+      /w.safetensors: tensor 'b' ends at byte .* \(truncated\)/,
+    );
   });
 
   it('saveCheckpoint/loadCheckpoint: same logits, buffers and meta; optimiser state', async () => {
@@ -127,19 +153,38 @@ describe('safetensors and checkpoints', () => {
       const m = buildModel('resnet8', { inputShape: [3, 8, 8], seed: 3 });
       m.setTraining(true);
       const x = randUniform([2, 3, 8, 8], 4);
-      tidy(() => { m.forward(x); });
+      tidy(() => {
+        m.forward(x);
+      });
       m.setTraining(false);
-      const meta: CheckpointMeta = { format: 'ifrlab-checkpoint', version: 1, spec: m.spec, inputShape: [3, 8, 8], numClasses: 10, data: 'synthetic', seed: 3, epoch: 2, testAccuracy: 0.5 };
-      const vel = new Map([...m.parameters()].map(([k, p]) => [k, tensor(new Float32Array(p.size).fill(0.25), p.shape)]));
+      const meta: CheckpointMeta = {
+        format: 'ifrlab-checkpoint',
+        version: 1,
+        spec: m.spec,
+        inputShape: [3, 8, 8],
+        numClasses: 10,
+        data: 'synthetic',
+        seed: 3,
+        epoch: 2,
+        testAccuracy: 0.5,
+      };
+      const vel = new Map(
+        [...m.parameters()].map(([k, p]) => [k, tensor(new Float32Array(p.size).fill(0.25), p.shape)]),
+      );
       await saveCheckpoint(join(dir, 'epoch-002.safetensors'), m, meta, vel);
       const { model, meta: back, velocity } = await loadCheckpoint(join(dir, 'epoch-002.json'), { optimizer: true });
       expect(back).toEqual(meta);
-      const y0 = tidy(() => m.forward(x).dataSync()), y1 = tidy(() => model.forward(x).dataSync());
+      const y0 = tidy(() => m.forward(x).dataSync()),
+        y1 = tidy(() => model.forward(x).dataSync());
       expect([...y1]).toEqual([...y0]);
-      expect([...model.buffers!().get('bn1.running_var')!.dataSync()]).toEqual([...m.buffers!().get('bn1.running_var')!.dataSync()]);
+      expect([...model.buffers!().get('bn1.running_var')!.dataSync()]).toEqual([
+        ...m.buffers!().get('bn1.running_var')!.dataSync(),
+      ]);
       expect(velocity!.get('conv1.weight')!.data[0]).toBe(0.25);
       await expect(loadCheckpoint(join(dir, 'nope.safetensors'))).rejects.toThrow(/no sidecar .*nope.json/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -151,7 +196,12 @@ describe('model gradients (float64 finite differences through whole models)', ()
     const prev = (await import('../src/engine/tensor.ts')).engine.backend;
     await setBackend(float64Backend());
     try {
-      for (const [spec, shape] of [['fwc-c2-d3-relu', [2, 4, 4]], ['lc-k3-c2-d1-relu', [2, 5, 5]], ['bwc-k3-c2-d3-relu-pzero', [2, 5, 5]], ['resnet8', [3, 4, 4]]] as const) {
+      for (const [spec, shape] of [
+        ['fwc-c2-d3-relu', [2, 4, 4]],
+        ['lc-k3-c2-d1-relu', [2, 5, 5]],
+        ['bwc-k3-c2-d3-relu-pzero', [2, 5, 5]],
+        ['resnet8', [3, 4, 4]],
+      ] as const) {
         const m = buildModel(spec, { inputShape: shape, numClasses: 3, seed: 11 });
         m.setTraining(true);
         const x = randUniform([3, ...shape], 12);
@@ -167,13 +217,25 @@ describe('model gradients (float64 finite differences through whole models)', ()
           for (const i of [0, Math.floor(p.size / 2)]) {
             const h = 1e-5;
             // p[i] += delta through the backend's public in-place kernel: sgdStep with a one-hot gradient and lr = -delta
-            const nudge = (delta: number) => tidy(() => {
-              const e = new Float64Array(p.size); e[i] = 1;
-              p.backend.sgdStep(p.buffer, tensor(e, p.shape).buffer, tensor(new Float64Array(p.size), p.shape).buffer, -delta, 0, 0, false);
-            });
+            const nudge = (delta: number) =>
+              tidy(() => {
+                const e = new Float64Array(p.size);
+                e[i] = 1;
+                p.backend.sgdStep(
+                  p.buffer,
+                  tensor(e, p.shape).buffer,
+                  tensor(new Float64Array(p.size), p.shape).buffer,
+                  -delta,
+                  0,
+                  0,
+                  false,
+                );
+              });
             void d;
-            nudge(h); const lp = lossOf();
-            nudge(-2 * h); const lm = lossOf();
+            nudge(h);
+            const lp = lossOf();
+            nudge(-2 * h);
+            const lm = lossOf();
             nudge(h);
             const fd = (lp - lm) / (2 * h);
             expect(Math.abs(g.get(p)![i] - fd)).toBeLessThan(1e-6 + 1e-5 * Math.abs(fd));
@@ -181,6 +243,8 @@ describe('model gradients (float64 finite differences through whole models)', ()
         }
         m.dispose!();
       }
-    } finally { await setBackend(prev); }
+    } finally {
+      await setBackend(prev);
+    }
   }, 60_000);
 });

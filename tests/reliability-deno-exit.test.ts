@@ -13,11 +13,35 @@ describe.skipIf(!existsSync(denoBin))('Deno exits after a WASM run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ifr-deno-exit-'));
     try {
       const t0 = Date.now();
-      const r = spawnSync(denoBin, ['run', '-A', resolve('bin', 'ifrlab.mjs'), 'train', '--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=64,test=32', '--epochs', '1', '--batch', '16', '--backend', 'wasm', '--quiet', '--out', join(dir, 'r')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(
+        denoBin,
+        [
+          'run',
+          '-A',
+          resolve('bin', 'ifrlab.mjs'),
+          'train',
+          '--model',
+          'fc-w8-d1-linear',
+          '--data',
+          'synthetic:train=64,test=32',
+          '--epochs',
+          '1',
+          '--batch',
+          '16',
+          '--backend',
+          'wasm',
+          '--quiet',
+          '--out',
+          join(dir, 'r'),
+        ],
+        { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } },
+      );
       expect(r.signal, `killed after ${Date.now() - t0} ms: the process did not exit`).toBeNull();
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain('backend wasm');
       expect(JSON.parse(readFileSync(join(dir, 'r', 'log.json'), 'utf8')).status).toBe('done');
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 70_000);
 });

@@ -11,7 +11,24 @@ const BIN = resolve(__dirname, '..', 'bin', 'ifrlab.mjs');
 const root = mkdtempSync(join(tmpdir(), 'ifrlab-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-const TRAIN = (out: string, seed: number, epochs = 1) => ['train', '--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=100,test=20', '--epochs', String(epochs), '--batch', '20', '--seed', String(seed), '--quiet', '--backend', 'reference', '--out', out];
+const TRAIN = (out: string, seed: number, epochs = 1) => [
+  'train',
+  '--model',
+  'fc-w8-d1-linear',
+  '--data',
+  'synthetic:train=100,test=20',
+  '--epochs',
+  String(epochs),
+  '--batch',
+  '20',
+  '--seed',
+  String(seed),
+  '--quiet',
+  '--backend',
+  'reference',
+  '--out',
+  out,
+];
 
 describe('run lock', () => {
   it('refuses a second writer (train and experiment) naming the holder, before any work', async () => {
@@ -29,7 +46,9 @@ describe('run lock', () => {
       expect(existsSync(join(dir, 'log.json'))).toBe(false);
       expect(existsSync(join(dir, 'config.json'))).toBe(false);
       await expect(acquireRunLock(dir, 'again')).rejects.toBeInstanceOf(RunLockedError);
-    } finally { lock.release(); }
+    } finally {
+      lock.release();
+    }
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
@@ -38,7 +57,10 @@ describe('run lock', () => {
     mkdirSync(dir, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     const pid = Number(dead.stdout.trim());
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, host: hostname(), command: 'train (killed)', started: 'earlier' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid, host: hostname(), command: 'train (killed)', started: 'earlier' }),
+    );
     const lock = await acquireRunLock(dir, 'new writer');
     expect(lock.staleFrom?.pid).toBe(pid);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
@@ -52,7 +74,11 @@ describe('run lock', () => {
 
   it('withRunLock releases the lock when the work throws', async () => {
     const dir = join(root, 'throws');
-    await expect(withRunLock(dir, 'x', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withRunLock(dir, 'x', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     expect(await withRunLock(dir, 'y', async () => 42)).toBe(42);
   });
@@ -61,7 +87,9 @@ describe('run lock', () => {
     const dir = join(root, 'two');
     const a = spawn(process.execPath, [BIN, ...TRAIN(dir, 0, 3)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let aErr = '';
-    a.stderr.on('data', (d) => { aErr += d; });
+    a.stderr.on('data', (d) => {
+      aErr += d;
+    });
     const aDone = new Promise<number | null>((r) => a.on('exit', (c) => r(c)));
     while (!existsSync(join(dir, LOCK_FILE))) await new Promise((r) => setTimeout(r, 10));
     const b = cli(TRAIN(dir, 7, 3));

@@ -9,16 +9,38 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const BIN = resolve(__dirname, '..', 'bin', 'ifrlab.mjs');
-const BASE = ['train', '--model', 'fc-w16-d1-relu', '--data', 'synthetic:train=100,test=20', '--epochs', '2', '--batch', '20', '--checkpoint-every-batches', '2', '--quiet'];
+const BASE = [
+  'train',
+  '--model',
+  'fc-w16-d1-relu',
+  '--data',
+  'synthetic:train=100,test=20',
+  '--epochs',
+  '2',
+  '--batch',
+  '20',
+  '--checkpoint-every-batches',
+  '2',
+  '--quiet',
+];
 const ARGS = [...BASE, '--backend', 'reference'];
 
-interface Exit { code: number | null; signal: NodeJS.Signals | null; stderr: string }
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
 
 function ifrlab(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Exit> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    p.stderr.on('data', (d) => { stderr += d; });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
     if (killAfterMs !== undefined) setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     p.on('exit', (code, signal) => done({ code, signal, stderr }));
   });
@@ -32,7 +54,10 @@ beforeAll(async () => {
   const dir = join(root, 'ref');
   const r = await ifrlab([...ARGS, '--out', dir], { IFRLAB_TRACE_WRITES: '1' });
   expect(r.code, r.stderr).toBe(0);
-  const writes = r.stderr.split('\n').filter((l) => l.startsWith('ifrlab-write ')).map((l) => l.split(' ').slice(2).join(' ').replace(dir, 'R'));
+  const writes = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('ifrlab-write '))
+    .map((l) => l.split(' ').slice(2).join(' ').replace(dir, 'R'));
   ref = {
     final: readFileSync(join(dir, 'checkpoints', 'epoch-002.safetensors')),
     best: readFileSync(join(dir, 'best.safetensors')),
@@ -50,24 +75,42 @@ const nth = (re: RegExp, k = 0): number => {
 };
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 /** Run, SIGKILLed at each of `kills` in turn (each a fresh process resuming the last), then a final --resume. */
-async function killThenResume(name: string, kills: { atWrite?: number; afterMs?: number }[], args = ARGS, want = ref, env: Record<string, string> = {}): Promise<void> {
-  const ARGS = args, ref = want;
+async function killThenResume(
+  name: string,
+  kills: { atWrite?: number; afterMs?: number }[],
+  args = ARGS,
+  want = ref,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const ARGS = args,
+    ref = want;
   const dir = join(root, name);
   for (const [i, kill] of kills.entries()) {
-    const k = await ifrlab([...ARGS, '--out', dir, ...(i ? ['--resume'] : [])], { ...env, ...(kill.atWrite ? { IFRLAB_KILL_AT_WRITE: String(kill.atWrite) } : {}) }, kill.afterMs);
+    const k = await ifrlab(
+      [...ARGS, '--out', dir, ...(i ? ['--resume'] : [])],
+      { ...env, ...(kill.atWrite ? { IFRLAB_KILL_AT_WRITE: String(kill.atWrite) } : {}) },
+      kill.afterMs,
+    );
     // the first run always reaches its write; a resumed run has fewer writes and may finish first
     if (kill.atWrite && i === 0) expect(k.signal, `${name}: ${k.stderr}`).toBe('SIGKILL');
     else if (k.signal !== 'SIGKILL') expect(k.code, `${name}: ${k.stderr}`).toBe(0);
     // whatever survived the kill is whole: every JSON file that exists parses
-    if (existsSync(dir)) for (const f of allFiles(dir)) if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
+    if (existsSync(dir))
+      for (const f of allFiles(dir))
+        if (f.endsWith('.json')) expect(() => JSON.parse(readFileSync(f, 'utf8')), f).not.toThrow();
   }
   const r = await ifrlab([...ARGS, '--out', dir, '--resume'], env);
   expect(r.code, `${name} resume: ${r.stderr}`).toBe(0);
-  expect(readFileSync(join(dir, 'checkpoints', 'epoch-002.safetensors')).equals(ref.final), `${name}: final weights differ`).toBe(true);
+  expect(
+    readFileSync(join(dir, 'checkpoints', 'epoch-002.safetensors')).equals(ref.final),
+    `${name}: final weights differ`,
+  ).toBe(true);
   expect(readFileSync(join(dir, 'best.safetensors')).equals(ref.best), `${name}: best weights differ`).toBe(true);
   expect(JSON.parse(readFileSync(join(dir, 'best.json'), 'utf8')).epoch).toBe(ref.bestEpoch);
   expect(JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')).status).toBe('done');
@@ -85,13 +128,17 @@ describe('SIGKILL at any moment leaves a resumable run (reference backend, bit f
       'final-optim': nth(/write R\/checkpoints\/epoch-002\.optim/),
     };
     const names = Object.entries(points);
-    for (let i = 0; i < names.length; i += 2) await Promise.all(names.slice(i, i + 2).map(([n, w]) => killThenResume(n, [{ atWrite: w }])));
+    for (let i = 0; i < names.length; i += 2)
+      await Promise.all(names.slice(i, i + 2).map(([n, w]) => killThenResume(n, [{ atWrite: w }])));
   }, 60_000);
 
   it('kills at two random writes, then at a random moment, each in a resumed process', async () => {
-    const w1 = 1 + Math.floor(Math.random() * ref.writes.length), w2 = 1 + Math.floor(Math.random() * ref.writes.length);
+    const w1 = 1 + Math.floor(Math.random() * ref.writes.length),
+      w2 = 1 + Math.floor(Math.random() * ref.writes.length);
     const ms = 300 + Math.floor(Math.random() * 900);
-    console.log(`random kill points: write ${w1}, then write ${w2} (of ${ref.writes.length}) of the resumed run, then SIGKILL after ${ms} ms`);
+    console.log(
+      `random kill points: write ${w1}, then write ${w2} (of ${ref.writes.length}) of the resumed run, then SIGKILL after ${ms} ms`,
+    );
     await killThenResume(`random-${w1}-${w2}-${ms}`, [{ atWrite: w1 }, { atWrite: w2 }, { afterMs: ms }]);
   }, 60_000);
 
@@ -102,7 +149,11 @@ describe('SIGKILL at any moment leaves a resumable run (reference backend, bit f
     const env = { IFRLAB_WASM_THREADS: '2' };
     const dir = join(root, 'wasm-ref');
     expect((await ifrlab([...args, '--out', dir], env)).code).toBe(0);
-    const want = { ...ref, final: readFileSync(join(dir, 'checkpoints', 'epoch-002.safetensors')), best: readFileSync(join(dir, 'best.safetensors')) };
+    const want = {
+      ...ref,
+      final: readFileSync(join(dir, 'checkpoints', 'epoch-002.safetensors')),
+      best: readFileSync(join(dir, 'best.safetensors')),
+    };
     const w = 1 + Math.floor(Math.random() * ref.writes.length);
     console.log(`wasm random kill point: write ${w}`);
     await killThenResume(`wasm-${w}`, [{ atWrite: nth(/write R\/log\.json/, 2) }, { atWrite: w }], args, want, env);
@@ -112,7 +163,9 @@ describe('SIGKILL at any moment leaves a resumable run (reference backend, bit f
     const dir = join(root, 'over');
     expect((await ifrlab([...ARGS, '--out', dir, '--epochs', '3'])).code).toBe(0); // leaves epoch-003
     // a new run (seed 1) killed half-way through its second log.json write
-    const k = await ifrlab([...ARGS, '--out', dir, '--seed', '1'], { IFRLAB_KILL_AT_WRITE: String(nth(/write R\/log\.json/, 1)) });
+    const k = await ifrlab([...ARGS, '--out', dir, '--seed', '1'], {
+      IFRLAB_KILL_AT_WRITE: String(nth(/write R\/log\.json/, 1)),
+    });
     expect(k.signal).toBe('SIGKILL');
     const r = await ifrlab([...ARGS, '--out', dir, '--seed', '1', '--resume', '--quiet']);
     expect(r.code, r.stderr).toBe(0);

@@ -5,7 +5,8 @@ import { normalArray, uniformArray } from '../src/engine/core/random.ts';
 
 describe('bootstrap intervals of known distributions', () => {
   it('the 95% interval of the mean of N(mu, 1) has width about 2 * 1.96 / sqrt(n) and covers mu about 95% of the time', () => {
-    const n = 400, mu = 3;
+    const n = 400,
+      mu = 3;
     let covered = 0;
     const trials = 60;
     const widths: number[] = [];
@@ -19,8 +20,8 @@ describe('bootstrap intervals of known distributions', () => {
       expect(iv.hi).toBeGreaterThan(iv.estimate);
     }
     const mean = widths.reduce((a, b) => a + b, 0) / trials;
-    expect(mean).toBeGreaterThan(0.85 * (2 * 1.96) / Math.sqrt(n));
-    expect(mean).toBeLessThan(1.15 * (2 * 1.96) / Math.sqrt(n));
+    expect(mean).toBeGreaterThan((0.85 * (2 * 1.96)) / Math.sqrt(n));
+    expect(mean).toBeLessThan((1.15 * (2 * 1.96)) / Math.sqrt(n));
     // binomial(60, .95): 51..60 covers > 99.8% of outcomes
     expect(covered).toBeGreaterThanOrEqual(51);
   });
@@ -56,7 +57,8 @@ describe('bootstrap intervals of known distributions', () => {
   });
 
   it('difference of two samples: N(1,1) - N(0,1), n = 500 each, interval about 1 +- 0.124', () => {
-    const a = Array.from(normalArray(500, 1), (z) => 1 + z), b = Array.from(normalArray(500, 2));
+    const a = Array.from(normalArray(500, 1), (z) => 1 + z),
+      b = Array.from(normalArray(500, 2));
     const d = bootstrapDifference([a], [b], { resamples: 1000 });
     const se = Math.sqrt(2 / 500);
     expect(Math.abs(d.estimate - 1)).toBeLessThan(4 * se);
@@ -70,7 +72,14 @@ describe('bootstrap intervals of known distributions', () => {
 });
 
 describe('verdict rule on constructed cases', () => {
-  const iv = (lo: number, hi: number, n = 2000, groups = 5) => ({ estimate: (lo + hi) / 2, lo, hi, level: 0.95, n, groups });
+  const iv = (lo: number, hi: number, n = 2000, groups = 5) => ({
+    estimate: (lo + hi) / 2,
+    lo,
+    hi,
+    level: 0.95,
+    n,
+    groups,
+  });
   it('holds, does not hold, inconclusive', () => {
     expect(verdictOf({ interval: iv(0.1, 0.3) }).verdict).toBe('holds');
     expect(verdictOf({ interval: iv(-0.3, -0.1) }).verdict).toBe('does not hold');
@@ -86,9 +95,19 @@ describe('verdict rule on constructed cases', () => {
     const few = verdictOf({ interval: iv(-0.3, -0.1, MIN_IMAGES - 1, 5), perImage: true });
     expect(few.verdict).toBe('inconclusive');
     expect(few.leaning).toBe('does not hold');
-    expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true }).verdict).toBe('holds');
-    expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true, scale: 'paper' }).verdict).toBe('holds');
-    const quick = verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true, scale: 'quick' });
+    expect(verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true }).verdict).toBe(
+      'holds',
+    );
+    expect(
+      verdictOf({ interval: iv(0.1, 0.3, MIN_IMAGES, 3), perImage: true, trainingDependent: true, scale: 'paper' })
+        .verdict,
+    ).toBe('holds');
+    const quick = verdictOf({
+      interval: iv(0.1, 0.3, MIN_IMAGES, 3),
+      perImage: true,
+      trainingDependent: true,
+      scale: 'quick',
+    });
     expect(quick.verdict).toBe('inconclusive');
     expect(quick.reason).toMatch(/quick scale, not the paper's/);
   });
@@ -97,10 +116,15 @@ describe('verdict rule on constructed cases', () => {
     expect(equivalenceVerdictOf({ interval: iv(0.06, 0.2) }, 0.05).verdict).toBe('does not hold');
     expect(equivalenceVerdictOf({ interval: iv(-0.2, -0.07) }, 0.05).verdict).toBe('does not hold');
     expect(equivalenceVerdictOf({ interval: iv(0.01, 0.09) }, 0.05).verdict).toBe('inconclusive');
-    expect(equivalenceVerdictOf({ interval: iv(-0.02, 0.03, 100, 1), perImage: true, trainingDependent: true }, 0.05).verdict).toBe('inconclusive');
+    expect(
+      equivalenceVerdictOf({ interval: iv(-0.02, 0.03, 100, 1), perImage: true, trainingDependent: true }, 0.05)
+        .verdict,
+    ).toBe('inconclusive');
   });
   it('combines parts: all hold, any fails, otherwise inconclusive', () => {
-    const h = verdictOf({ interval: iv(0.1, 0.2) }), f = verdictOf({ interval: iv(-0.2, -0.1) }), i = verdictOf({ interval: iv(-0.1, 0.1) });
+    const h = verdictOf({ interval: iv(0.1, 0.2) }),
+      f = verdictOf({ interval: iv(-0.2, -0.1) }),
+      i = verdictOf({ interval: iv(-0.1, 0.1) });
     expect(combineVerdicts([h, h]).verdict).toBe('holds');
     expect(combineVerdicts([h, f, i]).verdict).toBe('does not hold');
     expect(combineVerdicts([h, i]).verdict).toBe('inconclusive');

@@ -33,19 +33,31 @@ export function importGraph(): Map<string, string[]> {
 /** Strongly connected components with more than one file (Tarjan). */
 function cycles(graph: Map<string, string[]>): string[][] {
   let index = 0;
-  const idx = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    on = new Set<string>();
   const out: string[][] = [];
   const visit = (v: string) => {
-    idx.set(v, index); low.set(v, index++); stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
     for (const w of graph.get(v) ?? []) {
       if (!graph.has(w)) continue;
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const comp: string[] = [];
       let w: string;
-      do { w = stack.pop()!; on.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        comp.push(w);
+      } while (w !== v);
       if (comp.length > 1) out.push(comp.sort());
     }
   };
@@ -58,18 +70,22 @@ describe('import structure of src/', () => {
 
   it('reads a real graph (every import resolves to a file)', () => {
     expect(graph.size).toBeGreaterThan(80);
-    const missing = [...graph].flatMap(([f, ds]) => ds.filter((d) => !graph.has(d) && !d.endsWith('.generated.ts')).map((d) => `${f} -> ${d}`));
+    const missing = [...graph].flatMap(([f, ds]) =>
+      ds.filter((d) => !graph.has(d) && !d.endsWith('.generated.ts')).map((d) => `${f} -> ${d}`),
+    );
     expect(missing).toEqual([]);
   });
 
   it('src/engine imports nothing from src/lab, src/cli or the package index', () => {
-    const bad = [...graph].filter(([f]) => f.startsWith('engine/'))
+    const bad = [...graph]
+      .filter(([f]) => f.startsWith('engine/'))
       .flatMap(([f, ds]) => ds.filter((d) => !d.startsWith('engine/')).map((d) => `${f} -> ${d}`));
     expect(bad).toEqual([]);
   });
 
   it('src/lab never imports the CLI', () => {
-    const bad = [...graph].filter(([f]) => f.startsWith('lab/'))
+    const bad = [...graph]
+      .filter(([f]) => f.startsWith('lab/'))
       .flatMap(([f, ds]) => ds.filter((d) => d.startsWith('cli/')).map((d) => `${f} -> ${d}`));
     expect(bad).toEqual([]);
   });
@@ -80,7 +96,12 @@ describe('import structure of src/', () => {
   });
 
   it('the cycle detector finds a constructed cycle', () => {
-    const g = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]);
+    const g = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
     expect(cycles(g)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 });

@@ -26,15 +26,24 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // bwc trains long enough (8 epochs, a checkpoint after each) to be killed in the middle
 const GRID: GridFile = {
-  name: 'test-grid', data: 'synthetic:train=256,test=32',
+  name: 'test-grid',
+  data: 'synthetic:train=256,test=32',
   models: ['fc-w32-d1-linear', { spec: 'bwc-k3-c8-d1-relu', epochs: 8, lr: 0.002 }],
   train: { epochs: 2, batchSize: 32 },
-  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }], eps: [0.01, 0.03], attackN: 8,
+  attacks: [{ norm: 'linf', steps: 5, absStepsize: 0.004 }],
+  eps: [0.01, 0.03],
+  attackN: 8,
 };
 const cells = gridCells(GRID);
 const bwcTrain = cells.find((c) => c.kind === 'train' && c.config.spec === 'bwc-k3-c8-d1-relu')!;
 const OPTS = { backend: 'wasm', log: () => {} };
-const BAD: GridFile = { ...GRID, name: 'bad', data: 'synthetic:train=128,test=32', models: ['fc-w32-d1-linear', 'nope-w3'], eps: [0.01] };
+const BAD: GridFile = {
+  ...GRID,
+  name: 'bad',
+  data: 'synthetic:train=128,test=32',
+  models: ['fc-w32-d1-linear', 'nope-w3'],
+  eps: [0.01],
+};
 
 const resultBytes = (dir: string, id: string) => readFileSync(join(dir, 'cells', id, 'result.json'));
 function expectSameResults(a: string, b: string): void {
@@ -60,7 +69,9 @@ async function untilMidTraining(store: string): Promise<void> {
 
 describe('cell identity', () => {
   it('hashes the canonical configuration: key order is irrelevant, any changed setting or version is a new cell', () => {
-    expect(canonicalJSON({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'z' }, u: undefined })).toBe('{"a":{"c":"z","d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(canonicalJSON({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'z' }, u: undefined })).toBe(
+      '{"a":{"c":"z","d":[1,{"x":1,"y":2}]},"b":1}',
+    );
     const a = makeCell('train', 'x', { spec: 'fc-w32-d1-linear', lr: 0.01, epochs: 2 });
     const b = makeCell('train', 'another label', { epochs: 2, lr: 0.01, spec: 'fc-w32-d1-linear' });
     expect(b.id).toBe(a.id);
@@ -76,19 +87,35 @@ describe('cell identity', () => {
     const ids = new Set(cells.map((c) => c.id));
     const byKind = (cs: Cell[], k: string) => cs.filter((c) => c.kind === k);
     // fc's epochs changed (bwc sets its own): fc train and its attacks and the table are new; bwc's cells are the same
-    expect(byKind(other, 'train').filter((c) => ids.has(c.id)).map((c) => c.config.spec)).toEqual(['bwc-k3-c8-d1-relu']);
+    expect(
+      byKind(other, 'train')
+        .filter((c) => ids.has(c.id))
+        .map((c) => c.config.spec),
+    ).toEqual(['bwc-k3-c8-d1-relu']);
     expect(byKind(other, 'attack').filter((c) => ids.has(c.id)).length).toBe(2);
     expect(ids.has(byKind(other, 'collect')[0].id)).toBe(false);
   });
 
   it('a grid expands to models x seeds train cells, x attacks x eps attack cells, one table; bad files are named', () => {
-    expect(cells.map((c) => c.kind).sort()).toEqual(['attack', 'attack', 'attack', 'attack', 'collect', 'train', 'train']);
+    expect(cells.map((c) => c.kind).sort()).toEqual([
+      'attack',
+      'attack',
+      'attack',
+      'attack',
+      'collect',
+      'train',
+      'train',
+    ]);
     expect(cells.filter((c) => c.kind === 'attack' && c.deps[0] === bwcTrain.id).length).toBe(2);
     expect(gridCells({ ...GRID, seeds: [0, 1, 2] }).filter((c) => c.kind === 'train').length).toBe(6);
     expect(() => checkGrid({ ...GRID, epochs: 3 }, 'g.json')).toThrow(/g.json: unknown key 'epochs'/);
     expect(() => checkGrid({ ...GRID, attacks: [{ norm: 'l3' as never }] })).toThrow(/give 'name' .* or 'norm'/);
-    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-linfinity' }] })).toThrow(/unknown attack 'pgd-linfinity'/);
-    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', norm: 'linf' }] })).toThrow(/measured in l2, not linf/);
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-linfinity' }] })).toThrow(
+      /unknown attack 'pgd-linfinity'/,
+    );
+    expect(() => checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', norm: 'linf' }] })).toThrow(
+      /measured in l2, not linf/,
+    );
     expect(checkGrid({ ...GRID, attacks: [{ name: 'pgd-l2', steps: 3 }] }).attacks[0].name).toBe('pgd-l2');
   });
 
@@ -96,7 +123,8 @@ describe('cell identity', () => {
     const order = topoOrder([...cells].reverse());
     const pos = new Map(order.map((c, i) => [c.id, i]));
     for (const c of order) for (const d of c.deps) expect(pos.get(d)!).toBeLessThan(pos.get(c.id)!);
-    const x: Cell = { id: 'x', kind: 'k', label: 'x', config: {}, deps: ['y'] }, y: Cell = { id: 'y', kind: 'k', label: 'y', config: {}, deps: ['x'] };
+    const x: Cell = { id: 'x', kind: 'k', label: 'x', config: {}, deps: ['y'] },
+      y: Cell = { id: 'y', kind: 'k', label: 'y', config: {}, deps: ['x'] };
     expect(() => topoOrder([x, y])).toThrow(/cycle/);
   });
 
@@ -116,7 +144,12 @@ describe('cell identity', () => {
     expect(isStale(h, 60_000)).toBe(false);
     expect(isStale({ ...h, heartbeat: Date.now() - 120_000 }, 60_000)).toBe(true);
     const dead = spawn(process.execPath, ['-e', '0']);
-    return new Promise<void>((res) => dead.once('exit', () => { expect(isStale({ ...h, host: hostname(), pid: dead.pid! }, 60_000)).toBe(true); res(); }));
+    return new Promise<void>((res) =>
+      dead.once('exit', () => {
+        expect(isStale({ ...h, host: hostname(), pid: dead.pid! }, 60_000)).toBe(true);
+        res();
+      }),
+    );
   });
 
   it('table1 becomes one train and one attack cell per model and a report cell needing all of them', () => {
@@ -135,14 +168,29 @@ describe('embedded local runner', () => {
   it('an experiment run as cells gives the same result as `ifrlab experiment` in one process (table1, one model)', async () => {
     process.env.IFRLAB_WASM_THREADS = '1';
     await setBackend(await createWasmBackend({ threads: 1 }));
-    const cfg: ModelStudyConfig = { ...table1.config('quick', { seed: 0 } as never), data: 'synthetic:train=128,test=32', trainLimit: 128, testLimit: 32, epochs: 1, attackN: 8, models: [{ spec: 'fc-w32-d1-relu', lr: 0.01 }] };
+    const cfg: ModelStudyConfig = {
+      ...table1.config('quick', { seed: 0 } as never),
+      data: 'synthetic:train=128,test=32',
+      trainLimit: 128,
+      testLimit: 32,
+      epochs: 1,
+      attackN: 8,
+      models: [{ spec: 'fc-w32-d1-relu', lr: 0.01 }],
+    };
     const cs = experimentCells(table1, cfg, { scale: 'quick', seed: 0 });
     const dir = join(tmp, 'study');
     expect((await runLocal(dir, cs, { ...OPTS, workers: 1 })).done.length).toBe(3);
     const viaCells = JSON.parse(readFileSync(join(dir, 'cells', cs[2].id, 'work', 'out', 'result.json'), 'utf8'));
-    const whole = await runExperiment(table1, { out: join(tmp, 'whole'), scale: 'quick', io: await nodeIO(), seed: 0, progress: () => {}, log: () => {} }, () => cfg);
+    const whole = await runExperiment(
+      table1,
+      { out: join(tmp, 'whole'), scale: 'quick', io: await nodeIO(), seed: 0, progress: () => {}, log: () => {} },
+      () => cfg,
+    );
     type Timed = { trainSeconds?: number; seeds?: { trainSeconds?: number }[] };
-    const strip = (r: { models: Timed[] }) => ({ ...r, models: r.models.map((m) => ({ ...m, trainSeconds: 0, seeds: m.seeds?.map((x) => ({ ...x, trainSeconds: 0 })) })) });
+    const strip = (r: { models: Timed[] }) => ({
+      ...r,
+      models: r.models.map((m) => ({ ...m, trainSeconds: 0, seeds: m.seeds?.map((x) => ({ ...x, trainSeconds: 0 })) })),
+    });
     expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
     expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
   });
@@ -154,15 +202,24 @@ describe('embedded local runner', () => {
     const store = new Store(ref);
     const t = (id: string, ev: string) => Date.parse(store.attempts(id).find((a) => a.event === ev)!.time);
     for (const c of cells) for (const d of c.deps) expect(t(c.id, 'start')).toBeGreaterThanOrEqual(t(d, 'finish'));
-    const table = store.result<{ rows: { model: string; eps: number; successRate: number; testAccuracy: number }[] }>(cells[cells.length - 1].id);
+    const table = store.result<{ rows: { model: string; eps: number; successRate: number; testAccuracy: number }[] }>(
+      cells[cells.length - 1].id,
+    );
     expect(table.rows.length).toBe(4);
-    for (const r of table.rows) { expect(r.testAccuracy).toBeGreaterThan(0); expect(r.successRate).toBeGreaterThanOrEqual(0); }
+    for (const r of table.rows) {
+      expect(r.testAccuracy).toBeGreaterThan(0);
+      expect(r.successRate).toBeGreaterThanOrEqual(0);
+    }
     // a larger eps never makes PGD less successful on the same model and images
     const sr = (m: string, e: number) => table.rows.find((r) => r.model === m && r.eps === e)!.successRate;
     for (const m of ['fc-w32-d1-linear', 'bwc-k3-c8-d1-relu']) expect(sr(m, 0.03)).toBeGreaterThanOrEqual(sr(m, 0.01));
     // the CLI's plan reads the same grid file into the same cells and sees them done in the store
     writeFileSync(join(tmp, 'grid.json'), JSON.stringify(GRID));
-    const plan = execFileSync(process.execPath, ['bin/ifrlab.mjs', 'sweep', join(tmp, 'grid.json'), '--plan', '--store', ref], { encoding: 'utf8' });
+    const plan = execFileSync(
+      process.execPath,
+      ['bin/ifrlab.mjs', 'sweep', join(tmp, 'grid.json'), '--plan', '--store', ref],
+      { encoding: 'utf8' },
+    );
     expect(plan).toMatch(/^7 cells; estimated/);
     expect(plan.split('\n').filter((l) => / done +/.test(l)).length).toBe(7);
     const s2 = await runLocal(ref, cells, { ...OPTS, workers: 2 });
@@ -175,13 +232,16 @@ describe('embedded local runner', () => {
     const dir = join(tmp, 'killed');
     let killed = 0;
     const sum = await runLocal(dir, cells, {
-      ...OPTS, workers: 2,
+      ...OPTS,
+      workers: 2,
       onPool: (pool) => {
-        untilMidTraining(dir).then(() => {
-          const w = pool.workers().find((x) => x.cell === bwcTrain.id)!;
-          process.kill(w.pid, 'SIGKILL');
-          killed = w.pid;
-        }).catch(() => {});
+        untilMidTraining(dir)
+          .then(() => {
+            const w = pool.workers().find((x) => x.cell === bwcTrain.id)!;
+            process.kill(w.pid, 'SIGKILL');
+            killed = w.pid;
+          })
+          .catch(() => {});
       },
     });
     expect(killed).toBeGreaterThan(0);
@@ -210,8 +270,18 @@ describe('embedded local runner', () => {
 
 // .ci/run starts one redis-server for the suite and names it here; otherwise the test starts its own
 const SHARED_REDIS = process.env.IFRLAB_TEST_REDIS ?? '';
-const REDIS = SHARED_REDIS || (() => { try { return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim(); } catch { return ''; } })();
-const redisTitle = REDIS ? 'with redis-server' : 'SKIPPED: redis-server is not on PATH (apt-get install -y redis-server; .ci/run installs it)';
+const REDIS =
+  SHARED_REDIS ||
+  (() => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  })();
+const redisTitle = REDIS
+  ? 'with redis-server'
+  : 'SKIPPED: redis-server is not on PATH (apt-get install -y redis-server; .ci/run installs it)';
 if (!REDIS && process.env.CI) throw new Error('redis-server is missing (CI is set): .ci/run installs it with apt-get');
 if (!REDIS) console.warn(`tests/sweep.test.ts: BullMQ tests ${redisTitle}`);
 
@@ -222,11 +292,30 @@ describe(`distributed mode on BullMQ (${redisTitle})`, () => {
   beforeAll(async () => {
     if (!REDIS) return;
     const { checkRedis } = await import('../src/lab/sweep/queue.ts');
-    if (SHARED_REDIS) { url = SHARED_REDIS; await checkRedis(url, 2000); return; }
-    const port = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
-    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    if (SHARED_REDIS) {
+      url = SHARED_REDIS;
+      await checkRedis(url, 2000);
+      return;
+    }
+    const port = await new Promise<number>((r) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => r(p));
+      });
+    });
+    redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     url = `redis://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) { try { await checkRedis(url, 500); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 100)); } }
+    for (let i = 0; ; i++) {
+      try {
+        await checkRedis(url, 500);
+        break;
+      } catch (e) {
+        if (i > 50) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   });
   afterAll(() => {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
@@ -235,56 +324,87 @@ describe(`distributed mode on BullMQ (${redisTitle})`, () => {
 
   it.skipIf(!REDIS)('an unreachable Redis is a clear error naming the URL', async () => {
     const { checkRedis } = await import('../src/lab/sweep/queue.ts');
-    await expect(checkRedis('redis://127.0.0.1:1', 1000)).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+    await expect(checkRedis('redis://127.0.0.1:1', 1000)).rejects.toThrow(
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: ECONNREFUSED/,
+    );
   });
 
-  it.skipIf(!REDIS)('two `ifrlab worker`s, one SIGKILLed mid-cell: stalled-job handoff, resume from checkpoint, each cell finished once, results equal the embedded run', async () => {
-    const { submitSweep, waitSweep } = await import('../src/lab/sweep/queue.ts');
-    const dir = join(tmp, 'queue');
-    const worker = () => {
-      const p = spawn(process.execPath, ['bin/ifrlab.mjs', 'worker', '--queue', url, '--store', dir, '--backend', 'wasm', '--lock-ms', '2000', '--stalled-ms', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr!.on('data', (d) => { err += d; });
-      procs.push(p);
-      return { p, err: () => err };
-    };
-    const w1 = worker(), w2 = worker();
-    const { rootId, enqueued } = await submitSweep(url, dir, cells, { name: 'test-grid' });
-    expect(enqueued).toBe(7);
-    await untilMidTraining(dir);
-    const lock = JSON.parse(readFileSync(join(dir, 'cells', bwcTrain.id, 'lock'), 'utf8')) as { ppid: number };
-    const victim = [w1, w2].find((w) => w.p.pid === lock.ppid)!;
-    expect(victim).toBeDefined();
-    victim.p.kill('SIGKILL');
-    const r = await waitSweep(url, rootId!);
-    expect(r).toEqual({ ok: true });
-    const starts = new Store(dir).attempts(bwcTrain.id).filter((a) => a.event === 'start');
-    expect(starts.length).toBe(2);
-    expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-7]/);
-    expectFinishedOnce(dir);
-    expectSameResults(ref, dir);
-    // resubmitting a finished sweep enqueues nothing
-    expect((await submitSweep(url, dir, cells, { name: 'test-grid' })).enqueued).toBe(0);
-    const survivor = [w1, w2].find((w) => w !== victim)!;
-    expect(survivor.err()).toMatch(/done: train bwc-k3-c8-d1-relu/);
-    expect(readdirSync(join(dir, 'cells')).length).toBe(7);
-  });
+  it.skipIf(!REDIS)(
+    'two `ifrlab worker`s, one SIGKILLed mid-cell: stalled-job handoff, resume from checkpoint, each cell finished once, results equal the embedded run',
+    async () => {
+      const { submitSweep, waitSweep } = await import('../src/lab/sweep/queue.ts');
+      const dir = join(tmp, 'queue');
+      const worker = () => {
+        const p = spawn(
+          process.execPath,
+          [
+            'bin/ifrlab.mjs',
+            'worker',
+            '--queue',
+            url,
+            '--store',
+            dir,
+            '--backend',
+            'wasm',
+            '--lock-ms',
+            '2000',
+            '--stalled-ms',
+            '1000',
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        let err = '';
+        p.stderr!.on('data', (d) => {
+          err += d;
+        });
+        procs.push(p);
+        return { p, err: () => err };
+      };
+      const w1 = worker(),
+        w2 = worker();
+      const { rootId, enqueued } = await submitSweep(url, dir, cells, { name: 'test-grid' });
+      expect(enqueued).toBe(7);
+      await untilMidTraining(dir);
+      const lock = JSON.parse(readFileSync(join(dir, 'cells', bwcTrain.id, 'lock'), 'utf8')) as { ppid: number };
+      const victim = [w1, w2].find((w) => w.p.pid === lock.ppid)!;
+      expect(victim).toBeDefined();
+      victim.p.kill('SIGKILL');
+      const r = await waitSweep(url, rootId!);
+      expect(r).toEqual({ ok: true });
+      const starts = new Store(dir).attempts(bwcTrain.id).filter((a) => a.event === 'start');
+      expect(starts.length).toBe(2);
+      expect(starts[1].resumeFrom).toMatch(/checkpoint epoch-00[1-7]/);
+      expectFinishedOnce(dir);
+      expectSameResults(ref, dir);
+      // resubmitting a finished sweep enqueues nothing
+      expect((await submitSweep(url, dir, cells, { name: 'test-grid' })).enqueued).toBe(0);
+      const survivor = [w1, w2].find((w) => w !== victim)!;
+      expect(survivor.err()).toMatch(/done: train bwc-k3-c8-d1-relu/);
+      expect(readdirSync(join(dir, 'cells')).length).toBe(7);
+    },
+  );
 
-  it.skipIf(!REDIS)('a failing cell fails once with its message, fails the sweep, and the other cells still finish', async () => {
-    const { submitSweep, waitSweep } = await import('../src/lab/sweep/queue.ts');
-    const bad = gridCells(BAD);
-    const dir = join(tmp, 'queue'); // the surviving worker serves this store
-    const { rootId, enqueued } = await submitSweep(url, dir, bad, { name: 'bad' });
-    expect(enqueued).toBe(5);
-    const r = await waitSweep(url, rootId!);
-    expect(r.ok).toBe(false);
-    const store = new Store(dir);
-    const failedTrain = bad.find((c) => c.kind === 'train' && c.config.spec === 'nope-w3')!;
-    expect(store.failure(failedTrain.id)!.message).toMatch(/nope-w3/);
-    expect(store.attempts(failedTrain.id).filter((a) => a.event === 'start').length).toBe(1);
-    const good = bad.filter((c) => c.kind !== 'collect' && c.id !== failedTrain.id && !c.deps.includes(failedTrain.id));
-    expect(good.length).toBe(2);
-    for (let i = 0; i < 100 && !good.every((c) => store.isDone(c.id)); i++) await new Promise((res) => setTimeout(res, 100));
-    for (const c of good) expect(store.isDone(c.id), c.label).toBe(true);
-  });
+  it.skipIf(!REDIS)(
+    'a failing cell fails once with its message, fails the sweep, and the other cells still finish',
+    async () => {
+      const { submitSweep, waitSweep } = await import('../src/lab/sweep/queue.ts');
+      const bad = gridCells(BAD);
+      const dir = join(tmp, 'queue'); // the surviving worker serves this store
+      const { rootId, enqueued } = await submitSweep(url, dir, bad, { name: 'bad' });
+      expect(enqueued).toBe(5);
+      const r = await waitSweep(url, rootId!);
+      expect(r.ok).toBe(false);
+      const store = new Store(dir);
+      const failedTrain = bad.find((c) => c.kind === 'train' && c.config.spec === 'nope-w3')!;
+      expect(store.failure(failedTrain.id)!.message).toMatch(/nope-w3/);
+      expect(store.attempts(failedTrain.id).filter((a) => a.event === 'start').length).toBe(1);
+      const good = bad.filter(
+        (c) => c.kind !== 'collect' && c.id !== failedTrain.id && !c.deps.includes(failedTrain.id),
+      );
+      expect(good.length).toBe(2);
+      for (let i = 0; i < 100 && !good.every((c) => store.isDone(c.id)); i++)
+        await new Promise((res) => setTimeout(res, 100));
+      for (const c of good) expect(store.isDone(c.id), c.label).toBe(true);
+    },
+  );
 });

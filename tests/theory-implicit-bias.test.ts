@@ -3,21 +3,36 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultImplicitBiasConfig, drawProblem, imagePool, implicitBias } from '../src/lab/theory/implicit-bias.ts';
 import { summarise } from '../src/lab/experiments/implicit-bias.ts';
-import { forwardNet, initParams, logLoss, paramShapes, responseBeta, trainNet, type NetSpec } from '../src/lab/theory/nets.ts';
+import {
+  forwardNet,
+  initParams,
+  logLoss,
+  paramShapes,
+  responseBeta,
+  trainNet,
+  type NetSpec,
+} from '../src/lab/theory/nets.ts';
 import { fourierL1Norm, groupMagnitudes } from '../src/lab/theory/solvers.ts';
 import { float64Backend, setBackend } from '../src/engine/backends/registry.ts';
 import { tensor } from '../src/engine/ops/creation.ts';
 import { normalArray } from '../src/engine/core/random.ts';
 
-beforeAll(async () => { await setBackend(float64Backend()); });
+beforeAll(async () => {
+  await setBackend(float64Backend());
+});
 
 describe('parametrisations', () => {
   it('2-layer circular conv: f(x) = sum_d w2[d] (1/sqrt D) sum_k w1[k] x[(d+k) mod D]; beta = f(e_d)', () => {
-    const D = 5, s: NetSpec = { family: 'conv', L: 2, H: 1, W: D };
+    const D = 5,
+      s: NetSpec = { family: 'conv', L: 2, H: 1, W: D };
     const [w1, w2] = initParams(s, 1, 3);
     const x = Float64Array.from(normalArray(D, 4));
     let ref = 0;
-    for (let d = 0; d < D; d++) { let h = 0; for (let k = 0; k < D; k++) h += w1[k] * x[(d + k) % D]; ref += w2[d] * h / Math.sqrt(D); }
+    for (let d = 0; d < D; d++) {
+      let h = 0;
+      for (let k = 0; k < D; k++) h += w1[k] * x[(d + k) % D];
+      ref += (w2[d] * h) / Math.sqrt(D);
+    }
     const f = forwardNet(s, [tensor(w1, [1, D]), tensor(w2, [1, D])], tensor(x, [1, D])).dataSyncF64()[0];
     expect(f).toBeCloseTo(ref, 12);
     const beta = responseBeta(s, [w1, w2]);
@@ -26,7 +41,11 @@ describe('parametrisations', () => {
 
   it('fc beta is the product of the weight matrices; diag beta the product of the vectors', () => {
     const s: NetSpec = { family: 'fc', L: 3, H: 1, W: 3, width: 2 };
-    expect(paramShapes(s)).toEqual([[3, 2], [2, 2], [2, 1]]);
+    expect(paramShapes(s)).toEqual([
+      [3, 2],
+      [2, 2],
+      [2, 1],
+    ]);
     const [a, b, c] = initParams(s, 1, 1);
     const beta = responseBeta(s, [a, b, c]);
     for (let d = 0; d < 3; d++) {
@@ -50,13 +69,19 @@ describe('parametrisations', () => {
 
   it('the log-losses are log sum exp(-m) and log sum log(1 + exp(-m)) with exact gradients, finite at margins of 1e60', () => {
     const m = [0.5, -1, 2, 0];
-    const direct = { exp: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.exp(-x), 0)), logistic: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.log1p(Math.exp(-x)), 0)) };
+    const direct = {
+      exp: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.exp(-x), 0)),
+      logistic: (v: number[]) => Math.log(v.reduce((a, x) => a + Math.log1p(Math.exp(-x)), 0)),
+    };
     for (const loss of ['exp', 'logistic'] as const) {
       const r = logLoss(m, loss);
       expect(r.value).toBeCloseTo(direct[loss](m), 12);
       m.forEach((_, i) => {
-        const h = 1e-6, a = [...m], b = [...m];
-        a[i] += h; b[i] -= h;
+        const h = 1e-6,
+          a = [...m],
+          b = [...m];
+        a[i] += h;
+        b[i] -= h;
         expect(r.grad[i]).toBeCloseTo((direct[loss](a) - direct[loss](b)) / (2 * h), 8);
       });
       const big = logLoss([1e60, 2e60], loss);
@@ -99,7 +124,8 @@ describe('implicit-bias study (tiny)', () => {
     expect(s.checks.every((c) => c.holds)).toBe(true);
     // the conv spectrum ends on the limit's spectrum (both divided by their maximum), far from where it started
     const conv = p.runs.find((r) => r.family === 'conv')!;
-    const lim = groupMagnitudes(fourierL1Norm(1, 6), p.limits.fourier), mx = Math.max(...lim);
+    const lim = groupMagnitudes(fourierL1Norm(1, 6), p.limits.fourier),
+      mx = Math.max(...lim);
     const dist = (sp: number[]): number => Math.max(...sp.map((v, k) => Math.abs(v - lim[k] / mx)));
     expect(dist(conv.checkpoints.at(-1)!.spectrum)).toBeLessThan(0.1);
     expect(dist(conv.checkpoints[0].spectrum)).toBeGreaterThan(0.2);

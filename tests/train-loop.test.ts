@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SGD } from '../src/lab/train/optim.ts';
 import { makeSchedule } from '../src/lab/train/schedule.ts';
-import { train, TrainingDiverged, type TrainConfig, type TrainLog, type TrainSink, type ResumeState } from '../src/lab/train/trainer.ts';
+import {
+  train,
+  TrainingDiverged,
+  type TrainConfig,
+  type TrainLog,
+  type TrainSink,
+  type ResumeState,
+} from '../src/lab/train/trainer.ts';
 import { paperLearningRate as defaultLearningRate } from '../src/lab/train/paper-settings.ts';
 import { encodeCheckpoint, decodeCheckpoint, type EncodedCheckpoint } from '../src/lab/io/checkpoint.ts';
 import { syntheticDataset } from '../src/lab/data/synthetic.ts';
@@ -19,18 +26,42 @@ function memSink() {
   const ck = new Map<string, EncodedCheckpoint>();
   const logs: TrainLog[] = [];
   const sink: TrainSink = {
-    async saveCheckpoint(name, model, meta, velocity) { ck.set(name, await encodeCheckpoint(model, meta, velocity)); },
-    async dropOptimizerState(name) { const c = ck.get(name); if (c) delete c.optim; },
-    async markBest(name) { ck.set('best', ck.get(name)!); },
-    async writeLog(log) { logs.push(JSON.parse(JSON.stringify(log))); },
+    async saveCheckpoint(name, model, meta, velocity) {
+      ck.set(name, await encodeCheckpoint(model, meta, velocity));
+    },
+    async dropOptimizerState(name) {
+      const c = ck.get(name);
+      if (c) delete c.optim;
+    },
+    async markBest(name) {
+      ck.set('best', ck.get(name)!);
+    },
+    async writeLog(log) {
+      logs.push(JSON.parse(JSON.stringify(log)));
+    },
   };
-  const resumeFrom = (name: string): ResumeState => { const c = ck.get(name)!; return decodeCheckpoint(c.weights, c.meta, name, c.optim); };
+  const resumeFrom = (name: string): ResumeState => {
+    const c = ck.get(name)!;
+    return decodeCheckpoint(c.weights, c.meta, name, c.optim);
+  };
   return { sink, ck, logs, resumeFrom };
 }
 
 const cfg = (o: Partial<TrainConfig> = {}): TrainConfig => ({
-  model: 'fc-w16-d1-relu', data: 'synthetic', seed: 3, epochs: 2, batchSize: 32, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: false,
-  schedule: 'step:0.5:1', checkpointEveryBatches: 3, normalize: false, evalBatchSize: 64, ...o,
+  model: 'fc-w16-d1-relu',
+  data: 'synthetic',
+  seed: 3,
+  epochs: 2,
+  batchSize: 32,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  nesterov: false,
+  schedule: 'step:0.5:1',
+  checkpointEveryBatches: 3,
+  normalize: false,
+  evalBatchSize: 64,
+  ...o,
 });
 
 describe('SGD (PyTorch semantics) and schedules', () => {
@@ -38,8 +69,12 @@ describe('SGD (PyTorch semantics) and schedules', () => {
     for (const nesterov of [false, true]) {
       const p = tensor([1, -2, 3], [3]).requireGrad();
       const opt = new SGD(new Map([['p', p]]), { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov });
-      const gs = [[0.5, 0.5, -1], [1, 0, 2]];
-      let P = [1, -2, 3], V = [0, 0, 0];
+      const gs = [
+        [0.5, 0.5, -1],
+        [1, 0, 2],
+      ];
+      let P = [1, -2, 3],
+        V = [0, 0, 0];
       for (const g of gs) {
         opt.step(new Map([['p', tensor(g, [3])]]));
         const g2 = g.map((x, i) => x + 0.01 * P[i]);
@@ -58,7 +93,7 @@ describe('SGD (PyTorch semantics) and schedules', () => {
     expect(l.lr(0)).toBe(1);
     expect(l.lr(19)).toBeCloseTo(0.3, 12);
     expect(l.lr(20)).toBe(1);
-    expect(l.lr(10)).toBeCloseTo(1 - 0.7 * 10 / 19, 12);
+    expect(l.lr(10)).toBeCloseTo(1 - (0.7 * 10) / 19, 12);
     expect(makeSchedule('constant', 0.5).lr(30)).toBe(0.5);
     expect(() => makeSchedule('cosine', 1)).toThrow(/unknown schedule 'cosine'/);
     expect(defaultLearningRate('fwc-c3-d1-linear')).toBe(0.002);
@@ -82,7 +117,10 @@ describe('training loop', () => {
     expect(r1.log.status).toBe('interrupted');
     expect(r1.log.lastCheckpoint).toBe('epoch-000-batch-00005');
     r1.model.dispose!();
-    const r2 = await train(ds, cfg({ stopAfterBatches: 4 }), b.sink, { backend: 'reference', resume: b.resumeFrom(r1.log.lastCheckpoint!) });
+    const r2 = await train(ds, cfg({ stopAfterBatches: 4 }), b.sink, {
+      backend: 'reference',
+      resume: b.resumeFrom(r1.log.lastCheckpoint!),
+    });
     expect(r2.log.lastCheckpoint).toBe('epoch-001-batch-00002');
     const r3 = await train(ds, cfg(), b.sink, { backend: 'reference', resume: b.resumeFrom(r2.log.lastCheckpoint!) });
     expect(r3.log.status).toBe('done');
@@ -90,26 +128,53 @@ describe('training loop', () => {
       const q = r3.model.parameters().get(name)!;
       expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
     }
-    const pick = (l: TrainLog) => l.history.map((h) => [h.epoch, h.lr, h.trainLoss, h.trainAccuracy, h.testLoss, h.testAccuracy]);
+    const pick = (l: TrainLog) =>
+      l.history.map((h) => [h.epoch, h.lr, h.trainLoss, h.trainAccuracy, h.testLoss, h.testAccuracy]);
     expect(pick(r3.log)).toEqual(pick(full.log));
     expect(r3.log.best).toEqual(full.log.best);
     // checkpoints: initial, every 3 batches, every epoch; optimiser state only on the newest
-    expect(full.log.checkpoints).toEqual(['epoch-000', 'epoch-000-batch-00003', 'epoch-000-batch-00006', 'epoch-001', 'epoch-001-batch-00003', 'epoch-001-batch-00006', 'epoch-002']);
+    expect(full.log.checkpoints).toEqual([
+      'epoch-000',
+      'epoch-000-batch-00003',
+      'epoch-000-batch-00006',
+      'epoch-001',
+      'epoch-001-batch-00003',
+      'epoch-001-batch-00006',
+      'epoch-002',
+    ]);
     expect([...a.ck.entries()].filter(([k, c]) => k !== 'best' && c.optim).map(([k]) => k)).toEqual(['epoch-002']);
     const meta = JSON.parse(a.ck.get('epoch-001')!.meta);
-    expect(meta).toMatchObject({ spec: 'fc-w16-d1-relu', data: 'synthetic', seed: 3, epoch: 1, batchInEpoch: 0, globalStep: 7, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 } });
+    expect(meta).toMatchObject({
+      spec: 'fc-w16-d1-relu',
+      data: 'synthetic',
+      seed: 3,
+      epoch: 1,
+      batchInEpoch: 0,
+      globalStep: 7,
+      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 },
+    });
     expect(meta.testAccuracy).toBe(full.log.history[1].testAccuracy);
     // memory stays flat: nothing but the two models' parameters is left
-    full.model.dispose!(); r2.model.dispose!(); r3.model.dispose!();
+    full.model.dispose!();
+    r2.model.dispose!();
+    r3.model.dispose!();
     expect(memory().tensors).toBe(before);
   }, 120_000);
 
   it('a NaN/Inf loss stops the run with a clear message; the last good checkpoint is kept', async () => {
     const s = memSink();
     let err: Error | null = null;
-    try { await train(ds, cfg({ lr: 1e30, momentum: 0, schedule: 'constant', checkpointEveryBatches: 0 }), s.sink, { backend: 'reference' }); } catch (e) { err = e as Error; }
+    try {
+      await train(ds, cfg({ lr: 1e30, momentum: 0, schedule: 'constant', checkpointEveryBatches: 0 }), s.sink, {
+        backend: 'reference',
+      });
+    } catch (e) {
+      err = e as Error;
+    }
     expect(err).toBeInstanceOf(TrainingDiverged);
-    expect(err!.message).toMatch(/training stopped: the loss is (NaN|Infinity) at epoch 1, batch \d+ \(lr 1e\+30\)\. The last good checkpoint is epoch-000/);
+    expect(err!.message).toMatch(
+      /training stopped: the loss is (NaN|Infinity) at epoch 1, batch \d+ \(lr 1e\+30\)\. The last good checkpoint is epoch-000/,
+    );
     const last = s.logs[s.logs.length - 1];
     expect(last.status).toBe('diverged');
     expect(last.lastCheckpoint).toBe('epoch-000');
@@ -120,7 +185,19 @@ describe('training loop', () => {
   it('a linear model learns the synthetic data well above chance in 3 epochs', async () => {
     const big = syntheticDataset({ train: 1000, test: 300, seed: 2 });
     const s = memSink();
-    const { log, model } = await train(big, cfg({ model: 'fc-w1-d0-linear', epochs: 3, batchSize: 50, lr: 0.01, schedule: 'constant', checkpointEveryBatches: 0 }), s.sink, { backend: 'reference' });
+    const { log, model } = await train(
+      big,
+      cfg({
+        model: 'fc-w1-d0-linear',
+        epochs: 3,
+        batchSize: 50,
+        lr: 0.01,
+        schedule: 'constant',
+        checkpointEveryBatches: 0,
+      }),
+      s.sink,
+      { backend: 'reference' },
+    );
     expect(log.history.length).toBe(4);
     expect(log.history[0].testAccuracy).toBeLessThan(0.2);
     expect(log.bestTestAccuracy!).toBeGreaterThan(0.3);
@@ -135,14 +212,31 @@ describe('ifrlab train (CLI)', () => {
     const { run } = await import('../src/cli/train.ts');
     const listeners = process.listenerCount('SIGINT');
     try {
-      const args = ['--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=320,test=32', '--epochs', '2', '--batch', '32', '--backend', 'reference', '--out', dir];
+      const args = [
+        '--model',
+        'fc-w8-d1-linear',
+        '--data',
+        'synthetic:train=320,test=32',
+        '--epochs',
+        '2',
+        '--batch',
+        '32',
+        '--backend',
+        'reference',
+        '--out',
+        dir,
+      ];
       // a real SIGINT to this test process (vitest runs each file in its own fork), sent right after
       // the initial evaluation: it must be seen during the first batch, not at the next file write
       const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
         if (String(chunk).includes('epoch 0 (initial)')) process.kill(process.pid, 'SIGINT');
         return true;
       });
-      try { await run(args); } finally { spy.mockRestore(); }
+      try {
+        await run(args);
+      } finally {
+        spy.mockRestore();
+      }
       const code = process.exitCode;
       process.exitCode = 0;
       expect(code).toBe(130);
@@ -155,14 +249,30 @@ describe('ifrlab train (CLI)', () => {
       log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')) as TrainLog;
       expect(log.status).toBe('done');
       expect(log.history.map((h) => h.epoch)).toEqual([0, 1, 2]);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('writes log.json and checkpoints; --resume finishes an interrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ifr-train-'));
     const { run } = await import('../src/cli/train.ts');
     try {
-      const args = ['--model', 'fc-w8-d1-linear', '--data', 'synthetic:train=96,test=32', '--epochs', '2', '--batch', '32', '--backend', 'reference', '--out', dir, '--quiet'];
+      const args = [
+        '--model',
+        'fc-w8-d1-linear',
+        '--data',
+        'synthetic:train=96,test=32',
+        '--epochs',
+        '2',
+        '--batch',
+        '32',
+        '--backend',
+        'reference',
+        '--out',
+        dir,
+        '--quiet',
+      ];
       await run([...args, '--stop-after-batches', '4']);
       let log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')) as TrainLog;
       expect(log.status).toBe('interrupted');
@@ -170,22 +280,42 @@ describe('ifrlab train (CLI)', () => {
       log = JSON.parse(readFileSync(join(dir, 'log.json'), 'utf8')) as TrainLog;
       expect(log.status).toBe('done');
       expect(log.history.map((h) => h.epoch)).toEqual([0, 1, 2]);
-      for (const h of log.history.slice(1)) { expect(h.trainLoss).toBeGreaterThan(0); expect(h.examplesPerSecond).toBeGreaterThan(0); }
+      for (const h of log.history.slice(1)) {
+        expect(h.trainLoss).toBeGreaterThan(0);
+        expect(h.examplesPerSecond).toBeGreaterThan(0);
+      }
       expect(log.bestTestAccuracy).toBe(Math.max(...log.history.slice(1).map((h) => h.testAccuracy)));
-      for (const f of ['checkpoints/epoch-000.safetensors', 'checkpoints/epoch-002.json', 'checkpoints/epoch-002.optim.safetensors', 'best.safetensors', 'best.json']) expect(existsSync(join(dir, f))).toBe(true);
+      for (const f of [
+        'checkpoints/epoch-000.safetensors',
+        'checkpoints/epoch-002.json',
+        'checkpoints/epoch-002.optim.safetensors',
+        'best.safetensors',
+        'best.json',
+      ])
+        expect(existsSync(join(dir, f))).toBe(true);
       // curve.svg: test accuracy at epochs 0-2 (3 points), train accuracy and loss at epochs 1-2
       const curve = readFileSync(join(dir, 'curve.svg'), 'utf8');
-      expect([...curve.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(' ').length)).toEqual([3, 2, 2]);
+      expect([...curve.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1].split(' ').length)).toEqual([
+        3, 2, 2,
+      ]);
       // `ifrlab report DIR` puts the run in a table and draws its curves beside the page
       const { run: report } = await import('../src/cli/report.ts');
       const page = join(dir, 'page.md');
       await report([dir, '--out', page]);
       const md = readFileSync(page, 'utf8');
       const best = log.best!;
-      expect(md).toContain(`| fc-w8-d1-linear | synthetic:train=96,test=32 | 0 | 0.01, step | 2/2 | ${(100 * best.testAccuracy).toFixed(2)}% (epoch ${best.epoch}) |`);
+      expect(md).toContain(
+        `| fc-w8-d1-linear | synthetic:train=96,test=32 | 0 | 0.01, step | 2/2 | ${(100 * best.testAccuracy).toFixed(2)}% (epoch ${best.epoch}) |`,
+      );
       expect(md).toContain('![learning curves](page-curves.svg)');
-      expect(readFileSync(join(dir, 'page-curves.svg'), 'utf8')).toContain('fc-w8-d1-linear, synthetic:train=96,test=32 test');
-      await expect(report([join(dir, 'checkpoints'), '--out', page])).rejects.toThrow(/neither result.json \+ report.md .* nor log.json/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+      expect(readFileSync(join(dir, 'page-curves.svg'), 'utf8')).toContain(
+        'fc-w8-d1-linear, synthetic:train=96,test=32 test',
+      );
+      await expect(report([join(dir, 'checkpoints'), '--out', page])).rejects.toThrow(
+        /neither result.json \+ report.md .* nor log.json/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

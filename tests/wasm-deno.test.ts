@@ -10,11 +10,15 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 const built = existsSync(join(ROOT, 'src/engine/backends/wasm/engine-bytes.generated.ts'));
 
-test.skipIf(!existsSync(DENO) || !built)('deno: 2-thread wasm backend matches the reference (matmul, conv2d, fft2)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ifr-deno-'));
-  const script = join(dir, 'check.ts');
-  const src = (p: string) => JSON.stringify(join(ROOT, p));
-  writeFileSync(script, `
+test.skipIf(!existsSync(DENO) || !built)(
+  'deno: 2-thread wasm backend matches the reference (matmul, conv2d, fft2)',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ifr-deno-'));
+    const script = join(dir, 'check.ts');
+    const src = (p: string) => JSON.stringify(join(ROOT, p));
+    writeFileSync(
+      script,
+      `
 import { createWasmBackend } from ${src('src/engine/backends/wasm/index.ts')};
 import { ReferenceBackend } from ${src('src/engine/backends/reference/index.ts')};
 const w = await createWasmBackend({ threads: 2 });
@@ -37,13 +41,16 @@ const out = {
 };
 w.terminate();
 console.log(JSON.stringify(out));
-`);
-  const res = spawnSync(DENO, ['run', '--allow-read', '--allow-env', script], { encoding: 'utf8', timeout: 110_000 });
-  expect(res.status, res.stderr).toBe(0);
-  const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
-  expect(out.threads).toBe(2);
-  expect(out.matmul).toBeLessThan(1e-5);
-  expect(out.conv2d).toBeLessThan(1e-5);
-  expect(out.convGradFilter).toBeLessThan(1e-5);
-  expect(out.fft2).toBeLessThan(1e-6);
-}, 120_000);
+`,
+    );
+    const res = spawnSync(DENO, ['run', '--allow-read', '--allow-env', script], { encoding: 'utf8', timeout: 110_000 });
+    expect(res.status, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
+    expect(out.threads).toBe(2);
+    expect(out.matmul).toBeLessThan(1e-5);
+    expect(out.conv2d).toBeLessThan(1e-5);
+    expect(out.convGradFilter).toBeLessThan(1e-5);
+    expect(out.fft2).toBeLessThan(1e-6);
+  },
+  120_000,
+);

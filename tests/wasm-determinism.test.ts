@@ -18,12 +18,22 @@ import type { Classifier } from '../src/lab/nn/types.ts';
 function memSink() {
   const ck = new Map<string, EncodedCheckpoint>();
   const sink: TrainSink = {
-    async saveCheckpoint(name, model, meta, velocity) { ck.set(name, await encodeCheckpoint(model, meta, velocity)); },
-    async dropOptimizerState(name) { const c = ck.get(name); if (c) delete c.optim; },
-    async markBest(name) { ck.set('best', ck.get(name)!); },
+    async saveCheckpoint(name, model, meta, velocity) {
+      ck.set(name, await encodeCheckpoint(model, meta, velocity));
+    },
+    async dropOptimizerState(name) {
+      const c = ck.get(name);
+      if (c) delete c.optim;
+    },
+    async markBest(name) {
+      ck.set('best', ck.get(name)!);
+    },
     async writeLog() {},
   };
-  const resumeFrom = (name: string): ResumeState => { const c = ck.get(name)!; return decodeCheckpoint(c.weights, c.meta, name, c.optim); };
+  const resumeFrom = (name: string): ResumeState => {
+    const c = ck.get(name)!;
+    return decodeCheckpoint(c.weights, c.meta, name, c.optim);
+  };
   return { sink, resumeFrom };
 }
 
@@ -42,8 +52,20 @@ function weightHash(m: Classifier): string {
 const models = ['bwc-k3-c16-d2-relu', 'lc-k3-c4-d1-relu', 'fwc-c3-d1-relu', 'fc-w256-d1-relu'];
 const ds = syntheticDataset({ train: 96, test: 32, seed: 2 });
 const cfg = (model: string, o: Partial<TrainConfig> = {}): TrainConfig => ({
-  model, data: 'synthetic', seed: 5, epochs: 2, batchSize: 32, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false,
-  schedule: 'constant', checkpointEveryBatches: 3, normalize: false, evalBatchSize: 32, ...o,
+  model,
+  data: 'synthetic',
+  seed: 5,
+  epochs: 2,
+  batchSize: 32,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  nesterov: false,
+  schedule: 'constant',
+  checkpointEveryBatches: 3,
+  normalize: false,
+  evalBatchSize: 32,
+  ...o,
 });
 
 const backends: WasmBackend[] = [];
@@ -67,7 +89,9 @@ afterAll(() => backends.forEach((b) => b.terminate()));
 describe('WASM training is bit-reproducible', () => {
   for (const model of models) {
     it(`${model}: two runs on 2 threads, and 1 thread, give the same weight hash`, async () => {
-      const a = await run(model, 2), b = await run(model, 2), c = await run(model, 1);
+      const a = await run(model, 2),
+        b = await run(model, 2),
+        c = await run(model, 1);
       expect(b).toBe(a);
       expect(c).toBe(a);
     }, 60_000);
@@ -93,12 +117,16 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 
 describe('the same bits under Deno', () => {
-  it.skipIf(!existsSync(DENO))('a 2-thread WASM training in Deno has the Node run\'s weight hash', async () => {
-    const model = 'bwc-k3-c16-d2-relu';
-    const node = await run(model, 2);
-    const dir = mkdtempSync(join(tmpdir(), 'ifr-det-'));
-    const src = (f: string) => JSON.stringify(join(ROOT, f));
-    writeFileSync(join(dir, 'train.ts'), `
+  it.skipIf(!existsSync(DENO))(
+    "a 2-thread WASM training in Deno has the Node run's weight hash",
+    async () => {
+      const model = 'bwc-k3-c16-d2-relu';
+      const node = await run(model, 2);
+      const dir = mkdtempSync(join(tmpdir(), 'ifr-det-'));
+      const src = (f: string) => JSON.stringify(join(ROOT, f));
+      writeFileSync(
+        join(dir, 'train.ts'),
+        `
 import { createWasmBackend } from ${src('src/engine/backends/wasm/index.ts')};
 import { setBackend } from ${src('src/engine/backends/registry.ts')};
 import { train } from ${src('src/lab/train/trainer.ts')};
@@ -115,10 +143,16 @@ for (const p of parts) { all.set(p, o); o += p.length; }
 const h = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
 console.log('HASH ' + [...h].map((b) => b.toString(16).padStart(2, '0')).join(''));
 be.terminate();
-`);
-    const r = spawnSync(DENO, ['run', '-A', '--quiet', join(dir, 'train.ts')], { encoding: 'utf8', timeout: 120_000 });
-    rmSync(dir, { recursive: true, force: true });
-    expect(r.stderr).toBe('');
-    expect(r.stdout.match(/HASH (\w+)/)?.[1]).toBe(node);
-  }, 150_000);
+`,
+      );
+      const r = spawnSync(DENO, ['run', '-A', '--quiet', join(dir, 'train.ts')], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      rmSync(dir, { recursive: true, force: true });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.match(/HASH (\w+)/)?.[1]).toBe(node);
+    },
+    150_000,
+  );
 });

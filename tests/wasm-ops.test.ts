@@ -14,25 +14,59 @@ const ref = new T.ReferenceBackend('float32');
 
 // Larger and odd shapes on the hot paths.
 cases.push(
-  { name: 'matmul_odd', shapes: [[33, 31], [31, 127]], fn: (a, b) => T.matmul(a, b) },
+  {
+    name: 'matmul_odd',
+    shapes: [
+      [33, 31],
+      [31, 127],
+    ],
+    fn: (a, b) => T.matmul(a, b),
+  },
   { name: 'linear_fc', shapes: [[7, 127], [33, 127], [33]], fn: (x, w, b) => T.linear(x, w, b) },
-  { name: 'crossEntropy_fc', shapes: [[31, 10]], fn: (x) => T.crossEntropy(x, Array.from({ length: 31 }, (_, i) => i % 10)) },
-  { name: 'conv2d_bwc1', shapes: [[3, 3, 32, 32], [32, 3, 3, 3], [32]], fn: (x, w, b) => T.relu(T.conv2d(x, w, b, { padding: 1, mode: 'circular' })) },
-  { name: 'conv2d_stride2_odd', shapes: [[2, 3, 31, 33], [5, 3, 3, 3]], fn: (x, w) => T.conv2d(x, w, null, { stride: 2, padding: 1 }) },
+  {
+    name: 'crossEntropy_fc',
+    shapes: [[31, 10]],
+    fn: (x) =>
+      T.crossEntropy(
+        x,
+        Array.from({ length: 31 }, (_, i) => i % 10),
+      ),
+  },
+  {
+    name: 'conv2d_bwc1',
+    shapes: [[3, 3, 32, 32], [32, 3, 3, 3], [32]],
+    fn: (x, w, b) => T.relu(T.conv2d(x, w, b, { padding: 1, mode: 'circular' })),
+  },
+  {
+    name: 'conv2d_stride2_odd',
+    shapes: [
+      [2, 3, 31, 33],
+      [5, 3, 3, 3],
+    ],
+    fn: (x, w) => T.conv2d(x, w, null, { stride: 2, padding: 1 }),
+  },
   { name: 'circConv2d_32', shapes: [[2, 3, 32, 32], [3, 3, 32, 32], [3]], fn: (x, w, b) => T.circConv2d(x, w, b) },
   { name: 'fft2_28', shapes: [[3, 28, 28, 2]], fn: (x) => T.fft2(x) },
   { name: 'ifft_127', shapes: [[3, 127, 2]], fn: (x) => T.ifft(x) },
 );
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { e = Math.max(e, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  let e = 0,
+    m = 0;
+  for (let i = 0; i < a.length; i++) {
+    e = Math.max(e, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
   return e / Math.max(m, 1e-30);
 }
 
 /** Value and input gradients of sum(fn(xs) * r) on one backend. */
 function run(c: Case, be: Backend): Float32Array[] {
-  const datas = c.shapes.map((s, i) => { const d = input(s, 100 + i, 0.2, 1.0, c.positive); c.init?.(i, d); return d; });
+  const datas = c.shapes.map((s, i) => {
+    const d = input(s, 100 + i, 0.2, 1.0, c.positive);
+    c.init?.(i, d);
+    return d;
+  });
   return T.tidy(() => {
     const xs = datas.map((d, i) => T.tensor(d, c.shapes[i], be));
     const probe = c.fn(...xs);
@@ -53,7 +87,10 @@ for (const threads of [1, 2]) {
     for (const c of cases) {
       test(c.name, () => {
         let want = expected.get(c.name);
-        if (!want) { want = run(c, ref); expected.set(c.name, want); }
+        if (!want) {
+          want = run(c, ref);
+          expected.set(c.name, want);
+        }
         const before = w.memory().buffers;
         const got = run(c, w);
         expect(w.memory().buffers).toBe(before); // tidy() freed every intermediate and gradient
@@ -82,7 +119,11 @@ test('a training loop (conv + ReLU + linear, SGD momentum) matches the reference
     const vel = ps.map((p) => T.full(p.shape, 0, be));
     const x = T.tensor(input([N, 3, 8, 8], 5, 0, 1, true), [N, 3, 8, 8], be);
     const y = Array.from({ length: N }, (_, i) => i % 10);
-    const loss = (...q: Tensor[]) => T.crossEntropy(T.linear(T.flatten(T.relu(T.conv2d(x, q[0], q[1], { padding: 1, mode: 'circular' }))), q[2], q[3]), y);
+    const loss = (...q: Tensor[]) =>
+      T.crossEntropy(
+        T.linear(T.flatten(T.relu(T.conv2d(x, q[0], q[1], { padding: 1, mode: 'circular' }))), q[2], q[3]),
+        y,
+      );
     const losses: number[] = [];
     for (let s = 0; s < steps; s++) {
       T.tidy(() => {
@@ -97,7 +138,8 @@ test('a training loop (conv + ReLU + linear, SGD momentum) matches the reference
     return out;
   };
   const heap: number[] = [];
-  const got = run(w, 8, heap), want = run(ref, 8);
+  const got = run(w, 8, heap),
+    want = run(ref, 8);
   got.forEach((g, i) => expect(relErr(g, want[i]), `trajectory ${i}`).toBeLessThan(1e-4));
   expect(heap[heap.length - 1]).toBe(heap[2]); // buffers are reused from the free lists
 });

@@ -9,7 +9,10 @@ import { gather } from '../src/lab/data/batches.ts';
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
   let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; b[i] = s >>> 24; }
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    b[i] = s >>> 24;
+  }
   return b;
 }
 async function gzip(b: Uint8Array): Promise<Uint8Array> {
@@ -19,12 +22,17 @@ async function gzip(b: Uint8Array): Promise<Uint8Array> {
 
 describe('web lab data files', () => {
   it('CIFAR-10: a test_batch file becomes the test split; pixels are byte / 255', async () => {
-    const trImg = bytes(20 * 3072, 1), teImg = bytes(10 * 3072, 2);
-    const trLab = Array.from({ length: 20 }, (_, i) => i % 10), teLab = Array.from({ length: 10 }, (_, i) => 9 - i);
-    const ds = await fromFiles([
-      { name: 'data_batch_1.bin', bytes: encodeCifar(trImg, trLab) },
-      { name: 'test_batch.bin', bytes: encodeCifar(teImg, teLab) },
-    ], 25);
+    const trImg = bytes(20 * 3072, 1),
+      teImg = bytes(10 * 3072, 2);
+    const trLab = Array.from({ length: 20 }, (_, i) => i % 10),
+      teLab = Array.from({ length: 10 }, (_, i) => 9 - i);
+    const ds = await fromFiles(
+      [
+        { name: 'data_batch_1.bin', bytes: encodeCifar(trImg, trLab) },
+        { name: 'test_batch.bin', bytes: encodeCifar(teImg, teLab) },
+      ],
+      25,
+    );
     expect(ds.shape).toEqual([3, 32, 32]);
     expect(ds.test.n).toBe(5); // round(0.2 * 25)
     expect(ds.train.n).toBe(20);
@@ -34,21 +42,27 @@ describe('web lab data files', () => {
   });
 
   it('CIFAR-10: one file is split 80 / 20 in file order', async () => {
-    const img = bytes(10 * 3072, 3), lab = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const img = bytes(10 * 3072, 3),
+      lab = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     const ds = await fromFiles([{ name: 'data_batch_3.bin', bytes: encodeCifar(img, lab) }], 1000);
     expect([ds.train.n, ds.test.n]).toEqual([8, 2]);
     expect(Array.from(ds.test.y)).toEqual([8, 9]);
   });
 
   it('MNIST IDX (gzipped): images + labels, with a t10k pair as the test split', async () => {
-    const tr = bytes(12 * 28 * 28, 4), te = bytes(6 * 28 * 28, 5);
-    const trL = new Uint8Array(Array.from({ length: 12 }, (_, i) => i % 10)), teL = new Uint8Array([5, 4, 3, 2, 1, 0]);
-    const ds = await fromFiles([
-      { name: 'train-labels-idx1-ubyte.gz', bytes: await gzip(encodeIdx(trL, [12])) },
-      { name: 'train-images-idx3-ubyte.gz', bytes: await gzip(encodeIdx(tr, [12, 28, 28])) },
-      { name: 't10k-images-idx3-ubyte', bytes: encodeIdx(te, [6, 28, 28]) },
-      { name: 't10k-labels-idx1-ubyte', bytes: encodeIdx(teL, [6]) },
-    ], 15);
+    const tr = bytes(12 * 28 * 28, 4),
+      te = bytes(6 * 28 * 28, 5);
+    const trL = new Uint8Array(Array.from({ length: 12 }, (_, i) => i % 10)),
+      teL = new Uint8Array([5, 4, 3, 2, 1, 0]);
+    const ds = await fromFiles(
+      [
+        { name: 'train-labels-idx1-ubyte.gz', bytes: await gzip(encodeIdx(trL, [12])) },
+        { name: 'train-images-idx3-ubyte.gz', bytes: await gzip(encodeIdx(tr, [12, 28, 28])) },
+        { name: 't10k-images-idx3-ubyte', bytes: encodeIdx(te, [6, 28, 28]) },
+        { name: 't10k-labels-idx1-ubyte', bytes: encodeIdx(teL, [6]) },
+      ],
+      15,
+    );
     expect(ds.shape).toEqual([1, 28, 28]);
     expect([ds.train.n, ds.test.n]).toEqual([12, 3]);
     expect(Array.from(ds.test.y)).toEqual([5, 4, 3]);
@@ -58,10 +72,13 @@ describe('web lab data files', () => {
   });
 
   it('MNIST IDX without a test pair is split 80 / 20', async () => {
-    const ds = await fromFiles([
-      { name: 'images', bytes: encodeIdx(bytes(10 * 784, 6), [10, 28, 28]) },
-      { name: 'labels', bytes: encodeIdx(new Uint8Array(10), [10]) },
-    ], 100);
+    const ds = await fromFiles(
+      [
+        { name: 'images', bytes: encodeIdx(bytes(10 * 784, 6), [10, 28, 28]) },
+        { name: 'labels', bytes: encodeIdx(new Uint8Array(10), [10]) },
+      ],
+      100,
+    );
     expect([ds.train.n, ds.test.n]).toEqual([8, 2]);
   });
 

@@ -27,18 +27,37 @@ if (missing.length && process.env.CI) throw new Error(`${why} (CI is set, so thi
 if (missing.length) console.warn(`SKIPPED ${why}`);
 
 interface Lab {
-  backend: string; init: { hasGpuAdapter: boolean; tried: { name: string; error?: string }[] } | null;
-  loss: number[]; trainDone: { reason: string; error?: string; steps: number } | null;
-  attack: { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number } | null; errors: string[];
+  backend: string;
+  init: { hasGpuAdapter: boolean; tried: { name: string; error?: string }[] } | null;
+  loss: number[];
+  trainDone: { reason: string; error?: string; steps: number } | null;
+  attack: { n: number; success: number; correct: number; nonBlank: number; meanLinf: number; meanL2: number } | null;
+  errors: string[];
   memory: { tensors: number; buffers: number; bytes: number } | null;
   control?: { atPause: number; afterWait: number; afterResume: number; reason: string; steps: number };
-  reloaded?: { before: Lab['attack']; after: Lab['attack']; status: string; memLoaded: Lab['memory']; memAfter: Lab['memory'] };
-  dynamics: { step: number; legend: string[]; adversarial: Obs; random: Obs; bars: { relu: (number | null)[][]; rough: (number | null)[][] } } | null;
+  reloaded?: {
+    before: Lab['attack'];
+    after: Lab['attack'];
+    status: string;
+    memLoaded: Lab['memory'];
+    memAfter: Lab['memory'];
+  };
+  dynamics: {
+    step: number;
+    legend: string[];
+    adversarial: Obs;
+    random: Obs;
+    bars: { relu: (number | null)[][]; rough: (number | null)[][] };
+  } | null;
 }
-interface Obs { reluChange: number[]; roughness: number[] }
+interface Obs {
+  reluChange: number[];
+  roughness: number[];
+}
 
 describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
-  let server: Server, url = '';
+  let server: Server,
+    url = '';
   let chromium: any;
   const profiles: string[] = [];
 
@@ -62,13 +81,20 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'ifrlab-chromium-'));
     profiles.push(profile);
     // a fresh --user-data-dir per run (playwright passes the profile directory as that flag)
-    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags], viewport: { width: 1280, height: 1000 } });
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_FLAGS, ...extraFlags],
+      viewport: { width: 1280, height: 1000 },
+    });
     const page = await browser.newPage();
     const logs: string[] = [];
     page.on('console', (m: { type(): string; text(): string }) => logs.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e: Error) => logs.push(`pageerror: ${e.message}`));
     await page.goto(url + query);
-    await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab?.backend !== '', null, {
+      timeout: 30_000,
+    });
     return { browser, page, logs };
   }
 
@@ -76,20 +102,44 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     const { browser, page, logs } = await open(extraFlags, query);
     try {
       // a small model, a few steps, on a small synthetic set (64 training + 16 held-out images, so the loss falls clearly)
-      await fillForm(page, { '#data-n': 80, '#model-spec': 'fc-w32-d1-relu', '#lr': 0.02, '#batch': 32, '#steps': 25, '#ckpt-every': 5 });
+      await fillForm(page, {
+        '#data-n': 80,
+        '#model-spec': 'fc-w32-d1-relu',
+        '#lr': 0.02,
+        '#batch': 32,
+        '#steps': 25,
+        '#ckpt-every': 5,
+      });
       await page.click('#train-start');
-      await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab.trainDone !== null, null, { timeout: 90_000 });
+      await page.waitForFunction(() => (window as unknown as { __ifrlab: Lab }).__ifrlab.trainDone !== null, null, {
+        timeout: 90_000,
+      });
       await page.screenshot({ path: join(OUT, `${label}-train.png`) });
       await page.click('#tab-attack');
       await page.fill('#attack-batch', '8');
       await page.fill('#attack-steps', '5');
       await page.click('#attack-run');
-      await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => {
+          const l = (window as unknown as { __ifrlab: Lab }).__ifrlab;
+          return l.attack !== null || l.errors.length > 0;
+        },
+        null,
+        { timeout: 60_000 },
+      );
       await page.screenshot({ path: join(OUT, `${label}-attack.png`), fullPage: true });
-      const read = (): Promise<Lab> => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      const read = (): Promise<Lab> =>
+        page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
       // the Dynamics view at the last checkpoint: adversarial and random-baseline path observables
       await page.click('#tab-dynamics');
-      await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.dynamics !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => {
+          const l = (window as unknown as { __ifrlab: Lab }).__ifrlab;
+          return l.dynamics !== null || l.errors.length > 0;
+        },
+        null,
+        { timeout: 60_000 },
+      );
       await page.screenshot({ path: join(OUT, `${label}-dynamics.png`), fullPage: true });
       await page.click('#tab-attack');
       let reloaded: Lab['reloaded'];
@@ -101,13 +151,26 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
         const file = join(OUT, `${label}-${dl.suggestedFilename()}`);
         await dl.saveAs(file);
         await page.setInputFiles('#ckpt-load', file);
-        await page.waitForFunction(() => /^(loaded|load checkpoint)/.test(document.getElementById('train-status')!.textContent ?? ''), null, { timeout: 30_000 });
+        await page.waitForFunction(
+          () => /^(loaded|load checkpoint)/.test(document.getElementById('train-status')!.textContent ?? ''),
+          null,
+          { timeout: 30_000 },
+        );
         const status = (await page.textContent('#train-status')) ?? '';
         const memLoaded = (await read()).memory;
         await page.click('#tab-attack');
-        await page.evaluate(() => { (window as unknown as { __ifrlab: Lab }).__ifrlab.attack = null; });
+        await page.evaluate(() => {
+          (window as unknown as { __ifrlab: Lab }).__ifrlab.attack = null;
+        });
         await page.click('#attack-run');
-        await page.waitForFunction(() => { const l = (window as unknown as { __ifrlab: Lab }).__ifrlab; return l.attack !== null || l.errors.length > 0; }, null, { timeout: 60_000 });
+        await page.waitForFunction(
+          () => {
+            const l = (window as unknown as { __ifrlab: Lab }).__ifrlab;
+            return l.attack !== null || l.errors.length > 0;
+          },
+          null,
+          { timeout: 60_000 },
+        );
         const { attack: after, memory: memAfter } = await read();
         reloaded = { before, after, status, memLoaded, memAfter };
       }
@@ -118,19 +181,27 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
         type W = { __ifrlab: Lab };
         await page.click('#tab-train');
         await fillForm(page, { '#steps': 100000, '#ckpt-every': 1000 });
-        await page.evaluate(() => { (window as unknown as W).__ifrlab.trainDone = null; });
+        await page.evaluate(() => {
+          (window as unknown as W).__ifrlab.trainDone = null;
+        });
         await page.click('#train-start');
         await page.waitForFunction(() => (window as unknown as W).__ifrlab.loss.length >= 5, null, { timeout: 60_000 });
         await page.click('#train-pause');
-        await page.waitForFunction(() => document.getElementById('train-pause')!.textContent === 'Resume', null, { timeout: 10_000 });
+        await page.waitForFunction(() => document.getElementById('train-pause')!.textContent === 'Resume', null, {
+          timeout: 10_000,
+        });
         const atPause = (await read()).loss.length;
         await page.waitForTimeout(1500);
         const afterWait = (await read()).loss.length;
         await page.click('#train-pause');
-        await page.waitForFunction((n) => (window as unknown as W).__ifrlab.loss.length >= n + 5, afterWait, { timeout: 60_000 });
+        await page.waitForFunction((n) => (window as unknown as W).__ifrlab.loss.length >= n + 5, afterWait, {
+          timeout: 60_000,
+        });
         const afterResume = (await read()).loss.length;
         await page.click('#train-stop');
-        await page.waitForFunction(() => (window as unknown as W).__ifrlab.trainDone !== null, null, { timeout: 30_000 });
+        await page.waitForFunction(() => (window as unknown as W).__ifrlab.trainDone !== null, null, {
+          timeout: 30_000,
+        });
         const done = (await read()).trainDone!;
         control = { atPause, afterWait, afterResume, reason: done.reason, steps: done.steps };
       }
@@ -147,7 +218,8 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     expect(lab.trainDone?.reason).toBe('finished');
     expect(lab.loss.length).toBe(25);
     expect(lab.loss.every(Number.isFinite)).toBe(true);
-    const head = lab.loss.slice(0, 5).reduce((a, b) => a + b) / 5, tail = lab.loss.slice(-5).reduce((a, b) => a + b) / 5;
+    const head = lab.loss.slice(0, 5).reduce((a, b) => a + b) / 5,
+      tail = lab.loss.slice(-5).reduce((a, b) => a + b) / 5;
     expect(tail).toBeLessThan(head);
     expect(lab.attack).not.toBeNull();
     expect(lab.attack!.n).toBe(8);
@@ -170,7 +242,9 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
     }
     expect(d.random.reluChange.every((v) => v <= 1)).toBe(true);
     // the two series are distinct measurements, not one plotted twice
-    expect(Math.abs(mean(d.adversarial.roughness) - mean(d.random.roughness))).toBeGreaterThan(1e-6 * mean(d.adversarial.roughness));
+    expect(Math.abs(mean(d.adversarial.roughness) - mean(d.random.roughness))).toBeGreaterThan(
+      1e-6 * mean(d.adversarial.roughness),
+    );
     // each chart holds both series on shared bins, each counting all 16 images
     for (const bars of [d.bars.relu, d.bars.rough]) {
       expect(bars.length).toBe(2);
@@ -182,7 +256,9 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
   it('auto mode passes over the software WebGPU adapter for WASM', async () => {
     const { browser, page } = await open(WEBGPU_ON);
     try {
-      const lab: Lab = await page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)));
+      const lab: Lab = await page.evaluate(() =>
+        JSON.parse(JSON.stringify((window as unknown as { __ifrlab: Lab }).__ifrlab)),
+      );
       console.log(`[auto] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)}`);
       expect(lab.init?.hasGpuAdapter).toBe(true);
       expect(lab.backend).toBe('wasm');
@@ -195,7 +271,9 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
 
   it('trains and attacks on WebGPU (SwiftShader, forced with ?backend=webgpu)', async () => {
     const lab = await flow('webgpu', WEBGPU_ON, false, '?backend=webgpu');
-    console.log(`[webgpu run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
+    console.log(
+      `[webgpu run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`,
+    );
     expect(lab.init?.hasGpuAdapter).toBe(true);
     expect(lab.backend).toBe('webgpu');
     checkFlow(lab);
@@ -203,7 +281,9 @@ describe.skipIf(missing.length > 0)('web lab in headless Chromium', () => {
 
   it('falls back to WASM when WebGPU is unavailable', async () => {
     const lab = await flow('fallback', WEBGPU_OFF, true);
-    console.log(`[fallback run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`);
+    console.log(
+      `[fallback run] backend=${lab.backend} tried=${JSON.stringify(lab.init?.tried)} loss ${lab.loss[0]?.toFixed(4)} -> ${lab.loss.at(-1)?.toFixed(4)}`,
+    );
     expect(lab.init?.hasGpuAdapter).toBe(false);
     expect(lab.backend).toBe('wasm');
     checkFlow(lab);

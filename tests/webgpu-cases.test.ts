@@ -11,7 +11,11 @@ import { gpu, relErr } from './webgpu-setup.ts';
 const ref = new T.ReferenceBackend('float32');
 
 async function run(c: Case, be: Backend): Promise<Float32Array[]> {
-  const datas = c.shapes.map((s, i) => { const d = input(s, 100 + i, 0.2, 1.0, c.positive); c.init?.(i, d); return d; });
+  const datas = c.shapes.map((s, i) => {
+    const d = input(s, 100 + i, 0.2, 1.0, c.positive);
+    c.init?.(i, d);
+    return d;
+  });
   const outs = T.tidy(() => {
     const xs = datas.map((d, i) => T.tensor(d, c.shapes[i], be));
     const probe = c.fn(...xs);

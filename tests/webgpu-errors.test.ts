@@ -27,8 +27,12 @@ d(`webgpu errors ${gpu ? '' : `(skipped: ${skipReason})`}`, () => {
     const g = gpu!;
     const b = g.fill(4, 1);
     // what Dawn delivers when an allocation fails on the GPU (simulated: a real one needs a full GPU)
-    class GPUOutOfMemoryError { constructor(readonly message: string) {} }
-    g.device.onuncapturederror!({ error: new GPUOutOfMemoryError('Allocation failed') } as unknown as GPUUncapturedErrorEvent);
+    class GPUOutOfMemoryError {
+      constructor(readonly message: string) {}
+    }
+    g.device.onuncapturederror!({
+      error: new GPUOutOfMemoryError('Allocation failed'),
+    } as unknown as GPUUncapturedErrorEvent);
     expect(() => g.unary('neg', b)).toThrow(/ran out of memory.*tidy\/dispose.*setBackend\('wasm'\)/);
     (g as unknown as { errorMessage: string | null }).errorMessage = null; // let the next test use the device
     g.dispose(b);

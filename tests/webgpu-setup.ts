@@ -15,14 +15,18 @@ try {
   skipReason = (e as Error).message;
 }
 if (!gpu) {
-  if (process.env.CI) throw new Error(`CI is set but the WebGPU backend could not start (did scripts/webgpu-setup.sh run?): ${skipReason}`);
+  if (process.env.CI)
+    throw new Error(
+      `CI is set but the WebGPU backend could not start (did scripts/webgpu-setup.sh run?): ${skipReason}`,
+    );
   console.warn(`[webgpu tests skipped] ${skipReason}`);
 }
 
 /** max |a - b| / max(1, max |b|): an error relative to the scale of the expected values. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let m = 0, s = 1;
+  let m = 0,
+    s = 1;
   for (let i = 0; i < b.length; i++) s = Math.max(s, Math.abs(b[i]));
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);

@@ -23,7 +23,13 @@ mkdirSync(OUT, { recursive: true });
 const { chromium } = await import('playwright-core');
 const { server, url } = await serveStatic(join(ROOT, 'web', 'dist'));
 const profile = mkdtempSync(join(tmpdir(), 'ifrlab-tour-'));
-const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...WEBGPU_ON], viewport: { width: 1200, height: 860 }, acceptDownloads: true });
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: [...CHROMIUM_FLAGS, ...WEBGPU_ON],
+  viewport: { width: 1200, height: 860 },
+  acceptDownloads: true,
+});
 const lab = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__ifrlab)));
 const waitFor = (page, fn, timeout = 300_000) => page.waitForFunction(fn, null, { timeout, polling: 250 });
 const t0 = Date.now();
@@ -36,11 +42,20 @@ try {
   log(`backend ${(await lab(page)).backend}`);
 
   // Train
-  await fillForm(page, { '#data-n': 2000, '#model-spec': 'fc-w64-d1-relu', '#lr': 0.01, '#batch': 64, '#steps': 300, '#ckpt-every': 30 });
+  await fillForm(page, {
+    '#data-n': 2000,
+    '#model-spec': 'fc-w64-d1-relu',
+    '#lr': 0.01,
+    '#batch': 64,
+    '#steps': 300,
+    '#ckpt-every': 30,
+  });
   await page.click('#train-start');
   await waitFor(page, () => window.__ifrlab.trainDone !== null);
   let s = await lab(page);
-  log(`trained: ${s.trainDone.reason}, loss ${s.loss[0].toFixed(4)} -> ${s.loss.at(-1).toFixed(4)}; ${s.trainDone.checkpoints.length} checkpoints`);
+  log(
+    `trained: ${s.trainDone.reason}, loss ${s.loss[0].toFixed(4)} -> ${s.loss.at(-1).toFixed(4)}; ${s.trainDone.checkpoints.length} checkpoints`,
+  );
   await page.screenshot({ path: join(IMG, 'web-train.png') });
 
   // checkpoint round trip
@@ -63,7 +78,9 @@ try {
   // Dynamics: retrain (the loaded checkpoint replaced the run's checkpoints) with fewer steps, then the slider
   await page.click('#tab-train');
   await fillForm(page, { '#steps': 300, '#ckpt-every': 30 });
-  await page.evaluate(() => { window.__ifrlab.trainDone = null; });
+  await page.evaluate(() => {
+    window.__ifrlab.trainDone = null;
+  });
   await page.click('#train-start');
   await waitFor(page, () => window.__ifrlab.trainDone !== null);
   await page.click('#tab-dynamics');
@@ -92,14 +109,19 @@ try {
   // Results
   await page.click('#tab-results');
   if (existsSync(join(resultsDir, 'result.json'))) {
-    const files = readdirSync(resultsDir).filter((f) => f === 'result.json' || f.endsWith('.svg')).map((f) => join(resultsDir, f));
+    const files = readdirSync(resultsDir)
+      .filter((f) => f === 'result.json' || f.endsWith('.svg'))
+      .map((f) => join(resultsDir, f));
     await page.setInputFiles('#results-file', files);
     await waitFor(page, () => window.__ifrlab.results !== null || window.__ifrlab.errors.length > 0);
     log(`results: ${await page.textContent('#results-info')}`);
     await page.screenshot({ path: join(IMG, 'web-results.png') });
   } else log(`no ${resultsDir}/result.json: skipped the Results view`);
   s = await lab(page);
-  if (s.errors.length) { console.error('errors:', s.errors); process.exitCode = 1; }
+  if (s.errors.length) {
+    console.error('errors:', s.errors);
+    process.exitCode = 1;
+  }
 } finally {
   await ctx.close();
   server.close();

@@ -8,7 +8,10 @@ import { join, normalize, resolve } from 'node:path';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const STUB = '\0ifrlab-platform-stub';
-export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+export const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 /**
  * src/lab/platform/* is the Node/Deno file-system layer; library modules import it
@@ -45,12 +48,24 @@ function dataDir(): Plugin {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!url.pathname.startsWith('/data/')) return next();
     const f = join(dir, normalize(decodeURIComponent(url.pathname.slice(6))).replace(/^(\.\.[/\\])+/, ''));
-    if (!f.startsWith(dir) || !existsSync(f) || !statSync(f).isFile()) { res.statusCode = 404; res.end(`not found in ${dir}`); return; }
+    if (!f.startsWith(dir) || !existsSync(f) || !statSync(f).isFile()) {
+      res.statusCode = 404;
+      res.end(`not found in ${dir}`);
+      return;
+    }
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('cross-origin-resource-policy', 'same-origin');
     createReadStream(f).pipe(res);
   };
-  return { name: 'ifrlab-data-dir', configureServer: (s) => { s.middlewares.use(mw); }, configurePreviewServer: (s) => { s.middlewares.use(mw); } };
+  return {
+    name: 'ifrlab-data-dir',
+    configureServer: (s) => {
+      s.middlewares.use(mw);
+    },
+    configurePreviewServer: (s) => {
+      s.middlewares.use(mw);
+    },
+  };
 }
 
 export default defineConfig({

@@ -6,14 +6,36 @@ import { didYouMean } from './args.ts';
 type Command = { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<void> }> };
 
 const commands: Record<string, Command> = {
-  demo: { summary: 'train a small model on generated data; print the loss curve and the gradient-path listing', load: () => import('./demo.ts') },
-  train: { summary: 'train a model: ifrlab train --model SPEC --data NAME --out DIR', load: () => import('./train.ts') },
+  demo: {
+    summary: 'train a small model on generated data; print the loss curve and the gradient-path listing',
+    load: () => import('./demo.ts'),
+  },
+  train: {
+    summary: 'train a model: ifrlab train --model SPEC --data NAME --out DIR',
+    load: () => import('./train.ts'),
+  },
   data: { summary: 'ifrlab data fetch|verify NAME', load: () => import('./data.ts') },
-  attack: { summary: 'attack a checkpoint: ifrlab attack --checkpoint FILE --attack NAME --out DIR', load: () => import('./attack.ts') },
-  analyse: { summary: 'analyse a checkpoint: ifrlab analyse fourier-map --checkpoint FILE --out DIR', load: () => import('./analyse.ts') },
-  experiment: { summary: 'run a paper table/figure: ifrlab experiment NAME --out DIR', load: () => import('./experiment.ts') },
-  sweep: { summary: 'run a grid or experiment as cells: ifrlab sweep FILE|NAME --store DIR [--workers N] [--queue redis://...]', load: () => import('./sweep.ts') },
-  worker: { summary: 'run sweep cells from a queue: ifrlab worker --queue redis://HOST:6379 --store DIR', load: () => import('./worker.ts') },
+  attack: {
+    summary: 'attack a checkpoint: ifrlab attack --checkpoint FILE --attack NAME --out DIR',
+    load: () => import('./attack.ts'),
+  },
+  analyse: {
+    summary: 'analyse a checkpoint: ifrlab analyse fourier-map --checkpoint FILE --out DIR',
+    load: () => import('./analyse.ts'),
+  },
+  experiment: {
+    summary: 'run a paper table/figure: ifrlab experiment NAME --out DIR',
+    load: () => import('./experiment.ts'),
+  },
+  sweep: {
+    summary:
+      'run a grid or experiment as cells: ifrlab sweep FILE|NAME --store DIR [--workers N] [--queue redis://...]',
+    load: () => import('./sweep.ts'),
+  },
+  worker: {
+    summary: 'run sweep cells from a queue: ifrlab worker --queue redis://HOST:6379 --store DIR',
+    load: () => import('./worker.ts'),
+  },
   report: { summary: 'collect experiment results into one Markdown page', load: () => import('./report.ts') },
 };
 

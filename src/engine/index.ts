@@ -13,7 +13,14 @@ export * from './ops/fft.ts';
 export * from './autograd/backward.ts';
 export { ShapeError } from './core/shape.ts';
 export { uniformArray, normalArray, permutation } from './core/random.ts';
-export { setBackend, getBackend, setFastestBackend, registerBackend, availableBackends, float64Backend } from './backends/registry.ts';
+export {
+  setBackend,
+  getBackend,
+  setFastestBackend,
+  registerBackend,
+  availableBackends,
+  float64Backend,
+} from './backends/registry.ts';
 export type { BackendName, BackendAttempt } from './backends/registry.ts';
 export type { Backend, Buffer, ConvParams, CircConvParams, MatmulParams } from './backends/backend.ts';
 export { ReferenceBackend } from './backends/reference/index.ts';

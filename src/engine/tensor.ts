@@ -45,23 +45,35 @@ export class Tensor {
   private ref: BufferRef | null;
 
   /** `buf` may be shared with other tensors (reshape): it is freed when its last tensor is disposed. */
-  constructor(readonly backend: Backend, buf: Buffer | BufferRef, shape: Shape) {
+  constructor(
+    readonly backend: Backend,
+    buf: Buffer | BufferRef,
+    shape: Shape,
+  ) {
     checkShape('tensor', shape);
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     const ref = buf instanceof BufferRef ? buf : new BufferRef(buf);
-    if (ref.buf.size !== this.size) throw new Error(`tensor: buffer holds ${ref.buf.size} elements but shape ${fmt(shape)} needs ${this.size}`);
+    if (ref.buf.size !== this.size)
+      throw new Error(`tensor: buffer holds ${ref.buf.size} elements but shape ${fmt(shape)} needs ${this.size}`);
     ref.count++;
     this.ref = ref;
     engine.track(this);
   }
 
-  get rank(): number { return this.shape.length; }
-  get disposed(): boolean { return this.ref === null; }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get disposed(): boolean {
+    return this.ref === null;
+  }
 
   /** The backend buffer; throws a clear error once disposed. */
   get buffer(): Buffer {
-    if (this.ref === null) throw new Error(`tensor #${this.id} ${fmt(this.shape)}${this.name ? ` '${this.name}'` : ''} was read after dispose()`);
+    if (this.ref === null)
+      throw new Error(
+        `tensor #${this.id} ${fmt(this.shape)}${this.name ? ` '${this.name}'` : ''} was read after dispose()`,
+      );
     return this.ref.buf;
   }
   /** The shared buffer handle (for zero-copy views such as reshape). */
@@ -82,12 +94,14 @@ export class Tensor {
   }
   /** Synchronous read; only CPU backends allow it. */
   dataSync(): Float32Array {
-    if (!this.backend.syncRead) throw new Error(`dataSync: the ${this.backend.name} backend only reads asynchronously; use await t.data()`);
+    if (!this.backend.syncRead)
+      throw new Error(`dataSync: the ${this.backend.name} backend only reads asynchronously; use await t.data()`);
     const d = this.backend.readSync(this.buffer);
     return d instanceof Float32Array ? d : Float32Array.from(d);
   }
   dataSyncF64(): Float64Array {
-    if (!this.backend.syncRead) throw new Error(`dataSync: the ${this.backend.name} backend only reads asynchronously; use await t.data()`);
+    if (!this.backend.syncRead)
+      throw new Error(`dataSync: the ${this.backend.name} backend only reads asynchronously; use await t.data()`);
     const d = this.backend.readSync(this.buffer);
     return d instanceof Float64Array ? d : Float64Array.from(d);
   }
@@ -122,7 +136,10 @@ export class Tensor {
 
   /** Mark as a trainable leaf (or stop tracking). Returns this. */
   requireGrad(flag = true): this {
-    if (this.node && flag) throw new Error(`requireGrad: tensor #${this.id} is the output of '${this.node.op}', not a leaf; use retainGrad() to keep its gradient`);
+    if (this.node && flag)
+      throw new Error(
+        `requireGrad: tensor #${this.id} is the output of '${this.node.op}', not a leaf; use retainGrad() to keep its gradient`,
+      );
     this.requiresGrad = flag;
     return this;
   }
@@ -134,7 +151,9 @@ export class Tensor {
   /** Run `fn` with the gradient flowing into this tensor during backward; it may return a replacement. */
   registerHook(fn: GradHook): () => void {
     this.hooks.push(fn);
-    return () => { this.hooks = this.hooks.filter((h) => h !== fn); };
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== fn);
+    };
   }
   setName(name: string): this {
     this.name = name;
@@ -158,11 +177,18 @@ class Engine {
   gradMask: ReadonlySet<Tensor> | null = null;
 
   get backend(): Backend {
-    if (!this._backend) throw new Error('no backend: call setBackend() (or import from the package index, which sets the reference backend)');
+    if (!this._backend)
+      throw new Error(
+        'no backend: call setBackend() (or import from the package index, which sets the reference backend)',
+      );
     return this._backend;
   }
-  setBackend(b: Backend): void { this._backend = b; }
-  hasBackend(): boolean { return this._backend !== null; }
+  setBackend(b: Backend): void {
+    this._backend = b;
+  }
+  hasBackend(): boolean {
+    return this._backend !== null;
+  }
 
   track(t: Tensor): void {
     this.liveTensors++;
@@ -173,7 +199,9 @@ class Engine {
     this.liveTensors--;
     for (const s of this.scopes) s.delete(t);
   }
-  get numTensors(): number { return this.liveTensors; }
+  get numTensors(): number {
+    return this.liveTensors;
+  }
 
   /** Remove t from every open scope so that tidy() will not dispose it. */
   keep<T extends Tensor>(t: T): T {
@@ -193,7 +221,8 @@ class Engine {
       throw e;
     }
     this.scopes.pop();
-    if (result instanceof Promise) throw new Error('tidy: the function must be synchronous (it returned a Promise); use tidyAsync');
+    if (result instanceof Promise)
+      throw new Error('tidy: the function must be synchronous (it returned a Promise); use tidyAsync');
     const kept = new Set<Tensor>();
     collectTensors(result, kept);
     const parent = this.scopes[this.scopes.length - 1];
@@ -226,15 +255,27 @@ class Engine {
     }
   }
 
-  newNodeId(): number { return nextNodeId++; }
+  newNodeId(): number {
+    return nextNodeId++;
+  }
 }
 
 function collectTensors(v: unknown, out: Set<Tensor>, depth = 0): void {
-  if (v instanceof Tensor) { out.add(v); return; }
+  if (v instanceof Tensor) {
+    out.add(v);
+    return;
+  }
   if (depth > 4 || v === null || typeof v !== 'object') return;
-  if (Array.isArray(v)) { for (const x of v) collectTensors(x, out, depth + 1); return; }
-  if (v instanceof Map) { for (const x of v.values()) collectTensors(x, out, depth + 1); return; }
-  if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
+  if (Array.isArray(v)) {
+    for (const x of v) collectTensors(x, out, depth + 1);
+    return;
+  }
+  if (v instanceof Map) {
+    for (const x of v.values()) collectTensors(x, out, depth + 1);
+    return;
+  }
+  if (Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
 }
 
 /** The engine state: the current backend, tidy scopes, gradient mode, live tensors. */
@@ -251,7 +292,11 @@ export const keep = <T extends Tensor>(t: T): T => engine.keep(t);
 export function noGrad<T>(fn: () => T): T {
   const prev = engine.gradEnabled;
   engine.gradEnabled = false;
-  try { return fn(); } finally { engine.gradEnabled = prev; }
+  try {
+    return fn();
+  } finally {
+    engine.gradEnabled = prev;
+  }
 }
 
 /** Live tensors and backend buffers, for leak checks. */
@@ -278,7 +323,13 @@ export function needsGrad(t: Tensor): boolean {
  * Record an op for autodiff when grad mode is on and an input needs a gradient.
  * `backward` returns one gradient (or null) per input.
  */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], attrs?: Record<string, unknown>): Tensor {
+export function record(
+  out: Tensor,
+  op: string,
+  inputs: readonly Tensor[],
+  backward: GradNode['backward'],
+  attrs?: Record<string, unknown>,
+): Tensor {
   if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
   out.node = { id: engine.newNodeId(), op, inputs, attrs, backward };

@@ -44,23 +44,47 @@ export * from './analysis/index.ts';
 
 // experiments: one per paper table or figure (EXPERIMENTS by name, runExperiment to run one, planExperiment to size one)
 export * from './experiments/index.ts';
+export { quickStudy as quickStudyExperiment, quickStudyConfig } from './experiments/quick-study.ts';
 export {
-  quickStudy as quickStudyExperiment, quickStudyConfig,
-} from './experiments/quick-study.ts';
-export {
-  dynamics as dynamicsExperiment, dynamicsConfig, runDynamics, dynamicsFigures, dynamicsMarkdown,
-  type DynamicsConfig, type DynamicsResult, type CheckpointStats,
+  dynamics as dynamicsExperiment,
+  dynamicsConfig,
+  runDynamics,
+  dynamicsFigures,
+  dynamicsMarkdown,
+  type DynamicsConfig,
+  type DynamicsResult,
+  type CheckpointStats,
 } from './experiments/dynamics.ts';
 export {
-  table1 as table1Experiment, fourierNorms as fourierNormsExperiment, spectra as spectraExperiment,
-  mnistSpectra as mnistSpectraExperiment, familySpec,
+  table1 as table1Experiment,
+  fourierNorms as fourierNormsExperiment,
+  spectra as spectraExperiment,
+  mnistSpectra as mnistSpectraExperiment,
+  familySpec,
 } from './experiments/paper-tables.ts';
-export { steganographyExperiment, stegoConfig, type StegoConfig, type StegoResult } from './experiments/steganography.ts';
 export {
-  runModelStudy, studyFigures, studyTables,
-  type ModelEntry, type AttackEntry, type ModelStudyConfig, type ModelStudyModel, type ModelStudyResult,
+  steganographyExperiment,
+  stegoConfig,
+  type StegoConfig,
+  type StegoResult,
+} from './experiments/steganography.ts';
+export {
+  runModelStudy,
+  studyFigures,
+  studyTables,
+  type ModelEntry,
+  type AttackEntry,
+  type ModelStudyConfig,
+  type ModelStudyModel,
+  type ModelStudyResult,
 } from './experiments/model-study.ts';
-export { analyseModel, fourierStatistics, type Batch, type FourierAnalysis, type NormStats } from './experiments/pipeline.ts';
+export {
+  analyseModel,
+  fourierStatistics,
+  type Batch,
+  type FourierAnalysis,
+  type NormStats,
+} from './experiments/pipeline.ts';
 export { TABLE1, TABLE2, TABLE3, TABLE4, TABLE6, paperKey, type NormRow } from './experiments/paper.ts';
 export { implicitBiasExperiment, implicitBiasConfig, type ImplicitBiasSummary } from './experiments/implicit-bias.ts';
 export { planExperiment, planText, measureThroughput, type Plan, type PlanRow } from './experiments/plan.ts';
@@ -75,6 +99,13 @@ export * as theory from './theory/index.ts';
 export * from './report/svg.ts';
 export * from './report/markdown.ts';
 export * from './report/collect.ts';
-export { attackReport, examplesPng, spectrumSvg, successCurve, type AttackCurvePoint, type AttackReportInput } from './report/attack.ts';
+export {
+  attackReport,
+  examplesPng,
+  spectrumSvg,
+  successCurve,
+  type AttackCurvePoint,
+  type AttackReportInput,
+} from './report/attack.ts';
 export { encodePng } from './report/png.ts';
 export { reproductionPage, type ReproductionPage, type RunInput } from './report/reproduction.ts';

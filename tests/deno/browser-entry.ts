@@ -4,7 +4,12 @@
 import { createWebGPUBackend } from '../../src/engine/backends/webgpu/index.ts';
 import { parityCases } from './parity-cases.ts';
 
-interface Outcome { adapter: string; error: string; results: { name: string; ok: boolean; ms: number; error?: string }[]; done: boolean }
+interface Outcome {
+  adapter: string;
+  error: string;
+  results: { name: string; ok: boolean; ms: number; error?: string }[];
+  done: boolean;
+}
 const out: Outcome = { adapter: '', error: '', results: [], done: false };
 (globalThis as unknown as { __webgpuParity: Outcome }).__webgpuParity = out;
 

@@ -14,7 +14,11 @@ declare const Deno: {
 
 let gpu: Backend | null = null;
 let why = '';
-try { gpu = await createWebGPUBackend(); } catch (e) { why = (e as Error).message; }
+try {
+  gpu = await createWebGPUBackend();
+} catch (e) {
+  why = (e as Error).message;
+}
 if (!gpu) {
   if (Deno.env.get('CI')) throw new Error(`CI is set but WebGPU did not start under Deno: ${why}`);
   console.warn(`[deno webgpu tests ignored] ${why}`);

@@ -12,7 +12,10 @@ export function topoOrder(root: Tensor): Tensor[] {
   const stack: [Tensor, boolean][] = [[root, false]];
   while (stack.length) {
     const [t, done] = stack.pop()!;
-    if (done) { order.push(t); continue; }
+    if (done) {
+      order.push(t);
+      continue;
+    }
     if (seen.has(t)) continue;
     seen.add(t);
     stack.push([t, true]);
@@ -60,8 +63,10 @@ function dependents(order: readonly Tensor[], seeds: ReadonlySet<Tensor>): Set<T
  */
 export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, Tensor> {
   if (!root.requiresGrad) throw new Error(`backward: ${root} does not depend on any tensor that requires a gradient`);
-  if (!opts.seed && root.size !== 1) throw new Error(`backward: root ${fmt(root.shape)} is not a scalar; pass a seed gradient of the same shape`);
-  if (opts.seed && !sameShape(opts.seed.shape, root.shape)) throw new Error(`backward: seed ${fmt(opts.seed.shape)} does not match root ${fmt(root.shape)}`);
+  if (!opts.seed && root.size !== 1)
+    throw new Error(`backward: root ${fmt(root.shape)} is not a scalar; pass a seed gradient of the same shape`);
+  if (opts.seed && !sameShape(opts.seed.shape, root.shape))
+    throw new Error(`backward: seed ${fmt(opts.seed.shape)} does not match root ${fmt(root.shape)}`);
   const targets = opts.targets ? new Set(opts.targets) : null;
   const result = new Map<Tensor, Tensor>();
   const order = topoOrder(root);
@@ -70,7 +75,8 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
   const grads = new Map<Tensor, Tensor>();
   // gradients can be shared (add() sends g to both inputs): free one only when nothing holds it
   const release = (x: Tensor): void => {
-    if (opts.createGraph || x === opts.seed || [...grads.values()].includes(x) || [...result.values()].includes(x)) return;
+    if (opts.createGraph || x === opts.seed || [...grads.values()].includes(x) || [...result.values()].includes(x))
+      return;
     x.dispose();
   };
   const run = opts.createGraph ? <R>(f: () => R): R => f() : noGrad;
@@ -86,7 +92,8 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
       for (const h of t.hooks) {
         const r = h(g, t);
         if (r) {
-          if (!sameShape(r.shape, t.shape)) throw new Error(`hook on ${t} returned a gradient of shape ${fmt(r.shape)}`);
+          if (!sameShape(r.shape, t.shape))
+            throw new Error(`hook on ${t} returned a gradient of shape ${fmt(r.shape)}`);
           g = r;
         }
       }
@@ -110,10 +117,17 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
         const node = t.node;
         const gin = scope(() => withMask(mask, () => node.backward(g!)));
         for (let k = 0; k < node.inputs.length; k++) {
-          const p = node.inputs[k], gp = gin[k];
+          const p = node.inputs[k],
+            gp = gin[k];
           if (!gp) continue;
-          if (!needed(p)) { release(gp); continue; }
-          if (!sameShape(gp.shape, p.shape)) throw new Error(`backward: op '${node.op}' produced a gradient ${fmt(gp.shape)} for input ${fmt(p.shape)} (engine bug)`);
+          if (!needed(p)) {
+            release(gp);
+            continue;
+          }
+          if (!sameShape(gp.shape, p.shape))
+            throw new Error(
+              `backward: op '${node.op}' produced a gradient ${fmt(gp.shape)} for input ${fmt(p.shape)} (engine bug)`,
+            );
           const prev = grads.get(p);
           if (prev) {
             grads.set(p, add(prev, gp));
@@ -132,12 +146,19 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): Map<Tensor, 
 function withMask<R>(mask: ReadonlySet<Tensor> | null, fn: () => R): R {
   const prev = engine.gradMask;
   engine.gradMask = mask;
-  try { return fn(); } finally { engine.gradMask = prev; }
+  try {
+    return fn();
+  } finally {
+    engine.gradMask = prev;
+  }
 }
 
 /** Zero (dispose) the gradients of the given tensors. */
 export function zeroGrad(ts: Iterable<Tensor>): void {
-  for (const t of ts) { t.grad?.dispose(); t.grad = null; }
+  for (const t of ts) {
+    t.grad?.dispose();
+    t.grad = null;
+  }
 }
 
 type Fn = (...xs: Tensor[]) => Tensor;
@@ -205,7 +226,10 @@ export function graphOf(root: Tensor): GraphNodeInfo[] {
 /** Human-readable listing: one line per tensor, `#id op [shape] <- #parents`. */
 export function formatGraph(root: Tensor): string {
   return graphOf(root)
-    .map((n) => `#${n.id}${n.name ? ` '${n.name}'` : ''} ${n.op} ${fmt(n.shape)}${n.inputs.length ? ` <- ${n.inputs.map((i) => `#${i}`).join(', ')}` : ''}`)
+    .map(
+      (n) =>
+        `#${n.id}${n.name ? ` '${n.name}'` : ''} ${n.op} ${fmt(n.shape)}${n.inputs.length ? ` <- ${n.inputs.map((i) => `#${i}`).join(', ')}` : ''}`,
+    )
     .join('\n');
 }
 
@@ -216,10 +240,11 @@ export function formatGraph(root: Tensor): string {
  */
 export function captureGradients(ts: readonly Tensor[]): { grads: Map<Tensor, Tensor>; remove: () => void } {
   const grads = new Map<Tensor, Tensor>();
-  const removers = ts.map((t) => t.registerHook((g) => {
-    grads.get(t)?.dispose();
-    grads.set(t, keep(add(g, 0)));
-  }));
+  const removers = ts.map((t) =>
+    t.registerHook((g) => {
+      grads.get(t)?.dispose();
+      grads.set(t, keep(add(g, 0)));
+    }),
+  );
   return { grads, remove: () => removers.forEach((r) => r()) };
 }
-

@@ -11,16 +11,23 @@ export interface Buffer {
   readonly size: number;
 }
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'step' | 'square' | 'reciprocal' | 'sin' | 'cos';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne' | 'gate';
+export type UnaryOp =
+  'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'step' | 'square' | 'reciprocal' | 'sin' | 'cos';
+export type BinaryOp =
+  'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne' | 'gate';
 export type ReduceOp = 'sum' | 'max' | 'min';
 export type PadMode = 'zero' | 'circular';
 
 /** out[b] = op(A[b]) @ op(B[b]); A is [batchA, m, k] (or [.., k, m] if transA), likewise B. batchA/batchB are 1 or batch. */
 export interface MatmulParams {
-  batch: number; m: number; k: number; n: number;
-  transA: boolean; transB: boolean;
-  batchA: number; batchB: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  batchA: number;
+  batchB: number;
 }
 
 /**
@@ -30,17 +37,30 @@ export interface MatmulParams {
  * Ho = floor((H + padTop + padBottom - kh) / stride) + 1.
  */
 export interface ConvParams {
-  N: number; C: number; H: number; W: number;
-  O: number; kh: number; kw: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
   stride: number;
-  padTop: number; padBottom: number; padLeft: number; padRight: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
   mode: PadMode;
-  Ho: number; Wo: number;
+  Ho: number;
+  Wo: number;
 }
 
 /** Full-width circular cross-correlation: x[N,C,H,W], w[O,C,H,W] -> [N,O,H,W]. */
 export interface CircConvParams {
-  N: number; C: number; O: number; H: number; W: number;
+  N: number;
+  C: number;
+  O: number;
+  H: number;
+  W: number;
 }
 
 export interface MemoryInfo {
@@ -72,11 +92,26 @@ export interface Backend {
   // ---- elementwise ----
   unary(op: UnaryOp, x: Buffer): Buffer;
   /** Broadcasting binary op: a and b read with strides (0 on broadcast axes) over outShape. */
-  binary(op: BinaryOp, a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer;
+  binary(
+    op: BinaryOp,
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer;
   /** op(x, s) or, if `scalarFirst`, op(s, x). */
   binaryScalar(op: BinaryOp, x: Buffer, s: number, scalarFirst: boolean): Buffer;
   /** cond != 0 ? a : b, broadcasting like `binary`. */
-  where(cond: Buffer, cStrides: readonly number[], a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer;
+  where(
+    cond: Buffer,
+    cStrides: readonly number[],
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer;
 
   // ---- reductions and layout ----
   /** x viewed as [outer, n]; reduces the last axis -> [outer]. */

@@ -39,7 +39,10 @@ export async function getBackend(name: BackendName): Promise<Backend> {
 export function releaseBackends(): void {
   for (const [name, b] of instances) {
     const t = (b as { terminate?: () => void }).terminate;
-    if (t) { t.call(b); instances.delete(name); }
+    if (t) {
+      t.call(b);
+      instances.delete(name);
+    }
   }
 }
 
@@ -51,7 +54,11 @@ export async function setBackend(b: BackendName | Backend): Promise<Backend> {
 }
 
 /** One backend that setFastestBackend tried: started, skipped (software) or failed (error). */
-export interface BackendAttempt { name: string; error?: string; software?: boolean }
+export interface BackendAttempt {
+  name: string;
+  error?: string;
+  software?: boolean;
+}
 
 /**
  * Try the backends from fastest to slowest and make the first that starts
@@ -59,20 +66,31 @@ export interface BackendAttempt { name: string; error?: string; software?: boole
  * unless it is the last choice: the WASM backend, and even the reference one,
  * are faster there. Each attempt is appended to `tried` (the web lab shows it).
  */
-export async function setFastestBackend(order: BackendName[] = ['webgpu', 'wasm', 'reference'], tried: BackendAttempt[] = []): Promise<Backend> {
+export async function setFastestBackend(
+  order: BackendName[] = ['webgpu', 'wasm', 'reference'],
+  tried: BackendAttempt[] = [],
+): Promise<Backend> {
   const first = tried.length;
   for (const name of order) {
     if (!factories.has(name)) continue;
     try {
       const b = await getBackend(name);
-      if (b.isSoftware && name !== order[order.length - 1]) { tried.push({ name, software: true, error: 'software adapter, skipped (WASM is faster)' }); continue; }
+      if (b.isSoftware && name !== order[order.length - 1]) {
+        tried.push({ name, software: true, error: 'software adapter, skipped (WASM is faster)' });
+        continue;
+      }
       tried.push({ name, software: !!b.isSoftware });
       return await setBackend(b);
     } catch (e) {
       tried.push({ name, error: (e as Error).message });
     }
   }
-  throw new Error(`no backend could start:\n${tried.slice(first).map((t) => `${t.name}: ${t.error}`).join('\n')}`);
+  throw new Error(
+    `no backend could start:\n${tried
+      .slice(first)
+      .map((t) => `${t.name}: ${t.error}`)
+      .join('\n')}`,
+  );
 }
 
 /** Names of the registered backends (not all may start on this platform). */

@@ -25,18 +25,25 @@ export function sizeOf(shape: Shape): number {
  * Row layout of a concatenation along `axis` (the backends' concat): `outer` rows,
  * each the inputs' `inners[i]` values side by side at `offsets[i]`, `total` per row.
  */
-export function concatLayout(shapes: readonly Shape[], axis: number): { outer: number; inners: number[]; offsets: number[]; total: number } {
+export function concatLayout(
+  shapes: readonly Shape[],
+  axis: number,
+): { outer: number; inners: number[]; offsets: number[]; total: number } {
   const outer = sizeOf(shapes[0].slice(0, axis));
   const inners = shapes.map((sh) => sizeOf(sh.slice(axis)));
   const offsets: number[] = [];
   let total = 0;
-  for (const w of inners) { offsets.push(total); total += w; }
+  for (const w of inners) {
+    offsets.push(total);
+    total += w;
+  }
   return { outer, inners, offsets, total };
 }
 
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(op, `invalid shape ${fmt(shape)}: sizes must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(op, `invalid shape ${fmt(shape)}: sizes must be non-negative integers`);
   }
 }
 
@@ -83,7 +90,8 @@ export function broadcastStrides(shape: Shape, out: Shape): number[] {
 /** Normalise an axis argument (negative counts from the end). */
 export function normAxis(op: string, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(op, `axis ${axis} is out of range for rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new ShapeError(op, `axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 

@@ -8,7 +8,10 @@ import type { Backend } from '../backends/backend.ts';
 function flatten(v: unknown, out: number[], shape: number[], depth: number): void {
   if (Array.isArray(v)) {
     if (shape.length <= depth) shape.push(v.length);
-    else if (shape[depth] !== v.length) throw new Error(`tensor: ragged nested array (length ${v.length} where ${shape[depth]} was expected at depth ${depth})`);
+    else if (shape[depth] !== v.length)
+      throw new Error(
+        `tensor: ragged nested array (length ${v.length} where ${shape[depth]} was expected at depth ${depth})`,
+      );
     for (const x of v) flatten(x, out, shape, depth + 1);
   } else if (typeof v === 'number') {
     if (depth !== shape.length) throw new Error('tensor: ragged nested array');
@@ -17,7 +20,11 @@ function flatten(v: unknown, out: number[], shape: number[], depth: number): voi
 }
 
 /** A tensor from a flat array and shape, or from nested arrays. */
-export function tensor(values: ArrayLike<number> | unknown[] | number, shape?: Shape, backend: Backend = engine.backend): Tensor {
+export function tensor(
+  values: ArrayLike<number> | unknown[] | number,
+  shape?: Shape,
+  backend: Backend = engine.backend,
+): Tensor {
   if (typeof values === 'number') return wrap(backend.fromArray([values]), shape ?? [], backend);
   let flat: ArrayLike<number> = values as ArrayLike<number>;
   let inferred: number[] = [flat.length];
@@ -29,7 +36,8 @@ export function tensor(values: ArrayLike<number> | unknown[] | number, shape?: S
   }
   const s = shape ?? inferred;
   checkShape('tensor', s);
-  if (sizeOf(s) !== flat.length) throw new Error(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (${sizeOf(s)} elements)`);
+  if (sizeOf(s) !== flat.length)
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${fmt(s)} (${sizeOf(s)} elements)`);
   return wrap(backend.fromArray(flat), s, backend);
 }
 
@@ -66,7 +74,8 @@ export function oneHot(labels: ArrayLike<number>, classes: number, backend?: Bac
   const d = new Float32Array(labels.length * classes);
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || y >= classes) throw new Error(`oneHot: label ${y} at position ${i} is not in [0, ${classes})`);
+    if (!Number.isInteger(y) || y < 0 || y >= classes)
+      throw new Error(`oneHot: label ${y} at position ${i} is not in [0, ${classes})`);
     d[i * classes + y] = 1;
   }
   return tensor(d, [labels.length, classes], backend);

@@ -52,12 +52,24 @@ const binGrads: Partial<Record<BinaryOp, BinGrad>> = {
 };
 
 function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') throw new TypeError(`${op}: at least one argument must be a Tensor`);
+  if (typeof a === 'number' && typeof b === 'number')
+    throw new TypeError(`${op}: at least one argument must be a Tensor`);
   if (typeof b === 'number') return scalarOp(op, a as Tensor, b, false);
   if (typeof a === 'number') return scalarOp(op, b, a, true);
   const be = backendOf(op, a, b);
   const outShape = broadcastShapes(op, a.shape, b.shape);
-  const y = wrap(be.binary(op, a.buffer, broadcastStrides(a.shape, outShape), b.buffer, broadcastStrides(b.shape, outShape), outShape), outShape, be);
+  const y = wrap(
+    be.binary(
+      op,
+      a.buffer,
+      broadcastStrides(a.shape, outShape),
+      b.buffer,
+      broadcastStrides(b.shape, outShape),
+      outShape,
+    ),
+    outShape,
+    be,
+  );
   const gf = binGrads[op];
   if (!gf) return y;
   return record(y, op, [a, b], (g) => {
@@ -71,14 +83,29 @@ function scalarOp(op: BinaryOp, x: Tensor, s: number, scalarFirst: boolean): Ten
   const y = wrap(be.binaryScalar(op, x.buffer, s, scalarFirst), x.shape, be);
   let grad: ((g: Tensor) => Tensor) | null = null;
   switch (op) {
-    case 'add': grad = (g) => g; break;
-    case 'sub': grad = scalarFirst ? (g) => neg(g) : (g) => g; break;
-    case 'mul': grad = (g) => mul(g, s); break;
-    case 'div': grad = scalarFirst ? (g) => neg(div(mul(g, s), square(x))) : (g) => div(g, s); break;
-    case 'max': grad = (g) => mul(g, scalarFirst ? gt(x, s) : ge(x, s)); break;
-    case 'min': grad = (g) => mul(g, scalarFirst ? lt(x, s) : le(x, s)); break;
-    case 'pow': grad = scalarFirst ? (g) => mul(g, mul(y, Math.log(s))) : (g) => mul(g, mul(pow(x, s - 1), s)); break;
-    default: grad = null;
+    case 'add':
+      grad = (g) => g;
+      break;
+    case 'sub':
+      grad = scalarFirst ? (g) => neg(g) : (g) => g;
+      break;
+    case 'mul':
+      grad = (g) => mul(g, s);
+      break;
+    case 'div':
+      grad = scalarFirst ? (g) => neg(div(mul(g, s), square(x))) : (g) => div(g, s);
+      break;
+    case 'max':
+      grad = (g) => mul(g, scalarFirst ? gt(x, s) : ge(x, s));
+      break;
+    case 'min':
+      grad = (g) => mul(g, scalarFirst ? lt(x, s) : le(x, s));
+      break;
+    case 'pow':
+      grad = scalarFirst ? (g) => mul(g, mul(y, Math.log(s))) : (g) => mul(g, mul(pow(x, s - 1), s));
+      break;
+    default:
+      grad = null;
   }
   return grad ? record(y, `${op}_scalar`, [x], (g) => [grad!(g)], { scalar: s, scalarFirst }) : y;
 }
@@ -126,8 +153,19 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const tb = B ?? wrap(be.fill(1, b as number), [], be);
   backendOf('where', cond, ta, tb);
   const outShape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
-  const y = wrap(be.where(cond.buffer, broadcastStrides(cond.shape, outShape), ta.buffer, broadcastStrides(ta.shape, outShape),
-    tb.buffer, broadcastStrides(tb.shape, outShape), outShape), outShape, be);
+  const y = wrap(
+    be.where(
+      cond.buffer,
+      broadcastStrides(cond.shape, outShape),
+      ta.buffer,
+      broadcastStrides(ta.shape, outShape),
+      tb.buffer,
+      broadcastStrides(tb.shape, outShape),
+      outShape,
+    ),
+    outShape,
+    be,
+  );
   if (!A) ta.dispose();
   if (!B) tb.dispose();
   const inputs = [A, B].filter((t): t is Tensor => t !== null);
@@ -151,4 +189,3 @@ export function identity(x: Tensor, name?: string): Tensor {
   if (name) y.name = name;
   return record(y, 'identity', [x], (g) => [g]);
 }
-

@@ -11,7 +11,8 @@ import { index, stack, concat, sliceAxis } from './layout.ts';
 import { zeros } from './creation.ts';
 
 function checkComplex(op: string, x: Tensor, dims: number): void {
-  if (x.rank < dims + 1 || x.shape[x.rank - 1] !== 2) throw new ShapeError(op, `expects a complex tensor [..., ${dims === 1 ? 'n' : 'h, w'}, 2], got ${fmt(x.shape)}`);
+  if (x.rank < dims + 1 || x.shape[x.rank - 1] !== 2)
+    throw new ShapeError(op, `expects a complex tensor [..., ${dims === 1 ? 'n' : 'h, w'}, 2], got ${fmt(x.shape)}`);
 }
 
 /** 1-D DFT over the axis before the trailing complex axis. */
@@ -32,7 +33,8 @@ export function fft2(x: Tensor, inverse = false): Tensor {
   const op = inverse ? 'ifft2' : 'fft2';
   const be = backendOf(op, x);
   checkComplex(op, x, 2);
-  const h = x.shape[x.rank - 3], w = x.shape[x.rank - 2];
+  const h = x.shape[x.rank - 3],
+    w = x.shape[x.rank - 2];
   const batch = x.size / Math.max(2 * h * w, 1);
   const y = wrap(be.fft2(x.buffer, batch, h, w, inverse), x.shape, be);
   return record(y, op, [x], (g) => [inverse ? div(fft2(g, false), h * w) : mul(fft2(g, true), h * w)]);
@@ -46,7 +48,9 @@ export function toComplex(x: Tensor): Tensor {
   return stack([x, z], -1);
 }
 /** A complex tensor [..., 2] from its real and imaginary parts. */
-export function complex(re: Tensor, im: Tensor): Tensor { return stack([re, im], -1); }
+export function complex(re: Tensor, im: Tensor): Tensor {
+  return stack([re, im], -1);
+}
 /** The real part of a complex tensor [..., 2]. */
 export const real = (z: Tensor): Tensor => index(z, -1, 0);
 /** The imaginary part of a complex tensor [..., 2]. */
@@ -55,7 +59,10 @@ export const imag = (z: Tensor): Tensor => index(z, -1, 1);
 export const cabs = (z: Tensor): Tensor => sqrt(add(square(real(z)), square(imag(z))));
 /** Elementwise complex product, with broadcasting over leading axes. */
 export function cmul(a: Tensor, b: Tensor): Tensor {
-  const ar = real(a), ai = imag(a), br = real(b), bi = imag(b);
+  const ar = real(a),
+    ai = imag(a),
+    br = real(b),
+    bi = imag(b);
   return complex(sub(mul(ar, br), mul(ai, bi)), add(mul(ar, bi), mul(ai, br)));
 }
 /** The complex conjugate of a complex tensor [..., 2]. */
@@ -68,7 +75,8 @@ export function fftshift(x: Tensor, axes: readonly number[]): Tensor {
   let y = x;
   for (const a of axes) {
     const ax = a < 0 ? a + x.rank : a;
-    const n = x.shape[ax], s = Math.floor(n / 2);
+    const n = x.shape[ax],
+      s = Math.floor(n / 2);
     if (s === 0) continue;
     y = concat([sliceAxis(y, ax, n - s, s), sliceAxis(y, ax, 0, n - s)], ax);
   }
@@ -79,7 +87,8 @@ export function ifftshift(x: Tensor, axes: readonly number[]): Tensor {
   let y = x;
   for (const a of axes) {
     const ax = a < 0 ? a + x.rank : a;
-    const n = x.shape[ax], s = Math.ceil(n / 2);
+    const n = x.shape[ax],
+      s = Math.ceil(n / 2);
     if (s === n) continue;
     y = concat([sliceAxis(y, ax, n - s, s), sliceAxis(y, ax, 0, n - s)], ax);
   }

@@ -17,7 +17,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     perm.splice(ax, 1);
     perm.push(ax);
     const inv = new Array<number>(perm.length);
-    perm.forEach((p, i) => { inv[p] = i; });
+    perm.forEach((p, i) => {
+      inv[p] = i;
+    });
     return transpose(logSoftmax(transpose(x, perm)), inv);
   }
   const be = backendOf('logSoftmax', x);
@@ -35,16 +37,22 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  * Softmax cross-entropy of logits [N, K] against integer labels or one-hot /
  * probability targets [N, K]. reduction 'mean' (default), 'sum' or 'none' ([N]).
  */
-export function crossEntropy(logits: Tensor, labels: ArrayLike<number> | Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  labels: ArrayLike<number> | Tensor,
+  reduction: 'mean' | 'sum' | 'none' = 'mean',
+): Tensor {
   requireRank('crossEntropy', logits, 2, 'logits');
   const [N, K] = logits.shape;
   let target: Tensor;
   let owned = false;
   if (labels instanceof Tensor) {
-    if (labels.rank !== 2 || labels.shape[0] !== N || labels.shape[1] !== K) throw new ShapeError('crossEntropy', `targets ${fmt(labels.shape)} do not match logits ${fmt(logits.shape)}`);
+    if (labels.rank !== 2 || labels.shape[0] !== N || labels.shape[1] !== K)
+      throw new ShapeError('crossEntropy', `targets ${fmt(labels.shape)} do not match logits ${fmt(logits.shape)}`);
     target = labels;
   } else {
-    if (labels.length !== N) throw new ShapeError('crossEntropy', `${labels.length} labels for ${N} rows of logits ${fmt(logits.shape)}`);
+    if (labels.length !== N)
+      throw new ShapeError('crossEntropy', `${labels.length} labels for ${N} rows of logits ${fmt(logits.shape)}`);
     target = oneHot(labels, K, logits.backend);
     owned = true;
   }
@@ -79,42 +87,78 @@ interface BilinearKernels {
  * gradInput(g, w) is bilinear in (g, w), its adjoint in g is F(., w) and in w is
  * gradFilter(., g); gradFilter(x, g) has adjoints gradInput(g, .) and F(x, .).
  */
-function bilinear(op: string, k: BilinearKernels, xShape: readonly number[], wShape: readonly number[], yShape: number[], attrs: Record<string, unknown>): (x: Tensor, w: Tensor) => Tensor {
-  const fwd = (x: Tensor, w: Tensor): Tensor => record(wrap(k.fwd(x.buffer, w.buffer), yShape, x.backend), op, [x, w], (g) => [
-    needsGrad(x) ? gradInput(g, w) : null,
-    needsGrad(w) ? gradFilter(x, g) : null,
-  ], attrs);
-  const gradInput = (g: Tensor, w: Tensor): Tensor => record(wrap(k.gradInput(g.buffer, w.buffer), [...xShape], g.backend), `${op}GradInput`, [g, w], (h) => [
-    needsGrad(g) ? fwd(h, w) : null,
-    needsGrad(w) ? gradFilter(h, g) : null,
-  ], attrs);
-  const gradFilter = (x: Tensor, g: Tensor): Tensor => record(wrap(k.gradFilter(x.buffer, g.buffer), [...wShape], x.backend), `${op}GradFilter`, [x, g], (h) => [
-    needsGrad(x) ? gradInput(g, h) : null,
-    needsGrad(g) ? fwd(x, h) : null,
-  ], attrs);
+function bilinear(
+  op: string,
+  k: BilinearKernels,
+  xShape: readonly number[],
+  wShape: readonly number[],
+  yShape: number[],
+  attrs: Record<string, unknown>,
+): (x: Tensor, w: Tensor) => Tensor {
+  const fwd = (x: Tensor, w: Tensor): Tensor =>
+    record(
+      wrap(k.fwd(x.buffer, w.buffer), yShape, x.backend),
+      op,
+      [x, w],
+      (g) => [needsGrad(x) ? gradInput(g, w) : null, needsGrad(w) ? gradFilter(x, g) : null],
+      attrs,
+    );
+  const gradInput = (g: Tensor, w: Tensor): Tensor =>
+    record(
+      wrap(k.gradInput(g.buffer, w.buffer), [...xShape], g.backend),
+      `${op}GradInput`,
+      [g, w],
+      (h) => [needsGrad(g) ? fwd(h, w) : null, needsGrad(w) ? gradFilter(h, g) : null],
+      attrs,
+    );
+  const gradFilter = (x: Tensor, g: Tensor): Tensor =>
+    record(
+      wrap(k.gradFilter(x.buffer, g.buffer), [...wShape], x.backend),
+      `${op}GradFilter`,
+      [x, g],
+      (h) => [needsGrad(x) ? gradInput(g, h) : null, needsGrad(g) ? fwd(x, h) : null],
+      attrs,
+    );
   return fwd;
 }
 
 /** Validate a convolution call and compute its kernel parameters (output size, explicit padding); errors name the op and the shapes. */
-export function convParams(op: string, x: Tensor, kh: number, kw: number, O: number, wC: number, opts: Conv2dOptions): ConvParams {
+export function convParams(
+  op: string,
+  x: Tensor,
+  kh: number,
+  kw: number,
+  O: number,
+  wC: number,
+  opts: Conv2dOptions,
+): ConvParams {
   requireRank(op, x, 4, 'input [N, C, H, W]');
   const [N, C, H, W] = x.shape;
   if (wC !== C) throw new ShapeError(op, `input ${fmt(x.shape)} has ${C} channels but the weight expects ${wC}`);
   const stride = opts.stride ?? 1;
-  if (!Number.isInteger(stride) || stride < 1) throw new ShapeError(op, `stride must be a positive integer, got ${stride}`);
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new ShapeError(op, `stride must be a positive integer, got ${stride}`);
   const pad = opts.padding ?? 0;
   let t: number, b: number, l: number, r: number;
   if (pad === 'valid') t = b = l = r = 0;
   else if (pad === 'same') {
-    if (kh % 2 === 0 || kw % 2 === 0) throw new ShapeError(op, `'same' padding needs odd kernel sizes, got ${kh}x${kw}`);
-    t = b = (kh - 1) / 2; l = r = (kw - 1) / 2;
+    if (kh % 2 === 0 || kw % 2 === 0)
+      throw new ShapeError(op, `'same' padding needs odd kernel sizes, got ${kh}x${kw}`);
+    t = b = (kh - 1) / 2;
+    l = r = (kw - 1) / 2;
   } else if (typeof pad === 'number') t = b = l = r = pad;
-  else if (pad.length === 2) { t = b = pad[0]; l = r = pad[1]; }
-  else [t, b, l, r] = pad;
-  for (const v of [t, b, l, r]) if (!Number.isInteger(v) || v < 0) throw new ShapeError(op, `padding must be non-negative integers, got ${JSON.stringify(pad)}`);
+  else if (pad.length === 2) {
+    t = b = pad[0];
+    l = r = pad[1];
+  } else [t, b, l, r] = pad;
+  for (const v of [t, b, l, r])
+    if (!Number.isInteger(v) || v < 0)
+      throw new ShapeError(op, `padding must be non-negative integers, got ${JSON.stringify(pad)}`);
   const mode = opts.mode ?? 'zero';
-  if (mode === 'circular' && (t > H || b > H || l > W || r > W)) throw new ShapeError(op, `circular padding ${JSON.stringify(pad)} exceeds the image ${H}x${W}`);
-  const Ho = Math.floor((H + t + b - kh) / stride) + 1, Wo = Math.floor((W + l + r - kw) / stride) + 1;
+  if (mode === 'circular' && (t > H || b > H || l > W || r > W))
+    throw new ShapeError(op, `circular padding ${JSON.stringify(pad)} exceeds the image ${H}x${W}`);
+  const Ho = Math.floor((H + t + b - kh) / stride) + 1,
+    Wo = Math.floor((W + l + r - kw) / stride) + 1;
   if (Ho < 1 || Wo < 1) throw new ShapeError(op, `kernel ${kh}x${kw} is larger than the padded input ${fmt(x.shape)}`);
   return { N, C, H, W, O, kh, kw, stride, padTop: t, padBottom: b, padLeft: l, padRight: r, mode, Ho, Wo };
 }
@@ -124,9 +168,18 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dO
   const be = backendOf('conv2d', x, w);
   requireRank('conv2d', w, 4, 'weight [O, C, kh, kw]');
   const p = convParams('conv2d', x, w.shape[2], w.shape[3], w.shape[0], w.shape[1], opts);
-  const y = bilinear('conv2d', {
-    fwd: (a, b) => be.conv2d(a, b, p), gradInput: (g, b) => be.conv2dGradInput(g, b, p), gradFilter: (a, g) => be.conv2dGradFilter(a, g, p),
-  }, x.shape, w.shape, [p.N, p.O, p.Ho, p.Wo], { ...p })(x, w);
+  const y = bilinear(
+    'conv2d',
+    {
+      fwd: (a, b) => be.conv2d(a, b, p),
+      gradInput: (g, b) => be.conv2dGradInput(g, b, p),
+      gradFilter: (a, g) => be.conv2dGradFilter(a, g, p),
+    },
+    x.shape,
+    w.shape,
+    [p.N, p.O, p.Ho, p.Wo],
+    { ...p },
+  )(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
@@ -134,17 +187,35 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dO
  * Locally connected layer: like conv2d but with unshared weights
  * w [O, C, Ho, Wo, kh*kw] (one filter per output position); optional bias [O, Ho, Wo].
  */
-export function local2d(x: Tensor, w: Tensor, kernel: [number, number], bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+export function local2d(
+  x: Tensor,
+  w: Tensor,
+  kernel: [number, number],
+  bias?: Tensor | null,
+  opts: Conv2dOptions = {},
+): Tensor {
   const be = backendOf('local2d', x, w);
   requireRank('local2d', w, 5, 'weight [O, C, Ho, Wo, kh*kw]');
   const [kh, kw] = kernel;
   const p = convParams('local2d', x, kh, kw, w.shape[0], w.shape[1], opts);
   if (w.shape[2] !== p.Ho || w.shape[3] !== p.Wo || w.shape[4] !== kh * kw) {
-    throw new ShapeError('local2d', `weight ${fmt(w.shape)} does not fit output ${p.Ho}x${p.Wo} with kernel ${kh}x${kw} (want [${p.O}, ${p.C}, ${p.Ho}, ${p.Wo}, ${kh * kw}])`);
+    throw new ShapeError(
+      'local2d',
+      `weight ${fmt(w.shape)} does not fit output ${p.Ho}x${p.Wo} with kernel ${kh}x${kw} (want [${p.O}, ${p.C}, ${p.Ho}, ${p.Wo}, ${kh * kw}])`,
+    );
   }
-  const y = bilinear('local2d', {
-    fwd: (a, b) => be.local2d(a, b, p), gradInput: (g, b) => be.local2dGradInput(g, b, p), gradFilter: (a, g) => be.local2dGradFilter(a, g, p),
-  }, x.shape, w.shape, [p.N, p.O, p.Ho, p.Wo], { ...p })(x, w);
+  const y = bilinear(
+    'local2d',
+    {
+      fwd: (a, b) => be.local2d(a, b, p),
+      gradInput: (g, b) => be.local2dGradInput(g, b, p),
+      gradFilter: (a, g) => be.local2dGradFilter(a, g, p),
+    },
+    x.shape,
+    w.shape,
+    [p.N, p.O, p.Ho, p.Wo],
+    { ...p },
+  )(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, p.Ho, p.Wo])) : y;
 }
 
@@ -158,11 +229,24 @@ export function circConv2d(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   requireRank('circConv2d', x, 4, 'input [N, C, H, W]');
   requireRank('circConv2d', w, 4, 'weight [O, C, H, W]');
   const [N, C, H, W] = x.shape;
-  if (w.shape[1] !== C || w.shape[2] !== H || w.shape[3] !== W) throw new ShapeError('circConv2d', `weight ${fmt(w.shape)} must be [O, ${C}, ${H}, ${W}] for input ${fmt(x.shape)}`);
+  if (w.shape[1] !== C || w.shape[2] !== H || w.shape[3] !== W)
+    throw new ShapeError(
+      'circConv2d',
+      `weight ${fmt(w.shape)} must be [O, ${C}, ${H}, ${W}] for input ${fmt(x.shape)}`,
+    );
   const p: CircConvParams = { N, C, O: w.shape[0], H, W };
-  const y = bilinear('circConv2d', {
-    fwd: (a, b) => be.circConv2d(a, b, p), gradInput: (g, b) => be.circConv2dGradInput(g, b, p), gradFilter: (a, g) => be.circConv2dGradFilter(a, g, p),
-  }, x.shape, w.shape, [N, p.O, H, W], { ...p })(x, w);
+  const y = bilinear(
+    'circConv2d',
+    {
+      fwd: (a, b) => be.circConv2d(a, b, p),
+      gradInput: (g, b) => be.circConv2dGradInput(g, b, p),
+      gradFilter: (a, g) => be.circConv2dGradFilter(a, g, p),
+    },
+    x.shape,
+    w.shape,
+    [N, p.O, H, W],
+    { ...p },
+  )(x, w);
   return bias ? add(y, reshape(bias, [1, p.O, 1, 1])) : y;
 }
 
@@ -177,10 +261,20 @@ export interface BatchNormState {
  * Training: batch statistics (biased variance), and the running statistics are
  * replaced by momentum-blended ones (unbiased variance, as PyTorch). Eval: running statistics.
  */
-export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, state: BatchNormState | null, training: boolean, momentum = 0.1, eps = 1e-5): { y: Tensor; newMean?: Tensor; newVar?: Tensor } {
-  if (x.rank !== 2 && x.rank !== 4) throw new ShapeError('batchNorm', `input must be [N, C] or [N, C, H, W], got ${fmt(x.shape)}`);
+export function batchNorm(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  state: BatchNormState | null,
+  training: boolean,
+  momentum = 0.1,
+  eps = 1e-5,
+): { y: Tensor; newMean?: Tensor; newVar?: Tensor } {
+  if (x.rank !== 2 && x.rank !== 4)
+    throw new ShapeError('batchNorm', `input must be [N, C] or [N, C, H, W], got ${fmt(x.shape)}`);
   const C = x.shape[1];
-  if (gamma.size !== C || beta.size !== C) throw new ShapeError('batchNorm', `gamma ${fmt(gamma.shape)} / beta ${fmt(beta.shape)} must have ${C} entries`);
+  if (gamma.size !== C || beta.size !== C)
+    throw new ShapeError('batchNorm', `gamma ${fmt(gamma.shape)} / beta ${fmt(beta.shape)} must have ${C} entries`);
   const axes = x.rank === 4 ? [0, 2, 3] : [0];
   const bshape = x.rank === 4 ? [1, C, 1, 1] : [1, C];
   let mu: Tensor, variance: Tensor;
@@ -190,7 +284,8 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, state: BatchNo
     variance = mean(square(sub(x, mu)), axes, true);
     if (state) {
       const n = x.size / C;
-      const m = reshape(mu, [C]), v = reshape(variance, [C]);
+      const m = reshape(mu, [C]),
+        v = reshape(variance, [C]);
       newMean = add(mul(state.runningMean, 1 - momentum), mul(m, momentum));
       newVar = add(mul(state.runningVar, 1 - momentum), mul(v, (momentum * n) / Math.max(n - 1, 1)));
     }
@@ -207,7 +302,8 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, state: BatchNo
 export function avgPool2d(x: Tensor, k: number): Tensor {
   requireRank('avgPool2d', x, 4, 'input [N, C, H, W]');
   const [N, C, H, W] = x.shape;
-  if (H % k !== 0 || W % k !== 0) throw new ShapeError('avgPool2d', `input ${fmt(x.shape)} is not divisible by the window ${k}`);
+  if (H % k !== 0 || W % k !== 0)
+    throw new ShapeError('avgPool2d', `input ${fmt(x.shape)} is not divisible by the window ${k}`);
   return mean(reshape(x, [N, C, H / k, k, W / k, k]), [3, 5]);
 }
 

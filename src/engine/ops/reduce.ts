@@ -29,7 +29,10 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
 
 function finish(y: Tensor, x: Tensor, axes: number[], keepDims: boolean): Tensor {
   if (keepDims) return y;
-  return reshape(y, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    y,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /** Sum over `axes` (all when omitted); `keepDims` keeps them as size 1. */
@@ -46,22 +49,35 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   return div(sum(x, ax, keepDims), n);
 }
 
-function extremum(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+function extremum(
+  op: 'max' | 'min',
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepDims: boolean,
+): Tensor {
   const ax = normAxes(op, axes, x.rank);
   const raw = reduceRaw(op, x, ax);
   // the gradient is shared equally among tied extrema
-  const y = record(raw, op, [x], (g) => {
-    const mask = eq(x, raw);
-    const count = reduceRaw('sum', mask, ax);
-    return [mul(mask, div(g, count))];
-  }, { axes: ax });
+  const y = record(
+    raw,
+    op,
+    [x],
+    (g) => {
+      const mask = eq(x, raw);
+      const count = reduceRaw('sum', mask, ax);
+      return [mul(mask, div(g, count))];
+    },
+    { axes: ax },
+  );
   return finish(y, x, ax, keepDims);
 }
 
 /** Maximum over `axes` (all when omitted); the gradient is shared among tied maxima. */
-export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => extremum('max', x, axes, keepDims);
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
+  extremum('max', x, axes, keepDims);
 /** Minimum over `axes` (all when omitted); the gradient is shared among tied minima. */
-export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => extremum('min', x, axes, keepDims);
+export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor =>
+  extremum('min', x, axes, keepDims);
 
 /** Sum g over the axes along which `shape` was broadcast, giving a tensor of `shape`. */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
@@ -72,4 +88,3 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const s = axes.length ? sum(g, axes, true) : g;
   return reshape(s, shape);
 }
-

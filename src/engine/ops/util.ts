@@ -11,8 +11,12 @@ export function backendOf(op: string, ...ts: Tensor[]): Backend {
   const b = ts[0].backend;
   for (const t of ts) {
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${typeof t}`);
-    if (t.disposed) throw new Error(`${op}: input tensor #${t.id} ${fmt(t.shape)}${t.name ? ` '${t.name}'` : ''} was disposed`);
-    if (t.backend !== b) throw new Error(`${op}: inputs live on different backends (${b.name}/${b.dtype} and ${t.backend.name}/${t.backend.dtype}, or two instances); move them with toBackend()`);
+    if (t.disposed)
+      throw new Error(`${op}: input tensor #${t.id} ${fmt(t.shape)}${t.name ? ` '${t.name}'` : ''} was disposed`);
+    if (t.backend !== b)
+      throw new Error(
+        `${op}: inputs live on different backends (${b.name}/${b.dtype} and ${t.backend.name}/${t.backend.dtype}, or two instances); move them with toBackend()`,
+      );
   }
   return b;
 }

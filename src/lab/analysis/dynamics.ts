@@ -25,19 +25,25 @@ export interface PathObservables {
   units: number;
 }
 
-
 /**
  * Path observables for every example of x [N, C, H, W] and its direction
  * delta (same shape). Each example's path (points inputs) is one forward pass
  * in evaluation mode; ReLU inputs come from ctx.preActivations.
  */
-export async function pathObservables(model: Classifier, x: Tensor, delta: Tensor, opts: PathOptions = {}): Promise<PathObservables> {
+export async function pathObservables(
+  model: Classifier,
+  x: Tensor,
+  delta: Tensor,
+  opts: PathOptions = {},
+): Promise<PathObservables> {
   const P = opts.points ?? 100;
   if (P < 3) throw new Error(`pathObservables: needs at least 3 points, got ${P}`);
-  if (x.shape.join() !== delta.shape.join()) throw new Error(`pathObservables: x [${x.shape.join(', ')}] and delta [${delta.shape.join(', ')}] differ in shape`);
+  if (x.shape.join() !== delta.shape.join())
+    throw new Error(`pathObservables: x [${x.shape.join(', ')}] and delta [${delta.shape.join(', ')}] differ in shape`);
   const n = x.shape[0];
   const per = x.size / n;
-  const xd = await x.dataF64(), dd = await delta.dataF64();
+  const xd = await x.dataF64(),
+    dd = await delta.dataF64();
   const out: PathObservables = { reluChange: [], reluChangeEndpoints: [], roughness: [], units: 0 };
   const buf = new Float64Array(P * per);
   for (let i = 0; i < n; i++) {
@@ -45,12 +51,14 @@ export async function pathObservables(model: Classifier, x: Tensor, delta: Tenso
       const t = p / (P - 1);
       for (let j = 0; j < per; j++) buf[p * per + j] = xd[i * per + j] + t * dd[i * per + j];
     }
-    const outs = noGrad(() => tidy(() => {
-      const xs = tensor(buf, [P, ...x.shape.slice(1)], x.backend);
-      const ctx = { preActivations: [] as Tensor[] };
-      const z = model.forward(xs, ctx);
-      return [z, ...ctx.preActivations];
-    }));
+    const outs = noGrad(() =>
+      tidy(() => {
+        const xs = tensor(buf, [P, ...x.shape.slice(1)], x.backend);
+        const ctx = { preActivations: [] as Tensor[] };
+        const z = model.forward(xs, ctx);
+        return [z, ...ctx.preActivations];
+      }),
+    );
     const arrs: Float64Array[] = [];
     for (const t of outs) arrs.push(await t.dataF64());
     for (const t of outs) t.dispose();
@@ -58,18 +66,21 @@ export async function pathObservables(model: Classifier, x: Tensor, delta: Tenso
     const k = logits.length / P;
     let rough = 0;
     for (let p = 1; p < P - 1; p++) {
-      for (let c = 0; c < k; c++) rough += Math.abs(logits[(p + 1) * k + c] - 2 * logits[p * k + c] + logits[(p - 1) * k + c]);
+      for (let c = 0; c < k; c++)
+        rough += Math.abs(logits[(p + 1) * k + c] - 2 * logits[p * k + c] + logits[(p - 1) * k + c]);
     }
-    let units = 0, changed = 0, changedEnd = 0;
+    let units = 0,
+      changed = 0,
+      changedEnd = 0;
     for (const a of pre) {
       const u = a.length / P;
       units += u;
       for (let j = 0; j < u; j++) {
         const s0 = a[j] > 0;
         let flip = false;
-        for (let p = 1; p < P && !flip; p++) if ((a[p * u + j] > 0) !== s0) flip = true;
+        for (let p = 1; p < P && !flip; p++) if (a[p * u + j] > 0 !== s0) flip = true;
         if (flip) changed++;
-        if ((a[(P - 1) * u + j] > 0) !== s0) changedEnd++;
+        if (a[(P - 1) * u + j] > 0 !== s0) changedEnd++;
       }
     }
     out.units = units;
@@ -82,7 +93,16 @@ export async function pathObservables(model: Classifier, x: Tensor, delta: Tenso
 
 /** Per-example lp norm (p = 1, 2 or Infinity) of host data [N, ...] (vecNorm, the attacks' host norm). */
 export function perExampleNorm(d: ArrayLike<number>, n: number, p: 1 | 2 | number): number[] {
-  const norm: Norm = p === Infinity ? 'linf' : p === 2 ? 'l2' : p === 1 ? 'l1' : (() => { throw new Error(`perExampleNorm: p must be 1, 2 or Infinity, got ${p}`); })();
+  const norm: Norm =
+    p === Infinity
+      ? 'linf'
+      : p === 2
+        ? 'l2'
+        : p === 1
+          ? 'l1'
+          : (() => {
+              throw new Error(`perExampleNorm: p must be 1, 2 or Infinity, got ${p}`);
+            })();
   const per = d.length / n;
   return Array.from({ length: n }, (_, i) => vecNorm(d, norm, i * per, per));
 }

@@ -37,7 +37,8 @@ function dims(op: string, shape: readonly number[]): [number, number, number, nu
 export function toGrey(x: ImageSet): ImageSet {
   const [n, c, h, w] = dims('toGrey', x.shape);
   if (c !== 3 && c !== 1) throw new Error(`toGrey: needs 1 or 3 channels, got shape [${x.shape.join(', ')}]`);
-  if (x.data.length !== n * c * h * w) throw new Error(`toGrey: ${x.data.length} values do not match shape [${x.shape.join(', ')}]`);
+  if (x.data.length !== n * c * h * w)
+    throw new Error(`toGrey: ${x.data.length} values do not match shape [${x.shape.join(', ')}]`);
   const hw = h * w;
   const out = new Float64Array(n * hw);
   for (let i = 0; i < n; i++) {
@@ -45,7 +46,8 @@ export function toGrey(x: ImageSet): ImageSet {
       if (c === 1) out[i * hw + p] = x.data[i * hw + p];
       else {
         const b = i * 3 * hw + p;
-        out[i * hw + p] = GREY_WEIGHTS[0] * x.data[b] + GREY_WEIGHTS[1] * x.data[b + hw] + GREY_WEIGHTS[2] * x.data[b + 2 * hw];
+        out[i * hw + p] =
+          GREY_WEIGHTS[0] * x.data[b] + GREY_WEIGHTS[1] * x.data[b + hw] + GREY_WEIGHTS[2] * x.data[b + 2 * hw];
       }
     }
   }
@@ -58,7 +60,8 @@ export function toGrey(x: ImageSet): ImageSet {
  */
 export function dft2(planes: ArrayLike<number>, h: number, w: number, norm: DftNorm = 'unitary'): Float64Array {
   const hw = h * w;
-  if (planes.length % hw !== 0) throw new Error(`dft2: ${planes.length} values are not a whole number of ${h}x${w} planes`);
+  if (planes.length % hw !== 0)
+    throw new Error(`dft2: ${planes.length} values are not a whole number of ${h}x${w} planes`);
   const batch = planes.length / hw;
   const z = new Float64Array(2 * planes.length);
   for (let i = 0; i < planes.length; i++) z[2 * i] = planes[i];
@@ -74,7 +77,8 @@ export function dft2(planes: ArrayLike<number>, h: number, w: number, norm: DftN
 export function fftshift2(planes: ArrayLike<number>, h: number, w: number): Float64Array {
   const hw = h * w;
   const out = new Float64Array(planes.length);
-  const sh = Math.floor(h / 2), sw = Math.floor(w / 2);
+  const sh = Math.floor(h / 2),
+    sw = Math.floor(w / 2);
   for (let b = 0; b < planes.length / hw; b++) {
     for (let u = 0; u < h; u++) {
       const uu = (u + sh) % h;
@@ -105,7 +109,10 @@ export interface SpectrumOptions {
  * Centred |DFT| of every example, [N, P, H, W] with P = 1 (grey) or C (channels),
  * on the chosen scale (not averaged).
  */
-export function spectra(x: ImageSet, opts: SpectrumOptions = {}): { data: Float64Array; shape: [number, number, number, number] } {
+export function spectra(
+  x: ImageSet,
+  opts: SpectrumOptions = {},
+): { data: Float64Array; shape: [number, number, number, number] } {
   const [n, c, h, w] = dims('spectra', x.shape);
   const src = (opts.mode ?? 'grey') === 'grey' ? toGrey(x) : x;
   const p = src.shape[1];
@@ -120,7 +127,10 @@ export function spectra(x: ImageSet, opts: SpectrumOptions = {}): { data: Float6
 }
 
 /** Average centred spectrum over examples: [P, H, W] flattened, P = 1 (grey) or C. */
-export function averageSpectrum(x: ImageSet, opts: SpectrumOptions = {}): { data: Float64Array; shape: [number, number, number] } {
+export function averageSpectrum(
+  x: ImageSet,
+  opts: SpectrumOptions = {},
+): { data: Float64Array; shape: [number, number, number] } {
   const s = spectra(x, opts);
   const [n, p, h, w] = s.shape;
   const per = p * h * w;
@@ -156,7 +166,12 @@ export interface RadialOptions {
  * unless clampCorners (then they go to the last bin). Returns energies (sum,
  * not mean, of |X|^2 in each bin) and the bin centres.
  */
-export function radialEnergy(power: ArrayLike<number>, h: number, w: number, opts: RadialOptions = {}): { energy: Float64Array; centres: Float64Array } {
+export function radialEnergy(
+  power: ArrayLike<number>,
+  h: number,
+  w: number,
+  opts: RadialOptions = {},
+): { energy: Float64Array; centres: Float64Array } {
   if (power.length !== h * w) throw new Error(`radialEnergy: ${power.length} values for a ${h}x${w} spectrum`);
   const maxR = opts.maxRadius ?? Math.min(h, w) / 2;
   const bins = opts.bins ?? Math.floor(Math.min(h, w) / 2) + 1;
@@ -205,7 +220,12 @@ export interface AngularOptions {
  * convention). The zero frequency has no angle and is left out. Energies are
  * sums of |X|^2 per bin.
  */
-export function angularEnergy(power: ArrayLike<number>, h: number, w: number, opts: AngularOptions = {}): { energy: Float64Array; centresDeg: Float64Array } {
+export function angularEnergy(
+  power: ArrayLike<number>,
+  h: number,
+  w: number,
+  opts: AngularOptions = {},
+): { energy: Float64Array; centresDeg: Float64Array } {
   if (power.length !== h * w) throw new Error(`angularEnergy: ${power.length} values for a ${h}x${w} spectrum`);
   const bins = opts.bins ?? 36;
   const width = 360 / bins;
@@ -253,7 +273,8 @@ export function fourierNorms(x: ImageSet, opts: { mode?: 'grey' | 'channels'; no
   const per = p * h * w;
   const out: FourierNorms[] = [];
   for (let i = 0; i < n; i++) {
-    let l1 = 0, l2 = 0;
+    let l1 = 0,
+      l2 = 0;
     for (let j = 0; j < per; j++) {
       const a = s.data[i * per + j];
       l1 += a;

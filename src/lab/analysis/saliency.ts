@@ -21,7 +21,11 @@ export type LogitChoice = 'max' | 'label' | number;
  * gradient of sum_n z_{k_n}(x_n) with respect to x (examples do not interact
  * when the model is in evaluation mode). Returns a tensor shaped like x.
  */
-export function saliency(model: Classifier, x: Tensor, opts: { logit?: LogitChoice; labels?: ArrayLike<number> } = {}): Tensor {
+export function saliency(
+  model: Classifier,
+  x: Tensor,
+  opts: { logit?: LogitChoice; labels?: ArrayLike<number> } = {},
+): Tensor {
   const choice = opts.logit ?? 'max';
   if (choice === 'label' && (!opts.labels || opts.labels.length !== x.shape[0])) {
     throw new Error(`saliency: logit 'label' needs ${x.shape[0]} labels, got ${opts.labels?.length ?? 'none'}`);
@@ -51,7 +55,8 @@ export function saliency(model: Classifier, x: Tensor, opts: { logit?: LogitChoi
 export function paperBetaPreprocess(beta: ImageSet, opts: { abs?: boolean } = {}): ImageSet {
   const abs = opts.abs ?? true;
   const [n, c, h, w] = beta.shape;
-  const per = c * h * w, hw = h * w;
+  const per = c * h * w,
+    hw = h * w;
   const out = new Float64Array(n * hw);
   const tmp = new Float64Array(per);
   for (let i = 0; i < n; i++) {
@@ -61,11 +66,13 @@ export function paperBetaPreprocess(beta: ImageSet, opts: { abs?: boolean } = {}
     let v = 0;
     for (let j = 0; j < per; j++) v += (beta.data[i * per + j] - m) ** 2;
     const sd = Math.sqrt(v / per) || 1;
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let j = 0; j < per; j++) {
       const z = (beta.data[i * per + j] - m) / sd;
       tmp[j] = abs ? Math.abs(z) : z;
-      lo = Math.min(lo, tmp[j]); hi = Math.max(hi, tmp[j]);
+      lo = Math.min(lo, tmp[j]);
+      hi = Math.max(hi, tmp[j]);
     }
     const span = hi - lo || 1;
     for (let p = 0; p < hw; p++) {
@@ -104,20 +111,35 @@ function quantise(v: Float64Array, tol: number): Float64Array {
  * grey images, all H*W frequencies). Returns the per-example correlations, their
  * mean, and the correlation of the two example-averaged spectra.
  */
-export function betaDeltaSpearman(beta: ImageSet, delta: ImageSet, opts: CorrelationOptions = {}): { perExample: number[]; mean: number; ofAverages: number } {
-  if (beta.shape.join() !== delta.shape.join()) throw new Error(`betaDeltaSpearman: beta [${beta.shape.join(', ')}] and delta [${delta.shape.join(', ')}] differ in shape`);
-  const b = opts.betaPreprocess === 'paper' || opts.betaPreprocess === 'paper-noabs' ? paperBetaPreprocess(beta, { abs: opts.betaPreprocess === 'paper' }) : beta;
+export function betaDeltaSpearman(
+  beta: ImageSet,
+  delta: ImageSet,
+  opts: CorrelationOptions = {},
+): { perExample: number[]; mean: number; ofAverages: number } {
+  if (beta.shape.join() !== delta.shape.join())
+    throw new Error(
+      `betaDeltaSpearman: beta [${beta.shape.join(', ')}] and delta [${delta.shape.join(', ')}] differ in shape`,
+    );
+  const b =
+    opts.betaPreprocess === 'paper' || opts.betaPreprocess === 'paper-noabs'
+      ? paperBetaPreprocess(beta, { abs: opts.betaPreprocess === 'paper' })
+      : beta;
   const sb = spectra(b, { mode: 'grey', scale: 'magnitude', norm: opts.norm });
   const sd = spectra(delta, { mode: 'grey', scale: 'magnitude', norm: opts.norm });
   const [n, , h, w] = sd.shape;
   const hw = h * w;
   const perExample: number[] = [];
   const tol = opts.tieTolerance ?? 1e-9;
-  const avgB = new Float64Array(hw), avgD = new Float64Array(hw);
+  const avgB = new Float64Array(hw),
+    avgD = new Float64Array(hw);
   for (let i = 0; i < n; i++) {
-    const vb = sb.data.subarray(i * hw, (i + 1) * hw), vd = sd.data.subarray(i * hw, (i + 1) * hw);
+    const vb = sb.data.subarray(i * hw, (i + 1) * hw),
+      vd = sd.data.subarray(i * hw, (i + 1) * hw);
     perExample.push(spearman(quantise(vb, tol), quantise(vd, tol)));
-    for (let j = 0; j < hw; j++) { avgB[j] += vb[j] / n; avgD[j] += vd[j] / n; }
+    for (let j = 0; j < hw; j++) {
+      avgB[j] += vb[j] / n;
+      avgD[j] += vd[j] / n;
+    }
   }
   const finite = perExample.filter(Number.isFinite);
   return { perExample, mean: meanOf(finite), ofAverages: n ? spearman(quantise(avgB, tol), quantise(avgD, tol)) : NaN };

@@ -24,13 +24,23 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`pearson: lengths differ (${a.length} vs ${b.length})`);
   const n = a.length;
   if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma,
+      db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
 }
@@ -62,7 +72,9 @@ export function stdOf(v: ArrayLike<number>): number {
 export function quantile(v: ArrayLike<number>, q: number): number {
   const s = Array.from(v).sort((a, b) => a - b);
   if (!s.length) return NaN;
-  const pos = q * (s.length - 1), lo = Math.floor(pos), hi = Math.ceil(pos);
+  const pos = q * (s.length - 1),
+    lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 

@@ -14,8 +14,16 @@
 import { tensor } from '../../engine/ops/creation.ts';
 import { normalArray, uniformArray } from '../../engine/core/random.ts';
 import {
-  argmaxRows, boundsOf, checkInputs, epsArray, finishResult, inputGradient, logitsOf, meets,
-  type AttackInputs, type AttackResult,
+  argmaxRows,
+  boundsOf,
+  checkInputs,
+  epsArray,
+  finishResult,
+  inputGradient,
+  logitsOf,
+  meets,
+  type AttackInputs,
+  type AttackResult,
 } from './common.ts';
 
 /** The loss APGD ascends: 'ce' (cross-entropy) or 'dlr' (the difference-of-logits ratio of Croce and Hein 2020). */
@@ -52,7 +60,9 @@ export interface APGDResult extends AttackResult {
 
 /** The checkpoint iterations w_1 < w_2 < ... (< steps) of the step-size schedule, as the authors' code computes them. */
 export function apgdCheckpoints(steps: number): number[] {
-  const first = Math.max(Math.floor(0.22 * steps), 1), least = Math.max(Math.floor(0.06 * steps), 1), decr = Math.max(Math.floor(0.03 * steps), 1);
+  const first = Math.max(Math.floor(0.22 * steps), 1),
+    least = Math.max(Math.floor(0.06 * steps), 1),
+    decr = Math.max(Math.floor(0.03 * steps), 1);
   const out: number[] = [];
   for (let w = first, k = first; w <= steps; k = Math.max(k - decr, least), w += k) out.push(w);
   return out;
@@ -64,18 +74,32 @@ export function apgdCheckpoints(steps: number): number[] {
  * dlr: -(z_y - max_{j != y} z_j) / (z_pi1 - z_pi3 + 1e-12) (pi: classes by decreasing logit);
  *      targeted: -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12).
  */
-export function apgdLoss(loss: APGDLoss, z: ArrayLike<number>, n: number, k: number, labels: ArrayLike<number>, targets?: ArrayLike<number>): { value: Float64Array; dz: Float32Array } {
-  const value = new Float64Array(n), dz = new Float32Array(n * k);
-  if (loss === 'dlr' && k < (targets ? 4 : 3)) throw new Error(`apgd: the ${targets ? 'targeted ' : ''}DLR loss needs at least ${targets ? 4 : 3} classes, the model has ${k}`);
+export function apgdLoss(
+  loss: APGDLoss,
+  z: ArrayLike<number>,
+  n: number,
+  k: number,
+  labels: ArrayLike<number>,
+  targets?: ArrayLike<number>,
+): { value: Float64Array; dz: Float32Array } {
+  const value = new Float64Array(n),
+    dz = new Float32Array(n * k);
+  if (loss === 'dlr' && k < (targets ? 4 : 3))
+    throw new Error(
+      `apgd: the ${targets ? 'targeted ' : ''}DLR loss needs at least ${targets ? 4 : 3} classes, the model has ${k}`,
+    );
   const order = new Array<number>(k);
   for (let i = 0; i < n; i++) {
-    const o = i * k, y = labels[i];
+    const o = i * k,
+      y = labels[i];
     if (loss === 'ce') {
       let mx = -Infinity;
       for (let j = 0; j < k; j++) mx = Math.max(mx, z[o + j]);
       let s = 0;
       for (let j = 0; j < k; j++) s += Math.exp(z[o + j] - mx);
-      const lse = mx + Math.log(s), c = targets ? targets[i] : y, sg = targets ? -1 : 1;
+      const lse = mx + Math.log(s),
+        c = targets ? targets[i] : y,
+        sg = targets ? -1 : 1;
       value[i] = sg * (lse - z[o + c]);
       for (let j = 0; j < k; j++) dz[o + j] = sg * (Math.exp(z[o + j] - lse) - (j === c ? 1 : 0));
       continue;
@@ -86,15 +110,24 @@ export function apgdLoss(loss: APGDLoss, z: ArrayLike<number>, n: number, k: num
     let num: number, den: number;
     if (targets) {
       const t = targets[i];
-      num = z[o + y] - z[o + t]; g[y] += 1; g[t] -= 1;
+      num = z[o + y] - z[o + t];
+      g[y] += 1;
+      g[t] -= 1;
       den = z[o + order[0]] - 0.5 * (z[o + order[2]] + z[o + order[3]]) + 1e-12;
-      const gd = new Float64Array(k); gd[order[0]] += 1; gd[order[2]] -= 0.5; gd[order[3]] -= 0.5;
+      const gd = new Float64Array(k);
+      gd[order[0]] += 1;
+      gd[order[2]] -= 0.5;
+      gd[order[3]] -= 0.5;
       for (let j = 0; j < k; j++) dz[o + j] = -(g[j] * den - num * gd[j]) / (den * den);
     } else {
       const other = order[0] === y ? order[1] : order[0];
-      num = z[o + y] - z[o + other]; g[y] += 1; g[other] -= 1;
+      num = z[o + y] - z[o + other];
+      g[y] += 1;
+      g[other] -= 1;
       den = z[o + order[0]] - z[o + order[2]] + 1e-12;
-      const gd = new Float64Array(k); gd[order[0]] += 1; gd[order[2]] -= 1;
+      const gd = new Float64Array(k);
+      gd[order[0]] += 1;
+      gd[order[2]] -= 1;
       for (let j = 0; j < k; j++) dz[o + j] = -(g[j] * den - num * gd[j]) / (den * den);
     }
     value[i] = -num / den;
@@ -103,22 +136,37 @@ export function apgdLoss(loss: APGDLoss, z: ArrayLike<number>, n: number, k: num
 }
 
 /** Project p onto {x0 + delta : ||delta|| <= eps} then clip to the box, as the authors' code (row i). */
-function project(p: Float64Array, x0: Float32Array, i: number, d: number, norm: 'linf' | 'l2', eps: number, lo: number, hi: number, out: Float32Array): void {
+function project(
+  p: Float64Array,
+  x0: Float32Array,
+  i: number,
+  d: number,
+  norm: 'linf' | 'l2',
+  eps: number,
+  lo: number,
+  hi: number,
+  out: Float32Array,
+): void {
   const o = i * d;
   if (norm === 'linf') {
-    for (let j = o; j < o + d; j++) out[j] = Math.min(hi, Math.max(lo, Math.min(x0[j] + eps, Math.max(x0[j] - eps, p[j]))));
+    for (let j = o; j < o + d; j++)
+      out[j] = Math.min(hi, Math.max(lo, Math.min(x0[j] + eps, Math.max(x0[j] - eps, p[j]))));
     return;
   }
   let s = 0;
   for (let j = o; j < o + d; j++) s += (p[j] - x0[j]) ** 2;
-  const nr = Math.sqrt(s), f = nr > eps ? eps / (nr + 1e-12) : 1;
+  const nr = Math.sqrt(s),
+    f = nr > eps ? eps / (nr + 1e-12) : 1;
   for (let j = o; j < o + d; j++) out[j] = Math.min(hi, Math.max(lo, x0[j] + (p[j] - x0[j]) * f));
 }
 
 /** Step direction of row i: sign(g) (linf) or g / ||g||_2 (l2). */
 function direction(g: Float32Array, i: number, d: number, norm: 'linf' | 'l2', out: Float64Array): void {
   const o = i * d;
-  if (norm === 'linf') { for (let j = o; j < o + d; j++) out[j] = Math.sign(g[j]); return; }
+  if (norm === 'linf') {
+    for (let j = o; j < o + d; j++) out[j] = Math.sign(g[j]);
+    return;
+  }
   let s = 0;
   for (let j = o; j < o + d; j++) s += g[j] * g[j];
   const f = 1 / (Math.sqrt(s) + 1e-12);
@@ -126,11 +174,20 @@ function direction(g: Float32Array, i: number, d: number, norm: 'linf' | 'l2', o
 }
 
 /** One APGD run on all the inputs (no restarts). */
-async function apgdRun(a: AttackInputs, o: APGDOptions, eps: Float64Array, seed: number): Promise<{ adv: Float32Array; best: Float32Array; bestLoss: Float64Array; fooled: Uint8Array }> {
+async function apgdRun(
+  a: AttackInputs,
+  o: APGDOptions,
+  eps: Float64Array,
+  seed: number,
+): Promise<{ adv: Float32Array; best: Float32Array; bestLoss: Float64Array; fooled: Uint8Array }> {
   const { n, d } = checkInputs(o.name ?? 'apgd', a);
   const [lo, hi] = boundsOf(a.bounds);
-  const k = a.model.numClasses, norm = o.norm, steps = o.steps ?? 100;
-  const alpha = o.momentum ?? 0.75, rho = o.rho ?? 0.75, loss = o.loss ?? 'ce';
+  const k = a.model.numClasses,
+    norm = o.norm,
+    steps = o.steps ?? 100;
+  const alpha = o.momentum ?? 0.75,
+    rho = o.rho ?? 0.75,
+    loss = o.loss ?? 'ce';
   const shape = [...a.x.shape];
   const x0 = await a.x.data();
   // the start: x + eps * t / ||t|| with t uniform in [-1,1]^D (linf, scaled to touch the corner) or Gaussian (l2)
@@ -147,32 +204,48 @@ async function apgdRun(a: AttackInputs, o: APGDOptions, eps: Float64Array, seed:
     }
   }
   const evalAt = async (xh: Float32Array): Promise<{ value: Float64Array; grad: Float32Array; pred: Int32Array }> => {
-    const { z, grad } = await inputGradient(a.model, tensor(xh, shape, a.x.backend), (zh) => apgdLoss(loss, zh, n, k, a.labels, a.targets).dz);
+    const { z, grad } = await inputGradient(
+      a.model,
+      tensor(xh, shape, a.x.backend),
+      (zh) => apgdLoss(loss, zh, n, k, a.labels, a.targets).dz,
+    );
     return { value: apgdLoss(loss, z, n, k, a.labels, a.targets).value, grad, pred: argmaxRows(z, n, k) };
   };
   let cur = await evalAt(xAdv);
   let grad = cur.grad;
-  const fooled = new Uint8Array(n), adv = Float32Array.from(xAdv);
+  const fooled = new Uint8Array(n),
+    adv = Float32Array.from(xAdv);
   const markFooled = (pred: Int32Array, xh: Float32Array): void => {
-    for (let i = 0; i < n; i++) if (meets(pred[i], i, a.labels, a.targets)) { fooled[i] = 1; adv.set(xh.subarray(i * d, (i + 1) * d), i * d); }
+    for (let i = 0; i < n; i++)
+      if (meets(pred[i], i, a.labels, a.targets)) {
+        fooled[i] = 1;
+        adv.set(xh.subarray(i * d, (i + 1) * d), i * d);
+      }
   };
   markFooled(cur.pred, xAdv);
-  const best = Float32Array.from(xAdv), bestLoss = Float64Array.from(cur.value), gradBest = Float32Array.from(grad);
+  const best = Float32Array.from(xAdv),
+    bestLoss = Float64Array.from(cur.value),
+    gradBest = Float32Array.from(grad);
   const eta = Float64Array.from(eps, (e) => 2 * e);
   const xOld = Float32Array.from(xAdv);
   const lossPrev = Float64Array.from(cur.value);
   const rises = new Int32Array(n);
-  const reducedLast = new Uint8Array(n).fill(1), bestLastCheck = Float64Array.from(bestLoss);
+  const reducedLast = new Uint8Array(n).fill(1),
+    bestLastCheck = Float64Array.from(bestLoss);
   const checks = new Set(apgdCheckpoints(steps));
   let last = 0;
-  const dir = new Float64Array(n * d), p = new Float64Array(n * d), z1 = new Float32Array(n * d), next = new Float32Array(n * d);
+  const dir = new Float64Array(n * d),
+    p = new Float64Array(n * d),
+    z1 = new Float32Array(n * d),
+    next = new Float32Array(n * d);
   for (let it = 0; it < steps; it++) {
     const a1 = it > 0 ? alpha : 1;
     for (let i = 0; i < n; i++) {
       direction(grad, i, d, norm, dir);
       for (let j = i * d; j < (i + 1) * d; j++) p[j] = xAdv[j] + eta[i] * dir[j];
       project(p, x0, i, d, norm, eps[i], lo, hi, z1);
-      for (let j = i * d; j < (i + 1) * d; j++) p[j] = xAdv[j] + a1 * (z1[j] - xAdv[j]) + (1 - a1) * (xAdv[j] - xOld[j]);
+      for (let j = i * d; j < (i + 1) * d; j++)
+        p[j] = xAdv[j] + a1 * (z1[j] - xAdv[j]) + (1 - a1) * (xAdv[j] - xOld[j]);
       project(p, x0, i, d, norm, eps[i], lo, hi, next);
     }
     xOld.set(xAdv);
@@ -220,30 +293,58 @@ export async function apgd(a: AttackInputs, o: APGDOptions): Promise<APGDResult>
   const name = o.name ?? `apgd-${o.loss ?? 'ce'}${a.targets ? '-targeted' : ''}-${o.norm}`;
   const { n, d } = checkInputs(name, a);
   if (o.norm !== 'linf' && o.norm !== 'l2') throw new Error(`${name}: norm must be linf or l2, got '${o.norm}'`);
-  const steps = o.steps ?? 100, restarts = o.restarts ?? 1;
+  const steps = o.steps ?? 100,
+    restarts = o.restarts ?? 1;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`${name}: steps must be a positive integer, got ${steps}`);
-  if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`${name}: restarts must be a positive integer, got ${restarts}`);
+  if (!Number.isInteger(restarts) || restarts < 1)
+    throw new Error(`${name}: restarts must be a positive integer, got ${restarts}`);
   const eps = epsArray(o.eps, n, name);
   a.model.setTraining(false);
   const x0 = await a.x.data();
-  const out = Float32Array.from(x0), bestLoss = new Float64Array(n).fill(-Infinity), fooled = new Uint8Array(n);
+  const out = Float32Array.from(x0),
+    bestLoss = new Float64Array(n).fill(-Infinity),
+    fooled = new Uint8Array(n);
   const keepAdv = (o.keep ?? 'adversarial') === 'adversarial';
   for (let r = 0; r < restarts; r++) {
     const idx = [...Array(n).keys()].filter((i) => !fooled[i]);
     if (!idx.length) break;
     const all = idx.length === n;
-    const xs = all ? a.x : tensor(idx.flatMap((i) => Array.from(x0.subarray(i * d, (i + 1) * d))), [idx.length, ...a.x.shape.slice(1)], a.x.backend);
+    const xs = all
+      ? a.x
+      : tensor(
+          idx.flatMap((i) => Array.from(x0.subarray(i * d, (i + 1) * d))),
+          [idx.length, ...a.x.shape.slice(1)],
+          a.x.backend,
+        );
     try {
-      const res = await apgdRun({
-        ...a, x: xs, labels: idx.map((i) => a.labels[i]), targets: a.targets ? idx.map((i) => a.targets![i]) : undefined,
-        onProgress: a.onProgress ? (p) => a.onProgress!({ ...p, attack: name, done: r * steps + p.done, total: restarts * steps }) : undefined,
-      }, o, Float64Array.from(idx, (i) => eps[i]), (a.seed ?? 0) + 1009 * r);
+      const res = await apgdRun(
+        {
+          ...a,
+          x: xs,
+          labels: idx.map((i) => a.labels[i]),
+          targets: a.targets ? idx.map((i) => a.targets![i]) : undefined,
+          onProgress: a.onProgress
+            ? (p) => a.onProgress!({ ...p, attack: name, done: r * steps + p.done, total: restarts * steps })
+            : undefined,
+        },
+        o,
+        Float64Array.from(idx, (i) => eps[i]),
+        (a.seed ?? 0) + 1009 * r,
+      );
       idx.forEach((i, q) => {
         const take = (src: Float32Array): void => out.set(src.subarray(q * d, (q + 1) * d), i * d);
-        if (keepAdv && res.fooled[q]) { fooled[i] = 1; take(res.adv); bestLoss[i] = Math.max(bestLoss[i], res.bestLoss[q]); }
-        else if (res.bestLoss[q] > bestLoss[i]) { bestLoss[i] = res.bestLoss[q]; take(res.best); }
+        if (keepAdv && res.fooled[q]) {
+          fooled[i] = 1;
+          take(res.adv);
+          bestLoss[i] = Math.max(bestLoss[i], res.bestLoss[q]);
+        } else if (res.bestLoss[q] > bestLoss[i]) {
+          bestLoss[i] = res.bestLoss[q];
+          take(res.best);
+        }
       });
-    } finally { if (!all) xs.dispose(); }
+    } finally {
+      if (!all) xs.dispose();
+    }
   }
   return { ...(await finishResult(name, a, x0, out, { eps })), bestLoss };
 }
@@ -270,24 +371,50 @@ export async function apgdTargeted(a: AttackInputs, o: APGDTOptions): Promise<AP
   a.model.setTraining(false);
   const x0 = await a.x.data();
   const z = await logitsOf(a.model, a.x);
-  const ranked = [...Array(n).keys()].map((i) => [...Array(k).keys()].sort((p, q) => z[i * k + q] - z[i * k + p] || p - q));
-  const out = Float32Array.from(x0), fooled = new Uint8Array(n), bestLoss = new Float64Array(n).fill(-Infinity);
-  const steps = o.steps ?? 100, restarts = o.restarts ?? 1;
+  const ranked = [...Array(n).keys()].map((i) =>
+    [...Array(k).keys()].sort((p, q) => z[i * k + q] - z[i * k + p] || p - q),
+  );
+  const out = Float32Array.from(x0),
+    fooled = new Uint8Array(n),
+    bestLoss = new Float64Array(n).fill(-Infinity);
+  const steps = o.steps ?? 100,
+    restarts = o.restarts ?? 1;
   for (let t = 0; t < nt; t++) {
     const idx = [...Array(n).keys()].filter((i) => !fooled[i] && ranked[i][0] === a.labels[i]);
     if (!idx.length) break;
-    const xs = tensor(idx.flatMap((i) => Array.from(x0.subarray(i * d, (i + 1) * d))), [idx.length, ...a.x.shape.slice(1)], a.x.backend);
+    const xs = tensor(
+      idx.flatMap((i) => Array.from(x0.subarray(i * d, (i + 1) * d))),
+      [idx.length, ...a.x.shape.slice(1)],
+      a.x.backend,
+    );
     try {
-      const res = await apgd({
-        ...a, x: xs, labels: idx.map((i) => a.labels[i]), targets: idx.map((i) => ranked[i][t + 1]), seed: (a.seed ?? 0) + 7 * t,
-        onProgress: a.onProgress ? (p) => a.onProgress!({ ...p, attack: name, done: t * restarts * steps + p.done, total: nt * restarts * steps }) : undefined,
-      }, { ...o, loss: 'dlr', eps: Float64Array.from(idx, (i) => eps[i]), name });
+      const res = await apgd(
+        {
+          ...a,
+          x: xs,
+          labels: idx.map((i) => a.labels[i]),
+          targets: idx.map((i) => ranked[i][t + 1]),
+          seed: (a.seed ?? 0) + 7 * t,
+          onProgress: a.onProgress
+            ? (p) =>
+                a.onProgress!({ ...p, attack: name, done: t * restarts * steps + p.done, total: nt * restarts * steps })
+            : undefined,
+        },
+        { ...o, loss: 'dlr', eps: Float64Array.from(idx, (i) => eps[i]), name },
+      );
       idx.forEach((i, q) => {
         // success is untargeted here: any wrong class
-        if (res.advPred[q] !== a.labels[i]) { fooled[i] = 1; out.set(res.adversarial.subarray(q * d, (q + 1) * d), i * d); }
-        else if (res.bestLoss[q] > bestLoss[i]) { bestLoss[i] = res.bestLoss[q]; out.set(res.adversarial.subarray(q * d, (q + 1) * d), i * d); }
+        if (res.advPred[q] !== a.labels[i]) {
+          fooled[i] = 1;
+          out.set(res.adversarial.subarray(q * d, (q + 1) * d), i * d);
+        } else if (res.bestLoss[q] > bestLoss[i]) {
+          bestLoss[i] = res.bestLoss[q];
+          out.set(res.adversarial.subarray(q * d, (q + 1) * d), i * d);
+        }
       });
-    } finally { xs.dispose(); }
+    } finally {
+      xs.dispose();
+    }
   }
   const untargeted = { ...a, targets: undefined };
   return { ...(await finishResult(name, untargeted, x0, out, { eps })), bestLoss };

@@ -5,8 +5,17 @@
 import { tensor } from '../../engine/ops/creation.ts';
 import { uniformArray, permutation } from '../../engine/core/random.ts';
 import {
-  argmaxRows, boundsOf, checkInputs, finishResult, logitsOf, lossAndGrad, marginWeights, meets, vecNorm,
-  type AttackInputs, type AttackResult,
+  argmaxRows,
+  boundsOf,
+  checkInputs,
+  finishResult,
+  logitsOf,
+  lossAndGrad,
+  marginWeights,
+  meets,
+  vecNorm,
+  type AttackInputs,
+  type AttackResult,
 } from './common.ts';
 import { solveL2, solveLinf } from './bb-solvers.ts';
 import type { Tensor } from '../../engine/tensor.ts';
@@ -51,7 +60,13 @@ export interface BrendelBethgeOptions {
  * Adversarial starting points: host array [N*D] and a flag per example
  * (0 where none was found).
  */
-export async function findStartingPoints(a: AttackInputs, o: BrendelBethgeOptions, x0: Float32Array, n: number, d: number): Promise<{ x: Float32Array; found: Uint8Array }> {
+export async function findStartingPoints(
+  a: AttackInputs,
+  o: BrendelBethgeOptions,
+  x0: Float32Array,
+  n: number,
+  d: number,
+): Promise<{ x: Float32Array; found: Uint8Array }> {
   const [blo, bhi] = boundsOf(a.bounds);
   const seed = a.seed ?? 0;
   const out = new Float32Array(n * d);
@@ -59,7 +74,8 @@ export async function findStartingPoints(a: AttackInputs, o: BrendelBethgeOption
   const shape = [...a.x.shape];
   const k = a.model.numClasses;
   if (o.startingPoints) {
-    if (o.startingPoints.length !== n * d) throw new Error(`brendel-bethge: startingPoints has ${o.startingPoints.length} values, need ${n * d}`);
+    if (o.startingPoints.length !== n * d)
+      throw new Error(`brendel-bethge: startingPoints has ${o.startingPoints.length} values, need ${n * d}`);
     out.set(o.startingPoints);
     const t = tensor(out, shape, a.x.backend);
     const p = argmaxRows(await logitsOf(a.model, t).finally(() => t.dispose()), n, k);
@@ -69,7 +85,8 @@ export async function findStartingPoints(a: AttackInputs, o: BrendelBethgeOption
   if ((o.init ?? 'data') === 'data') {
     const pool = o.startPool ?? a.x;
     const m = pool.shape[0];
-    if (pool.size !== m * d) throw new Error(`brendel-bethge: startPool [${pool.shape.join(', ')}] does not match inputs of ${d} values`);
+    if (pool.size !== m * d)
+      throw new Error(`brendel-bethge: startPool [${pool.shape.join(', ')}] does not match inputs of ${d} values`);
     const ph = await pool.data();
     const pp = argmaxRows(await logitsOf(a.model, pool), m, k);
     const order = permutation(m, seed, 11);
@@ -93,7 +110,8 @@ export async function findStartingPoints(a: AttackInputs, o: BrendelBethgeOption
     const hasDir = new Uint8Array(n);
     for (let attempt = 0; attempt < 100 && need.some((i) => !hasDir[i]); attempt++) {
       const u = uniformArray(n * d, seed, 1000 + attempt);
-      for (const i of need) if (!hasDir[i]) for (let j = i * d; j < (i + 1) * d; j++) noise[j] = blo + (bhi - blo) * u[j];
+      for (const i of need)
+        if (!hasDir[i]) for (let j = i * d; j < (i + 1) * d; j++) noise[j] = blo + (bhi - blo) * u[j];
       const t = tensor(noise, shape, a.x.backend);
       const p = argmaxRows(await logitsOf(a.model, t).finally(() => t.dispose()), n, k);
       for (const i of need) if (meets(p[i], i, a.labels, a.targets)) hasDir[i] = 1;
@@ -106,38 +124,57 @@ export async function findStartingPoints(a: AttackInputs, o: BrendelBethgeOption
       for (let j = 0; j < n * d; j++) blend[j] = (1 - e) * x0[j] + e * noise[j];
       const t = tensor(blend, shape, a.x.backend);
       const p = argmaxRows(await logitsOf(a.model, t).finally(() => t.dispose()), n, k);
-      for (const i of need) if (hasDir[i] && !found[i] && meets(p[i], i, a.labels, a.targets)) {
-        found[i] = 1;
-        out.set(blend.subarray(i * d, (i + 1) * d), i * d);
-      }
+      for (const i of need)
+        if (hasDir[i] && !found[i] && meets(p[i], i, a.labels, a.targets)) {
+          found[i] = 1;
+          out.set(blend.subarray(i * d, (i + 1) * d), i * d);
+        }
     }
   }
   return { x: out, found };
 }
 
 /** Point between x0 (e = 0) and x1 (e = 1): blend for l2, clip(x1 - x0, +-e*(hi-lo)) for linf (Foolbox mid_points). */
-function midPoints(x0: Float32Array, x1: Float32Array, e: Float64Array, n: number, d: number, norm: 'l2' | 'linf', span: number): Float32Array {
+function midPoints(
+  x0: Float32Array,
+  x1: Float32Array,
+  e: Float64Array,
+  n: number,
+  d: number,
+  norm: 'l2' | 'linf',
+  span: number,
+): Float32Array {
   const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = i * d; j < (i + 1) * d; j++) {
-    if (norm === 'l2') out[j] = e[i] * x1[j] + (1 - e[i]) * x0[j];
-    else { const lim = e[i] * span; out[j] = x0[j] + Math.min(lim, Math.max(-lim, x1[j] - x0[j])); }
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = i * d; j < (i + 1) * d; j++) {
+      if (norm === 'l2') out[j] = e[i] * x1[j] + (1 - e[i]) * x0[j];
+      else {
+        const lim = e[i] * span;
+        out[j] = x0[j] + Math.min(lim, Math.max(-lim, x1[j] - x0[j]));
+      }
+    }
   return out;
 }
 
 /** The Brendel-Bethge minimal-norm attack (Foolbox 3 semantics; L2 or Linf): start from adversarial points and walk along the decision boundary towards x. */
 export async function brendelBethge(a: AttackInputs, o: BrendelBethgeOptions): Promise<AttackResult> {
   const restarts = o.restarts ?? 1;
-  if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`bb-${o.norm}: restarts must be a positive integer, got ${restarts}`);
+  if (!Number.isInteger(restarts) || restarts < 1)
+    throw new Error(`bb-${o.norm}: restarts must be a positive integer, got ${restarts}`);
   let best: AttackResult | null = null;
   for (let r = 0; r < restarts; r++) {
     const res = await brendelBethgeOnce({ ...a, seed: (a.seed ?? 0) + r }, o);
-    if (!best) { best = res; continue; }
+    if (!best) {
+      best = res;
+      continue;
+    }
     const d = best.shape.slice(1).reduce((p, q) => p * q, 1);
-    const nb = o.norm === 'l2' ? best.norms.l2 : best.norms.linf, nr = o.norm === 'l2' ? res.norms.l2 : res.norms.linf;
+    const nb = o.norm === 'l2' ? best.norms.l2 : best.norms.linf,
+      nr = o.norm === 'l2' ? res.norms.l2 : res.norms.linf;
     const adv = Float32Array.from(best.adversarial);
     for (let i = 0; i < res.shape[0]; i++) {
-      if (res.isAdversarial[i] && (!best.isAdversarial[i] || nr[i] < nb[i])) adv.set(res.adversarial.subarray(i * d, (i + 1) * d), i * d);
+      if (res.isAdversarial[i] && (!best.isAdversarial[i] || nr[i] < nb[i]))
+        adv.set(res.adversarial.subarray(i * d, (i + 1) * d), i * d);
     }
     const x0 = await a.x.data();
     best = await finishResult(`bb-${o.norm}`, a, x0, adv, { cleanPred: best.cleanPred });
@@ -150,8 +187,13 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
   const { n, d } = checkInputs(name, a);
   const [blo, bhi] = boundsOf(a.bounds);
   if (o.norm !== 'l2' && o.norm !== 'linf') throw new Error(`${name}: norm must be 'l2' or 'linf'`);
-  const steps = o.steps ?? 1000, lr0 = o.lr ?? 1e-3, decay = o.lrDecay ?? 0.5, numDecay = o.lrNumDecay ?? 20;
-  const momentum = o.momentum ?? 0.8, overshoot = o.overshoot ?? 1.1, bsSteps = o.binarySearchSteps ?? 10;
+  const steps = o.steps ?? 1000,
+    lr0 = o.lr ?? 1e-3,
+    decay = o.lrDecay ?? 0.5,
+    numDecay = o.lrNumDecay ?? 20;
+  const momentum = o.momentum ?? 0.8,
+    overshoot = o.overshoot ?? 1.1,
+    bsSteps = o.binarySearchSteps ?? 10;
   const k = a.model.numClasses;
   const shape = [...a.x.shape];
   a.model.setTraining(false);
@@ -166,7 +208,8 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
   for (let i = 0; i < n; i++) if (!active[i]) start.x.set(x0.subarray(i * d, (i + 1) * d), i * d);
 
   // binary search between x0 and the starting point; keep the adversarial end
-  const lower = new Float64Array(n), upper = new Float64Array(n).fill(1);
+  const lower = new Float64Array(n),
+    upper = new Float64Array(n).fill(1);
   const evalPred = async (xs: Float32Array): Promise<{ pred: Int32Array; z: Float32Array }> => {
     const t = tensor(xs, shape, a.x.backend);
     const z = await logitsOf(a.model, t).finally(() => t.dispose());
@@ -176,13 +219,20 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
     const e = new Float64Array(n);
     for (let i = 0; i < n; i++) e[i] = 0.5 * (lower[i] + upper[i]);
     const { pred } = await evalPred(midPoints(x0, start.x, e, n, d, o.norm, bhi - blo));
-    for (let i = 0; i < n; i++) if (meets(pred[i], i, a.labels, a.targets)) upper[i] = e[i]; else lower[i] = e[i];
+    for (let i = 0; i < n; i++)
+      if (meets(pred[i], i, a.labels, a.targets)) upper[i] = e[i];
+      else lower[i] = e[i];
   }
   const x = midPoints(x0, start.x, upper, n, d, o.norm, bhi - blo);
   const best = Float32Array.from(x);
   const bestDist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    if (!active[i]) { best.set(x0.subarray(i * d, (i + 1) * d), i * d); x.set(best.subarray(i * d, (i + 1) * d), i * d); bestDist[i] = active[i] ? 0 : Infinity; continue; }
+    if (!active[i]) {
+      best.set(x0.subarray(i * d, (i + 1) * d), i * d);
+      x.set(best.subarray(i * d, (i + 1) * d), i * d);
+      bestDist[i] = active[i] ? 0 : Infinity;
+      continue;
+    }
     bestDist[i] = distance(x, x0, i, d, o.norm);
   }
   const span = bhi - blo;
@@ -190,7 +240,11 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
   let lr = lr0;
   const interval = Math.max(1, Math.floor(steps / numDecay));
   let boundary: Float64Array | null = null;
-  const dx = new Float64Array(d), bb = new Float64Array(d), L = new Float64Array(d), U = new Float64Array(d), step = new Float64Array(d);
+  const dx = new Float64Array(d),
+    bb = new Float64Array(d),
+    L = new Float64Array(d),
+    U = new Float64Array(d),
+    step = new Float64Array(d);
   const every = Math.max(1, Math.floor(steps / 100));
   for (let s = 1; s <= steps; s++) {
     const xt = tensor(x, shape, a.x.backend);
@@ -201,17 +255,24 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
       const { value, grad } = lossAndGrad(a.model, xt, a.labels, a.targets, 'margin', z);
       value.dispose();
       gradH = await grad.data().finally(() => grad.dispose());
-    } finally { xt.dispose(); }
+    } finally {
+      xt.dispose();
+    }
     // Foolbox's logits_diffs = -diff (< 0: adversarial); its gradient is -grad
     for (let i = 0; i < n; i++) {
       if (!active[i]) continue;
       if (diff[i] > 0) {
         const dist = distance(x, x0, i, d, o.norm);
-        if (dist < bestDist[i]) { bestDist[i] = dist; best.set(x.subarray(i * d, (i + 1) * d), i * d); }
+        if (dist < bestDist[i]) {
+          bestDist[i] = dist;
+          best.set(x.subarray(i * d, (i + 1) * d), i * d);
+        }
       }
     }
-    if (!boundary) { boundary = new Float64Array(n * d); for (let j = 0; j < n * d; j++) boundary[j] = -gradH[j]; }
-    else for (let j = 0; j < n * d; j++) boundary[j] = (1 - momentum) * -gradH[j] + momentum * boundary[j];
+    if (!boundary) {
+      boundary = new Float64Array(n * d);
+      for (let j = 0; j < n * d; j++) boundary[j] = -gradH[j];
+    } else for (let j = 0; j < n * d; j++) boundary[j] = (1 - momentum) * -gradH[j] + momentum * boundary[j];
     if ((s + 1) % interval === 0) lr *= decay;
     const r = lr * radiusScale;
     for (let i = 0; i < n; i++) {
@@ -220,9 +281,13 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
       const c = ld > 0 ? -overshoot * ld : -(2 - overshoot) * ld;
       for (let j = 0; j < d; j++) {
         const xv = x[i * d + j];
-        dx[j] = x0[i * d + j] - xv; bb[j] = boundary[i * d + j]; L[j] = blo - xv; U[j] = bhi - xv;
+        dx[j] = x0[i * d + j] - xv;
+        bb[j] = boundary[i * d + j];
+        L[j] = blo - xv;
+        U[j] = bhi - xv;
       }
-      if (o.norm === 'l2') solveL2(dx, bb, L, U, c, r, step); else solveLinf(dx, bb, L, U, c, r, step);
+      if (o.norm === 'l2') solveL2(dx, bb, L, U, c, r, step);
+      else solveLinf(dx, bb, L, U, c, r, step);
       for (let j = 0; j < d; j++) x[i * d + j] = Math.min(bhi, Math.max(blo, x[i * d + j] + step[j]));
     }
     if (a.onProgress && (s % every === 0 || s === steps)) a.onProgress({ attack: name, done: s, total: steps });
@@ -230,10 +295,14 @@ async function brendelBethgeOnce(a: AttackInputs, o: BrendelBethgeOptions): Prom
   // the last iterate is checked too
   const { z } = await evalPred(x);
   const diffLast = marginWeights(z, n, k, a.labels, a.targets).diff;
-  for (let i = 0; i < n; i++) if (active[i] && diffLast[i] > 0) {
-    const dist = distance(x, x0, i, d, o.norm);
-    if (dist < bestDist[i]) { bestDist[i] = dist; best.set(x.subarray(i * d, (i + 1) * d), i * d); }
-  }
+  for (let i = 0; i < n; i++)
+    if (active[i] && diffLast[i] > 0) {
+      const dist = distance(x, x0, i, d, o.norm);
+      if (dist < bestDist[i]) {
+        bestDist[i] = dist;
+        best.set(x.subarray(i * d, (i + 1) * d), i * d);
+      }
+    }
   return finishResult(name, a, x0, best, { cleanPred });
 }
 

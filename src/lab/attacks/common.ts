@@ -92,12 +92,17 @@ export function checkInputs(name: string, a: AttackInputs): { n: number; d: numb
   const d = x.size / Math.max(n, 1);
   const want = model.inputShape;
   if (want && want.length && (x.rank - 1 !== want.length || want.some((s, i) => s !== x.shape[i + 1])))
-    throw new Error(`${name}: inputs [${x.shape.join(', ')}] do not match the model's input shape [N, ${want.join(', ')}]`);
-  if (labels.length !== n) throw new Error(`${name}: ${labels.length} labels for ${n} inputs of shape [${x.shape.join(', ')}]`);
+    throw new Error(
+      `${name}: inputs [${x.shape.join(', ')}] do not match the model's input shape [N, ${want.join(', ')}]`,
+    );
+  if (labels.length !== n)
+    throw new Error(`${name}: ${labels.length} labels for ${n} inputs of shape [${x.shape.join(', ')}]`);
   if (targets && targets.length !== n) throw new Error(`${name}: ${targets.length} targets for ${n} inputs`);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= model.numClasses) throw new Error(`${name}: label ${labels[i]} at ${i} is not in [0, ${model.numClasses})`);
-    if (targets && (!Number.isInteger(targets[i]) || targets[i] < 0 || targets[i] >= model.numClasses)) throw new Error(`${name}: target ${targets[i]} at ${i} is not in [0, ${model.numClasses})`);
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= model.numClasses)
+      throw new Error(`${name}: label ${labels[i]} at ${i} is not in [0, ${model.numClasses})`);
+    if (targets && (!Number.isInteger(targets[i]) || targets[i] < 0 || targets[i] >= model.numClasses))
+      throw new Error(`${name}: target ${targets[i]} at ${i} is not in [0, ${model.numClasses})`);
   }
   return { n, d };
 }
@@ -106,8 +111,15 @@ export function checkInputs(name: string, a: AttackInputs): { n: number; d: numb
 export function argmaxRows(z: Float32Array | Float64Array, n: number, k: number): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let best = 0, bv = -Infinity;
-    for (let j = 0; j < k; j++) { const v = z[i * k + j]; if (v > bv) { bv = v; best = j; } }
+    let best = 0,
+      bv = -Infinity;
+    for (let j = 0; j < k; j++) {
+      const v = z[i * k + j];
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
+    }
     out[i] = best;
   }
   return out;
@@ -116,7 +128,11 @@ export function argmaxRows(z: Float32Array | Float64Array, n: number, k: number)
 /** Logits of x on the host (no autodiff). */
 export async function logitsOf(model: Classifier, x: Tensor): Promise<Float32Array> {
   const z = noGrad(() => tidy(() => model.forward(x)));
-  try { return await z.data(); } finally { z.dispose(); }
+  try {
+    return await z.data();
+  } finally {
+    z.dispose();
+  }
 }
 
 /** Predicted classes of x (argmax of the logits). */
@@ -135,7 +151,11 @@ export function meets(p: number, i: number, labels: ArrayLike<number>, targets?:
  * to the logits, G = dz(z) [N, K], is computed on the host from z: one forward and
  * one backward pass (sum(z * G) with G held constant). Disposes x.
  */
-export async function inputGradient(model: Classifier, x: Tensor, dz: (z: Float32Array) => Float32Array): Promise<{ z: Float32Array; grad: Float32Array }> {
+export async function inputGradient(
+  model: Classifier,
+  x: Tensor,
+  dz: (z: Float32Array) => Float32Array,
+): Promise<{ z: Float32Array; grad: Float32Array }> {
   try {
     return await tidyAsync(async () => {
       const xl = detach(x);
@@ -146,9 +166,15 @@ export async function inputGradient(model: Classifier, x: Tensor, dz: (z: Float3
       const g = s.requiresGrad ? backward(s, { targets: [xl] }).get(xl) : undefined;
       // a model whose output does not depend on x (fully masked) has no gradient: zero
       if (!g) return { z, grad: new Float32Array(x.size) };
-      try { return { z, grad: await g.data() }; } finally { g.dispose(); }
+      try {
+        return { z, grad: await g.data() };
+      } finally {
+        g.dispose();
+      }
     });
-  } finally { x.dispose(); }
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The loss an attack ascends: 'ce' (cross-entropy) or 'margin' (best other logit minus the true one). */
@@ -161,7 +187,14 @@ export type LossName = 'ce' | 'margin';
  * untargeted 'margin' = max_{k!=y} z_k - z_y; targeted 'margin' = z_t - max_{k!=t} z_k
  * (the competing class is picked on the host from the current logits and held fixed).
  */
-export function lossAndGrad(model: Classifier, x: Tensor, labels: ArrayLike<number>, targets: ArrayLike<number> | undefined, loss: LossName = 'ce', logitsHost?: Float32Array): { value: Tensor; grad: Tensor } {
+export function lossAndGrad(
+  model: Classifier,
+  x: Tensor,
+  labels: ArrayLike<number>,
+  targets: ArrayLike<number> | undefined,
+  loss: LossName = 'ce',
+  logitsHost?: Float32Array,
+): { value: Tensor; grad: Tensor } {
   if (loss === 'ce') {
     const f = (xl: Tensor): Tensor => {
       const z = model.forward(xl);
@@ -189,33 +222,61 @@ export function lossAndGrad(model: Classifier, x: Tensor, labels: ArrayLike<numb
  * best class other than y, b = y; (targeted) a = t, b = the best class other than t.
  * Also returns that difference on the host (> 0 means adversarial, ties aside).
  */
-export function marginWeights(z: Float32Array | Float64Array, n: number, k: number, labels: ArrayLike<number>, targets?: ArrayLike<number>): { w: Float32Array; diff: Float64Array; other: Int32Array } {
+export function marginWeights(
+  z: Float32Array | Float64Array,
+  n: number,
+  k: number,
+  labels: ArrayLike<number>,
+  targets?: ArrayLike<number>,
+): { w: Float32Array; diff: Float64Array; other: Int32Array } {
   const w = new Float32Array(n * k);
   const diff = new Float64Array(n);
   const other = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = targets ? targets[i] : labels[i];
-    let best = -1, bv = -Infinity;
-    for (let j = 0; j < k; j++) if (j !== c && z[i * k + j] > bv) { bv = z[i * k + j]; best = j; }
+    let best = -1,
+      bv = -Infinity;
+    for (let j = 0; j < k; j++)
+      if (j !== c && z[i * k + j] > bv) {
+        bv = z[i * k + j];
+        best = j;
+      }
     other[i] = best;
-    if (targets) { w[i * k + c] = 1; w[i * k + best] = -1; diff[i] = z[i * k + c] - bv; }
-    else { w[i * k + best] = 1; w[i * k + c] = -1; diff[i] = bv - z[i * k + c]; }
+    if (targets) {
+      w[i * k + c] = 1;
+      w[i * k + best] = -1;
+      diff[i] = z[i * k + c] - bv;
+    } else {
+      w[i * k + best] = 1;
+      w[i * k + c] = -1;
+      diff[i] = bv - z[i * k + c];
+    }
   }
   return { w, diff, other };
 }
 
 /** L0 (|d| > 0), L1, L2, Linf of each row of delta [N, D], in float64. */
 export function normsOf(delta: ArrayLike<number>, n: number, d: number): Norms {
-  const l0 = new Float64Array(n), l1 = new Float64Array(n), l2 = new Float64Array(n), linf = new Float64Array(n);
+  const l0 = new Float64Array(n),
+    l1 = new Float64Array(n),
+    l2 = new Float64Array(n),
+    linf = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let a0 = 0, a1 = 0, a2 = 0, am = 0;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      am = 0;
     for (let j = i * d, e = j + d; j < e; j++) {
       const v = Math.abs(delta[j]);
       if (v > 0) a0++;
-      a1 += v; a2 += v * v;
+      a1 += v;
+      a2 += v * v;
       if (v > am) am = v;
     }
-    l0[i] = a0; l1[i] = a1; l2[i] = Math.sqrt(a2); linf[i] = am;
+    l0[i] = a0;
+    l1[i] = a1;
+    l2[i] = Math.sqrt(a2);
+    linf[i] = am;
   }
   return { l0, l1, l2, linf };
 }
@@ -230,7 +291,9 @@ export function vecNorm(v: ArrayLike<number>, p: Norm, off = 0, len = v.length):
   let s = 0;
   for (let j = off; j < off + len; j++) {
     const a = Math.abs(v[j]);
-    if (p === 'linf') { if (a > s) s = a; } else s += p === 'l2' ? a * a : a;
+    if (p === 'linf') {
+      if (a > s) s = a;
+    } else s += p === 'l2' ? a * a : a;
   }
   return p === 'l2' ? Math.sqrt(s) : s;
 }
@@ -239,31 +302,64 @@ export function vecNorm(v: ArrayLike<number>, p: Norm, off = 0, len = v.length):
  * Build the result from the clean inputs and the adversarial inputs (host copies):
  * evaluates the model on both, and computes norms and rates.
  */
-export async function finishResult(attack: string, a: AttackInputs, xHost: Float32Array, advHost: Float32Array, extra: { eps?: Float64Array; cleanPred?: Int32Array; advPred?: Int32Array } = {}): Promise<AttackResult> {
+export async function finishResult(
+  attack: string,
+  a: AttackInputs,
+  xHost: Float32Array,
+  advHost: Float32Array,
+  extra: { eps?: Float64Array; cleanPred?: Int32Array; advPred?: Int32Array } = {},
+): Promise<AttackResult> {
   const { model, labels, targets } = a;
   const shape = [...a.x.shape];
-  const n = shape[0], d = xHost.length / Math.max(n, 1);
-  const cleanPred = extra.cleanPred ?? await predict(model, a.x);
+  const n = shape[0],
+    d = xHost.length / Math.max(n, 1);
+  const cleanPred = extra.cleanPred ?? (await predict(model, a.x));
   let advPred = extra.advPred;
   if (!advPred) {
     const advT = tensor(advHost, shape, a.x.backend);
-    try { advPred = await predict(model, advT); } finally { advT.dispose(); }
+    try {
+      advPred = await predict(model, advT);
+    } finally {
+      advT.dispose();
+    }
   }
   const perturbation = new Float32Array(advHost.length);
   for (let j = 0; j < advHost.length; j++) perturbation[j] = advHost[j] - xHost[j];
-  const cleanCorrect = new Uint8Array(n), isAdversarial = new Uint8Array(n), success = new Uint8Array(n);
-  let nc = 0, ns = 0, na = 0, nr = 0;
+  const cleanCorrect = new Uint8Array(n),
+    isAdversarial = new Uint8Array(n),
+    success = new Uint8Array(n);
+  let nc = 0,
+    ns = 0,
+    na = 0,
+    nr = 0;
   for (let i = 0; i < n; i++) {
     cleanCorrect[i] = cleanPred[i] === labels[i] ? 1 : 0;
     isAdversarial[i] = meets(advPred[i], i, labels, targets) ? 1 : 0;
     success[i] = cleanCorrect[i] & isAdversarial[i];
-    nc += cleanCorrect[i]; ns += success[i]; na += isAdversarial[i];
+    nc += cleanCorrect[i];
+    ns += success[i];
+    na += isAdversarial[i];
     nr += advPred[i] === labels[i] ? 1 : 0;
   }
   return {
-    attack, shape, adversarial: advHost, perturbation, cleanPred, advPred, cleanCorrect, isAdversarial, success,
-    norms: normsOf(perturbation, n, d), eps: extra.eps,
-    stats: { n, cleanAccuracy: n ? nc / n : 0, successRate: nc ? ns / nc : 0, adversarialRate: n ? na / n : 0, robustAccuracy: n ? nr / n : 0 },
+    attack,
+    shape,
+    adversarial: advHost,
+    perturbation,
+    cleanPred,
+    advPred,
+    cleanCorrect,
+    isAdversarial,
+    success,
+    norms: normsOf(perturbation, n, d),
+    eps: extra.eps,
+    stats: {
+      n,
+      cleanAccuracy: n ? nc / n : 0,
+      successRate: nc ? ns / nc : 0,
+      adversarialRate: n ? na / n : 0,
+      robustAccuracy: n ? nr / n : 0,
+    },
   };
 }
 
@@ -275,7 +371,9 @@ export function epsArray(eps: number | ArrayLike<number>, n: number, name: strin
     if (eps.length !== n) throw new Error(`${name}: ${eps.length} eps values for ${n} inputs`);
     for (let i = 0; i < n; i++) out[i] = eps[i];
   }
-  for (let i = 0; i < n; i++) if (!(out[i] >= 0) || !Number.isFinite(out[i])) throw new Error(`${name}: eps must be finite and >= 0, got ${out[i]} at ${i}`);
+  for (let i = 0; i < n; i++)
+    if (!(out[i] >= 0) || !Number.isFinite(out[i]))
+      throw new Error(`${name}: eps must be finite and >= 0, got ${out[i]} at ${i}`);
   return out;
 }
 

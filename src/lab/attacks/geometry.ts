@@ -56,9 +56,20 @@ export function uniformLinfBall(n: number, d: number, seed: number, stream: numb
  * that ||delta||_1 = eps when the box-clipped v lies outside the ball
  * (||delta(lambda)||_1 is continuous and non-increasing in lambda).
  */
-export function projectL1Box(v: ArrayLike<number>, lo: ArrayLike<number>, hi: ArrayLike<number>, eps: number, out: Float64Array | Float32Array, off = 0, d = v.length - off): void {
-  const mag = new Float64Array(d), cap = new Float64Array(d), sg = new Float64Array(d);
-  let s0 = 0, vmax = 0;
+export function projectL1Box(
+  v: ArrayLike<number>,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  eps: number,
+  out: Float64Array | Float32Array,
+  off = 0,
+  d = v.length - off,
+): void {
+  const mag = new Float64Array(d),
+    cap = new Float64Array(d),
+    sg = new Float64Array(d);
+  let s0 = 0,
+    vmax = 0;
   for (let j = 0; j < d; j++) {
     const x = v[off + j];
     sg[j] = x < 0 ? -1 : 1;
@@ -71,13 +82,18 @@ export function projectL1Box(v: ArrayLike<number>, lo: ArrayLike<number>, hi: Ar
   if (s0 > eps) {
     const f = (l: number): number => {
       let s = 0;
-      for (let j = 0; j < d; j++) { const m = mag[j] - l; if (m > 0) s += Math.min(m, cap[j]); }
+      for (let j = 0; j < d; j++) {
+        const m = mag[j] - l;
+        if (m > 0) s += Math.min(m, cap[j]);
+      }
       return s;
     };
-    let a = 0, b = vmax;
+    let a = 0,
+      b = vmax;
     for (let it = 0; it < 100 && b - a > 1e-15 * Math.max(1, vmax); it++) {
       const m = 0.5 * (a + b);
-      if (f(m) > eps) a = m; else b = m;
+      if (f(m) > eps) a = m;
+      else b = m;
     }
     lam = b; // f(b) <= eps: the result is inside the ball
   }

@@ -3,11 +3,33 @@
 // (no host round trip per step), except the optional exact L1 projection.
 import { Tensor, tidy } from '../../engine/tensor.ts';
 import { tensor } from '../../engine/ops/creation.ts';
-import { abs, add, clamp, detach, div, maximum, minimum, mul, neg, sign, sqrt, square, sub } from '../../engine/ops/elementwise.ts';
+import {
+  abs,
+  add,
+  clamp,
+  detach,
+  div,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  sign,
+  sqrt,
+  square,
+  sub,
+} from '../../engine/ops/elementwise.ts';
 import { sum } from '../../engine/ops/reduce.ts';
 import {
-  boundsOf, checkInputs, epsArray, finishResult, logitsOf, lossAndGrad,
-  type AttackInputs, type AttackResult, type LossName, type Norm,
+  boundsOf,
+  checkInputs,
+  epsArray,
+  finishResult,
+  logitsOf,
+  lossAndGrad,
+  type AttackInputs,
+  type AttackResult,
+  type LossName,
+  type Norm,
 } from './common.ts';
 import { projectL1Box, uniformL1Ball, uniformL2Ball, uniformLinfBall } from './geometry.ts';
 
@@ -65,10 +87,25 @@ export function projectDelta(delta: Tensor, norm: Norm, epsT: Tensor): Tensor {
 }
 
 /** Random start: x0 + eps * (uniform sample of the unit ball), clipped to the bounds (host, float64 sampling). */
-export function randomStartPoint(x0: Float32Array, n: number, d: number, norm: Norm, eps: Float64Array, bounds: [number, number], seed: number, stream = 100): Float32Array {
-  const r = norm === 'linf' ? uniformLinfBall(n, d, seed, stream) : norm === 'l2' ? uniformL2Ball(n, d, seed, stream) : uniformL1Ball(n, d, seed, stream);
+export function randomStartPoint(
+  x0: Float32Array,
+  n: number,
+  d: number,
+  norm: Norm,
+  eps: Float64Array,
+  bounds: [number, number],
+  seed: number,
+  stream = 100,
+): Float32Array {
+  const r =
+    norm === 'linf'
+      ? uniformLinfBall(n, d, seed, stream)
+      : norm === 'l2'
+        ? uniformL2Ball(n, d, seed, stream)
+        : uniformL1Ball(n, d, seed, stream);
   const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = i * d; j < (i + 1) * d; j++) out[j] = Math.min(bounds[1], Math.max(bounds[0], x0[j] + eps[i] * r[j]));
+  for (let i = 0; i < n; i++)
+    for (let j = i * d; j < (i + 1) * d; j++) out[j] = Math.min(bounds[1], Math.max(bounds[0], x0[j] + eps[i] * r[j]));
   return out;
 }
 
@@ -83,7 +120,8 @@ export async function pgd(a: AttackInputs, o: PGDOptions): Promise<AttackResult>
   const norm = o.norm;
   if (!DEFAULTS[norm]) throw new Error(`${name}: unknown norm '${norm}' (linf, l2, l1)`);
   const steps = o.steps ?? DEFAULTS[norm].steps;
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`${name}: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`${name}: steps must be a non-negative integer, got ${steps}`);
   const eps = epsArray(o.eps, n, name);
   const stepSz = new Float64Array(n);
   for (let i = 0; i < n; i++) stepSz[i] = o.absStepsize ?? (o.relStepsize ?? DEFAULTS[norm].rel) * eps[i];
@@ -95,12 +133,18 @@ export async function pgd(a: AttackInputs, o: PGDOptions): Promise<AttackResult>
   const shape = [...a.x.shape];
   const bshape = [n, ...shape.slice(1).map(() => 1)];
   const x0h = await a.x.data();
-  const epsT = tensor(eps, bshape, be), stepT = tensor(stepSz, bshape, be);
+  const epsT = tensor(eps, bshape, be),
+    stepT = tensor(stepSz, bshape, be);
   // host copies of the box around x0 for the exact L1 projection
-  let loD: Float64Array | null = null, hiD: Float64Array | null = null;
+  let loD: Float64Array | null = null,
+    hiD: Float64Array | null = null;
   if (exactL1) {
-    loD = new Float64Array(n * d); hiD = new Float64Array(n * d);
-    for (let j = 0; j < n * d; j++) { loD[j] = bounds[0] - x0h[j]; hiD[j] = bounds[1] - x0h[j]; }
+    loD = new Float64Array(n * d);
+    hiD = new Float64Array(n * d);
+    for (let j = 0; j < n * d; j++) {
+      loD[j] = bounds[0] - x0h[j];
+      hiD[j] = bounds[1] - x0h[j];
+    }
   }
   let x: Tensor;
   if (o.randomStart ?? true) {
@@ -129,16 +173,27 @@ export async function pgd(a: AttackInputs, o: PGDOptions): Promise<AttackResult>
         x.dispose();
         x = tensor(await exactL1Project(moved, x0h, loD!, hiD!, eps, n, d), shape, be);
       }
-      if (a.onProgress && ((s + 1) % every === 0 || s + 1 === steps)) a.onProgress({ attack: name, done: s + 1, total: steps });
+      if (a.onProgress && ((s + 1) % every === 0 || s + 1 === steps))
+        a.onProgress({ attack: name, done: s + 1, total: steps });
     }
     const adv = await x.data();
     return await finishResult(name, a, x0h, adv, { eps });
   } finally {
-    x.dispose(); epsT.dispose(); stepT.dispose();
+    x.dispose();
+    epsT.dispose();
+    stepT.dispose();
   }
 }
 
-async function exactL1Project(xs: Float32Array, x0: Float32Array, lo: Float64Array, hi: Float64Array, eps: Float64Array, n: number, d: number): Promise<Float32Array> {
+async function exactL1Project(
+  xs: Float32Array,
+  x0: Float32Array,
+  lo: Float64Array,
+  hi: Float64Array,
+  eps: Float64Array,
+  n: number,
+  d: number,
+): Promise<Float32Array> {
   const v = new Float64Array(n * d);
   for (let j = 0; j < n * d; j++) v[j] = xs[j] - x0[j];
   const p = new Float64Array(n * d);
@@ -164,11 +219,25 @@ export function fgm(a: AttackInputs, o: { eps: number | ArrayLike<number>; loss?
  * The paper's (authors' code) settings. `inputSize` = C*H*W (needed for the
  * L1 preset, whose eps is a mean absolute distance: ||delta||_1 <= 0.1 * C*H*W).
  */
-export function paperPreset(name: 'pgd-linf' | 'pgd-l2' | 'pgd-l1', inputSize: number): PGDOptions & { binarySearch?: boolean } {
+export function paperPreset(
+  name: 'pgd-linf' | 'pgd-l2' | 'pgd-l1',
+  inputSize: number,
+): PGDOptions & { binarySearch?: boolean } {
   switch (name) {
-    case 'pgd-linf': return { norm: 'linf', eps: 8 / 255, steps: 1000, absStepsize: 0.01, randomStart: true, name };
-    case 'pgd-l2': return { norm: 'l2', eps: 2.0, steps: 1000, absStepsize: 0.4, randomStart: false, name };
-    case 'pgd-l1': return { norm: 'l1', eps: 0.1 * inputSize, steps: 200, absStepsize: 0.01 * inputSize, randomStart: false, name, binarySearch: true };
+    case 'pgd-linf':
+      return { norm: 'linf', eps: 8 / 255, steps: 1000, absStepsize: 0.01, randomStart: true, name };
+    case 'pgd-l2':
+      return { norm: 'l2', eps: 2.0, steps: 1000, absStepsize: 0.4, randomStart: false, name };
+    case 'pgd-l1':
+      return {
+        norm: 'l1',
+        eps: 0.1 * inputSize,
+        steps: 200,
+        absStepsize: 0.01 * inputSize,
+        randomStart: false,
+        name,
+        binarySearch: true,
+      };
   }
   throw new Error(`paperPreset: unknown preset '${name}' (pgd-linf, pgd-l2, pgd-l1)`);
 }
@@ -178,7 +247,11 @@ export function paperPreset(name: 'pgd-linf' | 'pgd-l2' | 'pgd-l1', inputSize: n
  * batch and return the number of image-steps per second (wall clock,
  * including the final read-back).
  */
-export async function pgdThroughput(a: AttackInputs, steps = 10, norm: Norm = 'linf'): Promise<{ imageSteps: number; seconds: number; imageStepsPerSecond: number }> {
+export async function pgdThroughput(
+  a: AttackInputs,
+  steps = 10,
+  norm: Norm = 'linf',
+): Promise<{ imageSteps: number; seconds: number; imageStepsPerSecond: number }> {
   const t0 = performance.now();
   await pgd(a, { norm, eps: norm === 'linf' ? 8 / 255 : 2, steps, randomStart: false });
   const seconds = (performance.now() - t0) / 1000;

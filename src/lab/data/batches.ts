@@ -38,17 +38,27 @@ export function numBatches(n: number, o: BatchOptions): number {
 }
 
 /** Gather examples `index` of a split into a float32 batch [n, C, H, W]. */
-export function gather(s: Split, shape: readonly number[], index: ArrayLike<number>, normalize?: BatchOptions['normalize']): HostBatch {
-  const [C, H, W] = shape, hw = H * W, d = C * hw;
+export function gather(
+  s: Split,
+  shape: readonly number[],
+  index: ArrayLike<number>,
+  normalize?: BatchOptions['normalize'],
+): HostBatch {
+  const [C, H, W] = shape,
+    hw = H * W,
+    d = C * hw;
   const n = index.length;
-  const x = new Float32Array(n * d), y = new Uint8Array(n);
+  const x = new Float32Array(n * d),
+    y = new Uint8Array(n);
   for (let b = 0; b < n; b++) {
     const i = index[b];
     y[b] = s.y[i];
-    const src = i * d, dst = b * d;
+    const src = i * d,
+      dst = b * d;
     if (normalize) {
       for (let c = 0; c < C; c++) {
-        const m = normalize.mean[c], sd = normalize.std[c];
+        const m = normalize.mean[c],
+          sd = normalize.std[c];
         for (let k = 0; k < hw; k++) x[dst + c * hw + k] = (s.x[src + c * hw + k] * s.scale - m) / sd;
       }
     } else {
@@ -68,8 +78,20 @@ export function* batches(s: Split, shape: readonly number[], o: BatchOptions, fr
 }
 
 /** Examples start..start+count-1 of a split as an input tensor [count, C, H, W] (in [0, 1]) and labels; e.g. the first 2000 test images. */
-export function examples(s: Split, shape: readonly number[], start = 0, count = s.n - start, normalize?: BatchOptions['normalize']): { x: Tensor; y: Uint8Array } {
-  if (start < 0 || count < 0 || start + count > s.n) throw new Error(`examples: range ${start}..${start + count} is outside the split of ${s.n} examples`);
-  const hb = gather(s, shape, Int32Array.from({ length: count }, (_, i) => start + i), normalize);
+export function examples(
+  s: Split,
+  shape: readonly number[],
+  start = 0,
+  count = s.n - start,
+  normalize?: BatchOptions['normalize'],
+): { x: Tensor; y: Uint8Array } {
+  if (start < 0 || count < 0 || start + count > s.n)
+    throw new Error(`examples: range ${start}..${start + count} is outside the split of ${s.n} examples`);
+  const hb = gather(
+    s,
+    shape,
+    Int32Array.from({ length: count }, (_, i) => start + i),
+    normalize,
+  );
   return { x: tensor(hb.x, [count, ...shape]), y: hb.y };
 }

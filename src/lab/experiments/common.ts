@@ -38,13 +38,21 @@ export interface ProgressSink {
  * (labels that differ only in their numbers, e.g. a loss, count as the same) or the count goes back.
  */
 export function textProgress(write?: (s: string) => void, tty?: boolean): ProgressSink {
-  let key = '', last = -1, rep: ProgressReporter | null = null;
+  let key = '',
+    last = -1,
+    rep: ProgressReporter | null = null;
   return (label, done, total) => {
     const k = label.replace(/[-+]?\d[\d.e+-]*/g, '#');
-    if (!rep || k !== key || done < last) { rep = progressReporter('', { write, tty }); key = k; }
+    if (!rep || k !== key || done < last) {
+      rep = progressReporter('', { write, tty });
+      key = k;
+    }
     last = done;
     rep.update(done, total, label);
-    if (done >= total) { rep.finish(label); rep = null; }
+    if (done >= total) {
+      rep.finish(label);
+      rep = null;
+    }
   };
 }
 
@@ -75,7 +83,10 @@ type Dataset = import('../data/dataset.ts').Dataset;
 let keep = 0;
 const kept = new Map<string, Promise<Dataset>>();
 /** Keep the last n data sets opened by openDataset in memory (sweep worker processes; 0: keep none). */
-export function keepDatasets(n: number): void { keep = n; kept.clear(); }
+export function keepDatasets(n: number): void {
+  keep = n;
+  kept.clear();
+}
 
 /** Load a data set by name (synthetic needs no files; real sets are read from ctx.dataDir through src/lab/platform). */
 export function openDataset(ctx: ExperimentContext, name: string): Promise<Dataset> {

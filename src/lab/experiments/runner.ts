@@ -9,29 +9,50 @@ async function machine(): Promise<ResultFile['machine']> {
     const os = await import('node:os');
     const cpus = os.cpus();
     const g = globalThis as { Deno?: { version: { deno: string } }; process?: { version: string } };
-    return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.arch()}`, runtime: g.Deno ? `deno ${g.Deno.version.deno}` : `node ${g.process?.version}` };
+    return {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      platform: `${os.platform()} ${os.arch()}`,
+      runtime: g.Deno ? `deno ${g.Deno.version.deno}` : `node ${g.process?.version}`,
+    };
   } catch {
     return undefined;
   }
 }
 
 /** Run one experiment into ctx.out: config.json, cached parts (a rerun resumes), figures, result.json and report.md. */
-export async function runExperiment<C, R>(exp: Experiment<C, R>, ctx: ExperimentContext, configOverride?: (c: C) => C): Promise<ResultFile<C, R> & { summary?: string }> {
+export async function runExperiment<C, R>(
+  exp: Experiment<C, R>,
+  ctx: ExperimentContext,
+  configOverride?: (c: C) => C,
+): Promise<ResultFile<C, R> & { summary?: string }> {
   let cfg = exp.config(ctx.scale, ctx);
   if (configOverride) cfg = configOverride(cfg);
   const cfgFile = ctx.io.join(ctx.out, 'config.json');
   if (ctx.io.exists(cfgFile)) {
     const prev = await ctx.io.readText(cfgFile);
-    if (prev !== JSON.stringify(cfg, null, 2)) throw new Error(`experiment ${exp.name}: ${ctx.out} holds a run with a different configuration (config.json); use another --out directory or delete it`);
+    if (prev !== JSON.stringify(cfg, null, 2))
+      throw new Error(
+        `experiment ${exp.name}: ${ctx.out} holds a run with a different configuration (config.json); use another --out directory or delete it`,
+      );
   } else await ctx.io.writeText(cfgFile, JSON.stringify(cfg, null, 2));
   const started = new Date();
   const out = await exp.run(cfg, ctx);
   const finished = new Date();
   for (const f of out.figures) await ctx.io.writeText(ctx.io.join(ctx.out, f.file), f.svg);
   const file: ResultFile<C, R> = {
-    experiment: exp.name, title: exp.title, reproduces: exp.reproduces, scale: ctx.scale, config: cfg,
-    backend: engine.backend.name, startedAt: started.toISOString(), finishedAt: finished.toISOString(),
-    seconds: (finished.getTime() - started.getTime()) / 1000, command: ctx.command, machine: await machine(), result: out.result,
+    experiment: exp.name,
+    title: exp.title,
+    reproduces: exp.reproduces,
+    scale: ctx.scale,
+    config: cfg,
+    backend: engine.backend.name,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    seconds: (finished.getTime() - started.getTime()) / 1000,
+    command: ctx.command,
+    machine: await machine(),
+    result: out.result,
     figures: out.figures.map((f) => ({ file: f.file, caption: f.caption })),
   };
   await ctx.io.writeText(ctx.io.join(ctx.out, 'result.json'), JSON.stringify(file, null, 1));

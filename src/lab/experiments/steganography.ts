@@ -32,15 +32,38 @@ export interface StegoResult {
 
 /** The steganography experiment's configuration at a scale. */
 export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 'seed'>): StegoConfig {
-  const conditions = [{ name: 'base', eps: 0, rho: 0 }, { name: 'eps=.25,rho=.2', eps: 0.25, rho: 0.2 }, { name: 'eps=.25,rho=.1', eps: 0.25, rho: 0.1 }];
-  const models = (['fc', 'bwc', 'fwc'] as const).flatMap((f) => (['linear', 'relu'] as const).map((a) => {
-    const { spec, lr } = familySpec(f, a, scale);
-    return { key: `${f}-${a}`, spec, lr };
-  }));
+  const conditions = [
+    { name: 'base', eps: 0, rho: 0 },
+    { name: 'eps=.25,rho=.2', eps: 0.25, rho: 0.2 },
+    { name: 'eps=.25,rho=.1', eps: 0.25, rho: 0.1 },
+  ];
+  const models = (['fc', 'bwc', 'fwc'] as const).flatMap((f) =>
+    (['linear', 'relu'] as const).map((a) => {
+      const { spec, lr } = familySpec(f, a, scale);
+      return { key: `${f}-${a}`, spec, lr };
+    }),
+  );
   const data = ctx.data ?? (scale === 'paper' ? 'cifar10' : 'synthetic:train=1500,test=400');
   // Table 2 reports 5 trials per cell
-  if (scale === 'paper') return { data, models, conditions, variant: 'authors', seeds: PAPER_SEEDS.fast, ...trainingSettings('paper', {}, data), seed: ctx.seed };
-  return { data, models, conditions, variant: 'authors', seeds: 2, ...trainingSettings('quick', { trainLimit: 1500, testLimit: 400, epochs: 2, batchSize: 64 }, data), seed: ctx.seed };
+  if (scale === 'paper')
+    return {
+      data,
+      models,
+      conditions,
+      variant: 'authors',
+      seeds: PAPER_SEEDS.fast,
+      ...trainingSettings('paper', {}, data),
+      seed: ctx.seed,
+    };
+  return {
+    data,
+    models,
+    conditions,
+    variant: 'authors',
+    seeds: 2,
+    ...trainingSettings('quick', { trainLimit: 1500, testLimit: 400, epochs: 2, batchSize: 64 }, data),
+    seed: ctx.seed,
+  };
 }
 
 /** The 'steganography' experiment (paper section 4.2.2, Table 2): do conv models pick up a class pattern hidden in the spectrum? */
@@ -52,7 +75,11 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
   async run(cfg, ctx) {
     const full = await openDataset(ctx, cfg.data);
     // transform only the examples used (the transform costs one FFT per image and channel)
-    const base = { ...full, train: limitSplit(full.train, cfg.trainLimit, full.shape), test: limitSplit(full.test, cfg.testLimit, full.shape) };
+    const base = {
+      ...full,
+      train: limitSplit(full.train, cfg.trainLimit, full.shape),
+      test: limitSplit(full.test, cfg.testLimit, full.shape),
+    };
     const accuracyOut: StegoResult['accuracy'] = {};
     const total = cfg.models.length * cfg.conditions.length * cfg.seeds;
     for (const c of cfg.conditions) {
@@ -62,10 +89,23 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
         for (const m of cfg.models) {
           const acc = await part(ctx, `acc-${m.key}-${c.name}-seed${seed}`, async () => {
             // the trainer, keeping only log.json once done (the accuracy is all Table 2 needs)
-            const { log } = await trainedLog(ctx, `models/${m.key}-${c.name}-seed${seed}`, ds, {
-              spec: m.spec, lr: m.lr, seed, epochs: cfg.epochs, batchSize: cfg.batchSize, momentum: cfg.momentum, weightDecay: cfg.weightDecay,
-              schedule: cfg.schedule, keep: 'last',
-            }, true);
+            const { log } = await trainedLog(
+              ctx,
+              `models/${m.key}-${c.name}-seed${seed}`,
+              ds,
+              {
+                spec: m.spec,
+                lr: m.lr,
+                seed,
+                epochs: cfg.epochs,
+                batchSize: cfg.batchSize,
+                momentum: cfg.momentum,
+                weightDecay: cfg.weightDecay,
+                schedule: cfg.schedule,
+                keep: 'last',
+              },
+              true,
+            );
             const a = log.bestTestAccuracy ?? NaN;
             ctx.log(`${m.spec} ${c.name} seed ${seed}: ${(100 * a).toFixed(1)}% (best of ${cfg.epochs} epochs)`);
             return a;
@@ -76,30 +116,64 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
     }
     ctx.progress('done', total, total);
     const result = { accuracy: accuracyOut };
-    const condKey = (c: { eps: number; rho: number }): 'base' | 'rho2' | 'rho1' | null => (c.eps === 0 ? 'base' : c.eps === 0.25 && c.rho === 0.2 ? 'rho2' : c.eps === 0.25 && c.rho === 0.1 ? 'rho1' : null);
+    const condKey = (c: { eps: number; rho: number }): 'base' | 'rho2' | 'rho1' | null =>
+      c.eps === 0 ? 'base' : c.eps === 0.25 && c.rho === 0.2 ? 'rho2' : c.eps === 0.25 && c.rho === 0.1 ? 'rho1' : null;
     const rows = cfg.models.map((m) => {
       const p = TABLE2[m.key];
-      return [p?.name ?? m.spec, m.spec, ...cfg.conditions.flatMap((c) => {
-        const v = accuracyOut[m.key][c.name].map((a) => 100 * a);
-        const ck = condKey(c);
-        const pp = p && ck ? p[ck] : undefined;
-        return [pm(meanOf(v), stdOf(v), 1), pp ? `${pp[0]} ± ${pp[1]}` : '-'];
-      })];
+      return [
+        p?.name ?? m.spec,
+        m.spec,
+        ...cfg.conditions.flatMap((c) => {
+          const v = accuracyOut[m.key][c.name].map((a) => 100 * a);
+          const ck = condKey(c);
+          const pp = p && ck ? p[ck] : undefined;
+          return [pm(meanOf(v), stdOf(v), 1), pp ? `${pp[0]} ± ${pp[1]}` : '-'];
+        }),
+      ];
     });
-    const table = mdTable(['model', 'spec', ...cfg.conditions.flatMap((c) => [`ours ${c.name}`, `paper ${c.name}`])], rows);
+    const table = mdTable(
+      ['model', 'spec', ...cfg.conditions.flatMap((c) => [`ours ${c.name}`, `paper ${c.name}`])],
+      rows,
+    );
     const gain = cfg.models.map((m) => {
-      const b = meanOf(accuracyOut[m.key].base), g = meanOf(accuracyOut[m.key][cfg.conditions[1].name]);
+      const b = meanOf(accuracyOut[m.key].base),
+        g = meanOf(accuracyOut[m.key][cfg.conditions[1].name]);
       return { key: m.key, gain: 100 * (g - b) };
     });
-    const conv = gain.filter((g) => !g.key.startsWith('fc')), fc = gain.filter((g) => g.key.startsWith('fc'));
+    const conv = gain.filter((g) => !g.key.startsWith('fc')),
+      fc = gain.filter((g) => g.key.startsWith('fc'));
     const claim = `- The steganographic signal helps convolutional models far more than fully connected ones (paper: +${(TABLE2['fwc-linear'].rho2[0] - TABLE2['fwc-linear'].base[0]).toFixed(1)} points FWC linear vs +${(TABLE2['fc-linear'].rho2[0] - TABLE2['fc-linear'].base[0]).toFixed(1)} FC linear at rho .2): ours, mean gain at ${cfg.conditions[1].name}: conv ${meanOf(conv.map((g) => g.gain)).toFixed(1)} points, FC ${meanOf(fc.map((g) => g.gain)).toFixed(1)} points -> ${meanOf(conv.map((g) => g.gain)) > meanOf(fc.map((g) => g.gain)) ? 'agrees' : 'DISAGREES'}.`;
-    const fig = linePlot(cfg.models.map((m) => ({ label: m.spec, x: cfg.conditions.map((_, i) => i), y: cfg.conditions.map((c) => 100 * meanOf(accuracyOut[m.key][c.name])) })), {
-      title: 'Test accuracy: base (0), eps .25 rho .2 (1), eps .25 rho .1 (2)', xlabel: 'condition', ylabel: 'test accuracy (%)', markers: true,
-    });
+    const fig = linePlot(
+      cfg.models.map((m) => ({
+        label: m.spec,
+        x: cfg.conditions.map((_, i) => i),
+        y: cfg.conditions.map((c) => 100 * meanOf(accuracyOut[m.key][c.name])),
+      })),
+      {
+        title: 'Test accuracy: base (0), eps .25 rho .2 (1), eps .25 rho .1 (2)',
+        xlabel: 'condition',
+        ylabel: 'test accuracy (%)',
+        markers: true,
+      },
+    );
     const markdown = [
       `Data \`${cfg.data}\`, ${cfg.seeds} seeds (each seed draws the model, the shuffling and the pattern), ${cfg.epochs} epochs, variant '${cfg.variant}' of the transform (the authors': real part of the inverse transform, no clipping). Test accuracy in % (mean ± sample std over seeds; the best test epoch of each run, as the paper).`,
-      '', table, '', claim,
+      '',
+      table,
+      '',
+      claim,
     ].join('\n');
-    return { result, figures: [{ file: 'steganography.svg', svg: fig, caption: 'Table 2 as a plot: mean test accuracy per model and condition' }], markdown, summary: `${table}\n\n${claim}` };
+    return {
+      result,
+      figures: [
+        {
+          file: 'steganography.svg',
+          svg: fig,
+          caption: 'Table 2 as a plot: mean test accuracy per model and condition',
+        },
+      ],
+      markdown,
+      summary: `${table}\n\n${claim}`,
+    };
   },
 };

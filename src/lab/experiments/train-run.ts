@@ -35,13 +35,32 @@ export interface TrainedRun {
  * run there, or resume an interrupted one. `discardWeights` deletes the checkpoints once
  * the run is done (accuracy-only experiments: only log.json stays).
  */
-export async function trainedLog(ctx: ExperimentContext, dirName: string, ds: Dataset, r: RunTraining, discardWeights = false): Promise<{ log: TrainLog; dir: string }> {
+export async function trainedLog(
+  ctx: ExperimentContext,
+  dirName: string,
+  ds: Dataset,
+  r: RunTraining,
+  discardWeights = false,
+): Promise<{ log: TrainLog; dir: string }> {
   const sinkMod = await import('../platform/train-sink.ts');
   const dir = ctx.io.join(ctx.out, dirName);
   const cfg: TrainConfig = {
-    model: r.spec, data: ds.name, seed: r.seed, epochs: r.epochs, batchSize: r.batchSize, lr: r.lr, momentum: r.momentum,
-    weightDecay: r.weightDecay, nesterov: false, schedule: r.schedule, checkpointEveryBatches: r.checkpointEveryBatches ?? 0,
-    normalize: false, limitTrain: r.trainLimit, limitTest: r.testLimit, evalBatchSize: 500, keep: r.keep ?? 'last',
+    model: r.spec,
+    data: ds.name,
+    seed: r.seed,
+    epochs: r.epochs,
+    batchSize: r.batchSize,
+    lr: r.lr,
+    momentum: r.momentum,
+    weightDecay: r.weightDecay,
+    nesterov: false,
+    schedule: r.schedule,
+    checkpointEveryBatches: r.checkpointEveryBatches ?? 0,
+    normalize: false,
+    limitTrain: r.trainLimit,
+    limitTest: r.testLimit,
+    evalBatchSize: 500,
+    keep: r.keep ?? 'last',
   };
   const prev = await sinkMod.readTrainLog(dir);
   if (prev && prev.status === 'diverged') throw new DivergedError(`${r.spec} diverged earlier in ${dir} (lr ${r.lr})`);
@@ -59,8 +78,15 @@ export async function trainedLog(ctx: ExperimentContext, dirName: string, ds: Da
   const { engine } = await import('../../engine/tensor.ts');
   const { TrainingDiverged } = await import('../train/trainer.ts');
   const res = await train(ds, cfg, sinkMod.dirSink(dir), {
-    backend: engine.backend.name, resume, stopRequested: ctx.stopRequested,
-    progress: (p) => ctx.progress(`train ${r.spec} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`, (p.epoch - 1) * p.batches + p.batch, p.epochs * p.batches),
+    backend: engine.backend.name,
+    resume,
+    stopRequested: ctx.stopRequested,
+    progress: (p) =>
+      ctx.progress(
+        `train ${r.spec} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`,
+        (p.epoch - 1) * p.batches + p.batch,
+        p.epochs * p.batches,
+      ),
     log: (line) => ctx.log(line),
   }).catch((e: unknown) => {
     if (e instanceof TrainingDiverged) throw new DivergedError(`${r.spec} diverged (lr ${r.lr}): ${e.message}`);
@@ -68,16 +94,28 @@ export async function trainedLog(ctx: ExperimentContext, dirName: string, ds: Da
   });
   const { log, model } = res;
   (model as { dispose?: () => void }).dispose?.();
-  if (log.status !== 'done') throw new Error(`training ${r.spec} stopped (${log.status}${log.message ? `: ${log.message}` : ''}); rerun to resume`);
+  if (log.status !== 'done')
+    throw new Error(
+      `training ${r.spec} stopped (${log.status}${log.message ? `: ${log.message}` : ''}); rerun to resume`,
+    );
   if (discardWeights) await sinkMod.discardWeights(dir);
   return { log, dir };
 }
 
 /** trainedLog, then load the model: 'best' (the best test epoch, as the paper) or 'last'. */
-export async function trainedRun(ctx: ExperimentContext, dirName: string, ds: Dataset, r: RunTraining, which: 'best' | 'last' = 'best'): Promise<TrainedRun> {
+export async function trainedRun(
+  ctx: ExperimentContext,
+  dirName: string,
+  ds: Dataset,
+  r: RunTraining,
+  which: 'best' | 'last' = 'best',
+): Promise<TrainedRun> {
   const sinkMod = await import('../platform/train-sink.ts');
   const { log, dir } = await trainedLog(ctx, dirName, ds, r);
-  const file = which === 'best' && log.best ? ctx.io.join(dir, 'best.safetensors') : sinkMod.checkpointPath(dir, log.lastCheckpoint!);
+  const file =
+    which === 'best' && log.best
+      ? ctx.io.join(dir, 'best.safetensors')
+      : sinkMod.checkpointPath(dir, log.lastCheckpoint!);
   const { model } = await loadCheckpoint(file);
   return { model, log, dir, file };
 }

@@ -63,10 +63,19 @@ async function arrays(ts: Map<string, Tensor>): Promise<Map<string, NamedArray>>
 }
 
 /** Serialise a model (and optionally its momentum buffers) to bytes. */
-export async function encodeCheckpoint(model: Classifier, meta: CheckpointMeta, velocity?: Map<string, Tensor>): Promise<EncodedCheckpoint> {
+export async function encodeCheckpoint(
+  model: Classifier,
+  meta: CheckpointMeta,
+  velocity?: Map<string, Tensor>,
+): Promise<EncodedCheckpoint> {
   const all = new Map(model.parameters());
   for (const [k, t] of model.buffers?.() ?? []) all.set(k, t);
-  const weights = encodeSafetensors(await arrays(all), { format: 'ifrlab', spec: meta.spec, data: meta.data, epoch: String(meta.epoch) });
+  const weights = encodeSafetensors(await arrays(all), {
+    format: 'ifrlab',
+    spec: meta.spec,
+    data: meta.data,
+    epoch: String(meta.epoch),
+  });
   const optim = velocity ? encodeSafetensors(await arrays(velocity), { format: 'ifrlab-optim' }) : undefined;
   return { weights, meta: JSON.stringify(meta, null, 2), optim };
 }
@@ -84,12 +93,24 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
 /** Parse and check a sidecar: an ifrlab checkpoint with a spec, an input shape [C, H, W] and a class count. */
 export function parseCheckpointMeta(metaJson: string, what = 'checkpoint'): CheckpointMeta {
   let meta: CheckpointMeta;
-  try { meta = JSON.parse(metaJson); } catch (e) { throw new Error(`${what}: the JSON sidecar does not parse (${(e as Error).message})`); }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${what}: the JSON sidecar is ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : typeof meta}, not an ifrlab checkpoint`);
-  if (meta.format !== 'ifrlab-checkpoint') throw new Error(`${what}: the sidecar is not an ifrlab checkpoint (format=${String(meta.format)})`);
+  try {
+    meta = JSON.parse(metaJson);
+  } catch (e) {
+    throw new Error(`${what}: the JSON sidecar does not parse (${(e as Error).message})`);
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta))
+    throw new Error(
+      `${what}: the JSON sidecar is ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : typeof meta}, not an ifrlab checkpoint`,
+    );
+  if (meta.format !== 'ifrlab-checkpoint')
+    throw new Error(`${what}: the sidecar is not an ifrlab checkpoint (format=${String(meta.format)})`);
   if (typeof meta.spec !== 'string') throw new Error(`${what}: the sidecar has no model spec`);
-  if (!Array.isArray(meta.inputShape) || meta.inputShape.length !== 3 || !meta.inputShape.every(isPosInt)) throw new Error(`${what}: the sidecar's inputShape ${JSON.stringify(meta.inputShape)} is not [C, H, W] of positive integers`);
-  if (!isPosInt(meta.numClasses)) throw new Error(`${what}: the sidecar's numClasses ${JSON.stringify(meta.numClasses)} is not a positive integer`);
+  if (!Array.isArray(meta.inputShape) || meta.inputShape.length !== 3 || !meta.inputShape.every(isPosInt))
+    throw new Error(
+      `${what}: the sidecar's inputShape ${JSON.stringify(meta.inputShape)} is not [C, H, W] of positive integers`,
+    );
+  if (!isPosInt(meta.numClasses))
+    throw new Error(`${what}: the sidecar's numClasses ${JSON.stringify(meta.numClasses)} is not a positive integer`);
   return meta;
 }
 
@@ -99,21 +120,40 @@ export function parseCheckpointMeta(metaJson: string, what = 'checkpoint'): Chec
  * tensors against the shapes the spec needs (computed without allocating): a missing or misshapen
  * tensor is an error, an extra one too unless `allowExtra`. NaN/Inf weights give a warning.
  */
-export function decodeCheckpoint(weights: Uint8Array, metaJson: string, what = 'checkpoint', optim?: Uint8Array, opts: DecodeOptions = {}): { model: Classifier; meta: CheckpointMeta; velocity?: Map<string, NamedArray> } {
+export function decodeCheckpoint(
+  weights: Uint8Array,
+  metaJson: string,
+  what = 'checkpoint',
+  optim?: Uint8Array,
+  opts: DecodeOptions = {},
+): { model: Classifier; meta: CheckpointMeta; velocity?: Map<string, NamedArray> } {
   const meta = parseCheckpointMeta(metaJson, what);
   let need: Map<string, number[]>;
-  try { need = parameterShapes(meta.spec, { inputShape: meta.inputShape, numClasses: meta.numClasses }); } catch (e) { throw new Error(`${what}: the sidecar's model does not build: ${(e as Error).message}`); }
+  try {
+    need = parameterShapes(meta.spec, { inputShape: meta.inputShape, numClasses: meta.numClasses });
+  } catch (e) {
+    throw new Error(`${what}: the sidecar's model does not build: ${(e as Error).message}`);
+  }
   const check = (bytes: Uint8Array, label: string, params: (n: string) => boolean): void => {
     const have = new Map(checkSafetensorsHeader(bytes, label).entries.map((e) => [e.name, e.shape]));
     const missing = [...need.keys()].filter((n) => params(n) && !have.has(n));
-    if (missing.length) throw new Error(`${label}: missing tensors for ${meta.spec}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, ... (${missing.length} in all)` : ''}`);
+    if (missing.length)
+      throw new Error(
+        `${label}: missing tensors for ${meta.spec}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? `, ... (${missing.length} in all)` : ''}`,
+      );
     for (const [n, shape] of have) {
       const want = need.get(n);
       if (!want || !params(n)) {
-        if (!opts.allowExtra) throw new Error(`${label}: tensor '${n}' is not part of ${meta.spec} (pass --allow-extra to ignore extra tensors)`);
+        if (!opts.allowExtra)
+          throw new Error(
+            `${label}: tensor '${n}' is not part of ${meta.spec} (pass --allow-extra to ignore extra tensors)`,
+          );
         continue;
       }
-      if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) throw new Error(`${label}: tensor '${n}' has shape [${shape.join(', ')}] but ${meta.spec} needs [${want.join(', ')}]`);
+      if (shape.length !== want.length || shape.some((d, i) => d !== want[i]))
+        throw new Error(
+          `${label}: tensor '${n}' has shape [${shape.join(', ')}] but ${meta.spec} needs [${want.join(', ')}]`,
+        );
     }
   };
   check(weights, what, () => true);
@@ -128,7 +168,12 @@ export function decodeCheckpoint(weights: Uint8Array, metaJson: string, what = '
     if (bad) warn(`warning: ${what}: tensor '${n}' has ${bad} NaN/Inf value${bad > 1 ? 's' : ''} of ${t.data.length}`);
   }
   for (const n of [...tensors.keys()]) if (!need.has(n)) tensors.delete(n);
-  const model = buildModel(meta.spec, { inputShape: meta.inputShape, numClasses: meta.numClasses, seed: meta.seed, init: tensors });
+  const model = buildModel(meta.spec, {
+    inputShape: meta.inputShape,
+    numClasses: meta.numClasses,
+    seed: meta.seed,
+    init: tensors,
+  });
   const velocity = optim ? decodeSafetensors(optim, `${what} (optimiser state)`).tensors : undefined;
   if (velocity) for (const n of [...velocity.keys()]) if (!need.has(n)) velocity.delete(n);
   return { model, meta, velocity };
@@ -136,12 +181,21 @@ export function decodeCheckpoint(weights: Uint8Array, metaJson: string, what = '
 
 /** The sidecar and optimiser-state paths that go with a weights path. */
 export function checkpointPaths(path: string): { weights: string; meta: string; optim: string } {
-  const base = path.endsWith('.safetensors') ? path.slice(0, -'.safetensors'.length) : path.endsWith('.json') ? path.slice(0, -'.json'.length) : path;
+  const base = path.endsWith('.safetensors')
+    ? path.slice(0, -'.safetensors'.length)
+    : path.endsWith('.json')
+      ? path.slice(0, -'.json'.length)
+      : path;
   return { weights: `${base}.safetensors`, meta: `${base}.json`, optim: `${base}.optim.safetensors` };
 }
 
 /** Write DIR/name.safetensors + DIR/name.json (+ DIR/name.optim.safetensors when velocity is given). */
-export async function saveCheckpoint(path: string, model: Classifier, meta: CheckpointMeta, velocity?: Map<string, Tensor>): Promise<void> {
+export async function saveCheckpoint(
+  path: string,
+  model: Classifier,
+  meta: CheckpointMeta,
+  velocity?: Map<string, Tensor>,
+): Promise<void> {
   const fs = await import('../platform/fs.ts');
   const p = checkpointPaths(path);
   const enc = await encodeCheckpoint(model, meta, velocity);
@@ -152,7 +206,10 @@ export async function saveCheckpoint(path: string, model: Classifier, meta: Chec
 }
 
 /** Load a checkpoint (path of the .safetensors or the .json) and rebuild the model on the current backend. */
-export async function loadCheckpoint(path: string, opts: { optimizer?: boolean } & DecodeOptions = {}): Promise<{ model: Classifier; meta: CheckpointMeta; velocity?: Map<string, NamedArray> }> {
+export async function loadCheckpoint(
+  path: string,
+  opts: { optimizer?: boolean } & DecodeOptions = {},
+): Promise<{ model: Classifier; meta: CheckpointMeta; velocity?: Map<string, NamedArray> }> {
   const fs = await import('../platform/fs.ts');
   const p = checkpointPaths(path);
   if (!fs.fileExists(p.meta)) throw new Error(`loadCheckpoint: no sidecar ${p.meta} next to ${p.weights}`);

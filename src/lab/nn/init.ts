@@ -23,7 +23,11 @@ export class ParamStore {
    * returned tensors are placeholders, so the model built on such a store must never run). Used to
    * check a checkpoint or the model size before any memory is spent.
    */
-  constructor(readonly seed: number, private readonly init?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>, private readonly plan?: Map<string, number[]>) {}
+  constructor(
+    readonly seed: number,
+    private readonly init?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>,
+    private readonly plan?: Map<string, number[]>,
+  ) {}
 
   private planned(name: string, shape: readonly number[]): Tensor | null {
     if (!this.plan) return null;
@@ -37,7 +41,9 @@ export class ParamStore {
     if (!v) return null;
     const n = shape.reduce((a, b) => a * b, 1);
     if (v.data.length !== n || v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`model: saved tensor '${name}' has shape [${v.shape.join(', ')}] but the model needs [${shape.join(', ')}]`);
+      throw new Error(
+        `model: saved tensor '${name}' has shape [${v.shape.join(', ')}] but the model needs [${shape.join(', ')}]`,
+      );
     }
     return keep(tensor(v.data, shape));
   }

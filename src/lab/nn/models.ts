@@ -63,10 +63,18 @@ class SequentialModel implements Classifier {
     for (const s of this.steps) h = s(h, ctx, this.training);
     return h;
   }
-  parameters(): Map<string, Tensor> { return new Map(this.store.params); }
-  buffers(): Map<string, Tensor> { return new Map(this.store.buffers); }
-  setTraining(on: boolean): void { this.training = on; }
-  dispose(): void { this.store.dispose(); }
+  parameters(): Map<string, Tensor> {
+    return new Map(this.store.params);
+  }
+  buffers(): Map<string, Tensor> {
+    return new Map(this.store.buffers);
+  }
+  setTraining(on: boolean): void {
+    this.training = on;
+  }
+  dispose(): void {
+    this.store.dispose();
+  }
 }
 
 function act(kind: Activation): Step {
@@ -86,7 +94,15 @@ function linearLayer(ps: ParamStore, name: string, fin: number, fout: number): S
   return (x) => linear(x, w, bias);
 }
 
-function convLayer(ps: ParamStore, name: string, cin: number, cout: number, k: number, opts: Conv2dOptions, bias = true): Step {
+function convLayer(
+  ps: ParamStore,
+  name: string,
+  cin: number,
+  cout: number,
+  k: number,
+  opts: Conv2dOptions,
+  bias = true,
+): Step {
   const b = defaultBound(cin * k * k);
   const w = ps.uniform(`${name}.weight`, [cout, cin, k, k], b);
   const bs = bias ? ps.uniform(`${name}.bias`, [cout], b) : null;
@@ -99,7 +115,10 @@ function bnLayer(ps: ParamStore, name: string, c: number): Step {
   ps.buffer(`${name}.running_mean`, [c], 0);
   ps.buffer(`${name}.running_var`, [c], 1);
   return (x, _ctx, training) => {
-    const state = { runningMean: ps.buffers.get(`${name}.running_mean`)!, runningVar: ps.buffers.get(`${name}.running_var`)! };
+    const state = {
+      runningMean: ps.buffers.get(`${name}.running_mean`)!,
+      runningVar: ps.buffers.get(`${name}.running_var`)!,
+    };
     const r = batchNorm(x, gamma, beta, state, training);
     if (r.newMean && r.newVar) {
       ps.replaceBuffer(`${name}.running_mean`, r.newMean);
@@ -130,7 +149,8 @@ const maxPool2: Step = (x) => maxPool2x2(x);
 
 function padOpts(p: PadChoice, k: number): Conv2dOptions {
   if (p === 'valid') return { padding: 'valid' };
-  const lo = Math.floor((k - 1) / 2), hi = k - 1 - lo;
+  const lo = Math.floor((k - 1) / 2),
+    hi = k - 1 - lo;
   return { padding: [lo, hi, lo, hi], mode: p };
 }
 const outSize = (n: number, k: number, p: PadChoice): number => (p === 'valid' ? n - k + 1 : n);
@@ -158,7 +178,12 @@ function basicBlock(ps: ParamStore, name: string, cin: number, cout: number, str
 // builder. Adding a family = one entry here (plus its ModelSpec variant) and its tests.
 
 /** What a family's builder gets: the parameter store, the input shape and the class count. */
-interface BuildContext { ps: ParamStore; spec: string; inputShape: number[]; classes: number }
+interface BuildContext {
+  ps: ParamStore;
+  spec: string;
+  inputShape: number[];
+  classes: number;
+}
 
 /** One model family: its spec grammar, parser, canonical form, default learning rate and builder. */
 export interface ModelFamily<S extends ModelSpec = ModelSpec> {
@@ -180,7 +205,13 @@ type Of<F extends ModelSpec['family']> = Extract<ModelSpec, { family: F }>;
 type Tokens = { nums: Record<string, number>; act: Activation; padding?: PadChoice };
 
 /** Parse `fam[-x<n>]...[-linear|-relu][-p<mode>]`: `letters` are the allowed number tokens. */
-function tokens(s: string, fam: string, letters: string, withPadding: boolean, bad: (why: string) => never): Tokens | null {
+function tokens(
+  s: string,
+  fam: string,
+  letters: string,
+  withPadding: boolean,
+  bad: (why: string) => never,
+): Tokens | null {
   const [head, ...toks] = s.split('-');
   if (head !== fam) return null;
   const seen = new Set<string>();
@@ -189,15 +220,22 @@ function tokens(s: string, fam: string, letters: string, withPadding: boolean, b
     const key = t === 'linear' || t === 'relu' ? 'act' : t[0];
     if (seen.has(key)) bad(`token '${t}' repeats '${key}'`);
     seen.add(key);
-    if (t === 'linear' || t === 'relu') { out.act = t; continue; }
+    if (t === 'linear' || t === 'relu') {
+      out.act = t;
+      continue;
+    }
     if (t[0] === 'p') {
       const p = t.slice(1);
       if (!withPadding) bad(`padding applies to lc and bwc only`);
-      if (p !== 'circular' && p !== 'zero' && p !== 'valid') bad(`padding must be pcircular, pzero or pvalid, got '${t}'`);
+      if (p !== 'circular' && p !== 'zero' && p !== 'valid')
+        bad(`padding must be pcircular, pzero or pvalid, got '${t}'`);
       out.padding = p as PadChoice;
       continue;
     }
-    if (!letters.includes(t[0]) || !/^[a-z]\d+$/.test(t)) bad(`unexpected token '${t}' for ${fam} (allowed: ${[...letters].map((c) => c + '<n>').join(', ')}, linear|relu${withPadding ? ', p<mode>' : ''})`);
+    if (!letters.includes(t[0]) || !/^[a-z]\d+$/.test(t))
+      bad(
+        `unexpected token '${t}' for ${fam} (allowed: ${[...letters].map((c) => c + '<n>').join(', ')}, linear|relu${withPadding ? ', p<mode>' : ''})`,
+      );
     out.nums[t[0]] = Number(t.slice(1));
   }
   const d = out.nums.d ?? 1;
@@ -263,21 +301,36 @@ const lc: ModelFamily<Of<'lc'>> = {
   example: 'lc-k3-c32-d1-relu',
   parse: (s, bad) => {
     const t = tokens(s, 'lc', 'kcd', true, bad);
-    return t && { family: 'lc', k: t.nums.k ?? 3, channels: t.nums.c ?? 32, depth: t.nums.d, act: t.act, padding: t.padding ?? 'zero' };
+    return (
+      t && {
+        family: 'lc',
+        k: t.nums.k ?? 3,
+        channels: t.nums.c ?? 32,
+        depth: t.nums.d,
+        act: t.act,
+        padding: t.padding ?? 'zero',
+      }
+    );
   },
   format: (m) => `lc-k${m.k}-c${m.channels}-d${m.depth}-${m.act}${m.padding === 'zero' ? '' : `-p${m.padding}`}`,
   learningRate: () => 0.01,
   build: (m, { ps, spec, inputShape: [C, H, W], classes }) => {
     const steps: Step[] = [];
-    let cin = C, h = H, w = W;
+    let cin = C,
+      h = H,
+      w = W;
     for (let i = 0; i < m.depth; i++) {
       const po = padOpts(m.padding, m.k);
-      const ho = outSize(h, m.k, m.padding), wo = outSize(w, m.k, m.padding);
-      if (ho < 1 || wo < 1) throw new Error(`${spec}: layer ${i} has no output (input ${h}x${w}, kernel ${m.k}, valid padding)`);
+      const ho = outSize(h, m.k, m.padding),
+        wo = outSize(w, m.k, m.padding);
+      if (ho < 1 || wo < 1)
+        throw new Error(`${spec}: layer ${i} has no output (input ${h}x${w}, kernel ${m.k}, valid padding)`);
       const wt = ps.uniform(`hidden${i}.weight`, [m.channels, cin, ho, wo, m.k * m.k], defaultBound(cin * m.k * m.k));
       const k = m.k;
       steps.push((x) => local2d(x, wt, [k, k], null, po), act(m.act));
-      cin = m.channels; h = ho; w = wo;
+      cin = m.channels;
+      h = ho;
+      w = wo;
     }
     steps.push(flattenStep, linearLayer(ps, 'readout', cin * h * w, classes));
     return steps;
@@ -285,23 +338,40 @@ const lc: ModelFamily<Of<'lc'>> = {
 };
 
 const bwc: ModelFamily<Of<'bwc'>> = {
-  grammar: 'bwc[-k<k>][-c<channels>][-d<n>][-linear|-relu][-p<circular|zero|valid>]  defaults k3 c32 d1 linear pcircular',
+  grammar:
+    'bwc[-k<k>][-c<channels>][-d<n>][-linear|-relu][-p<circular|zero|valid>]  defaults k3 c32 d1 linear pcircular',
   example: 'bwc-k3-c32-d3-relu',
   parse: (s, bad) => {
     const t = tokens(s, 'bwc', 'kcd', true, bad);
-    return t && { family: 'bwc', k: t.nums.k ?? 3, channels: t.nums.c ?? 32, depth: t.nums.d, act: t.act, padding: t.padding ?? 'circular' };
+    return (
+      t && {
+        family: 'bwc',
+        k: t.nums.k ?? 3,
+        channels: t.nums.c ?? 32,
+        depth: t.nums.d,
+        act: t.act,
+        padding: t.padding ?? 'circular',
+      }
+    );
   },
   format: (m) => `bwc-k${m.k}-c${m.channels}-d${m.depth}-${m.act}${m.padding === 'circular' ? '' : `-p${m.padding}`}`,
   learningRate: (m) => (m.act === 'relu' ? 0.01 : 0.002),
   build: (m, { ps, spec, inputShape: [C, H, W], classes }) => {
     const steps: Step[] = [];
-    let cin = C, h = H, w = W;
+    let cin = C,
+      h = H,
+      w = W;
     for (let i = 0; i < m.depth; i++) {
-      const ho = outSize(h, m.k, m.padding), wo = outSize(w, m.k, m.padding);
-      if (ho < 1 || wo < 1) throw new Error(`${spec}: layer ${i} has no output (input ${h}x${w}, kernel ${m.k}, valid padding)`);
-      if (m.padding === 'circular' && m.k > Math.min(h, w) + 1) throw new Error(`${spec}: kernel ${m.k} too large for circular padding of ${h}x${w}`);
+      const ho = outSize(h, m.k, m.padding),
+        wo = outSize(w, m.k, m.padding);
+      if (ho < 1 || wo < 1)
+        throw new Error(`${spec}: layer ${i} has no output (input ${h}x${w}, kernel ${m.k}, valid padding)`);
+      if (m.padding === 'circular' && m.k > Math.min(h, w) + 1)
+        throw new Error(`${spec}: kernel ${m.k} too large for circular padding of ${h}x${w}`);
       steps.push(convLayer(ps, `hidden${i}`, cin, m.channels, m.k, padOpts(m.padding, m.k)), act(m.act));
-      cin = m.channels; h = ho; w = wo;
+      cin = m.channels;
+      h = ho;
+      w = wo;
     }
     steps.push(flattenStep, linearLayer(ps, 'readout', cin * h * w, classes));
     return steps;
@@ -324,7 +394,11 @@ const resnet: ModelFamily<Of<'resnet'>> = {
     const wide = m.depth === 18;
     const widths = wide ? [64, 128, 256, 512] : [16, 32, 64];
     const blocks = wide ? [2, 2, 2, 2] : new Array(3).fill((m.depth - 2) / 6);
-    const steps: Step[] = [convLayer(ps, 'conv1', C, widths[0], 3, { padding: 1 }, false), bnLayer(ps, 'bn1', widths[0]), reluStep];
+    const steps: Step[] = [
+      convLayer(ps, 'conv1', C, widths[0], 3, { padding: 1 }, false),
+      bnLayer(ps, 'bn1', widths[0]),
+      reluStep,
+    ];
     let cin = widths[0];
     widths.forEach((cout, li) => {
       for (let b = 0; b < blocks[li]; b++) {
@@ -351,16 +425,25 @@ const vgg: ModelFamily<Of<'vgg'>> = {
   build: (m, { ps, spec, inputShape: [C, H, W], classes }) => {
     // VGG with batch norm, CIFAR style: 3x3 convs (padding 1), 2x2 max-pools, one linear read-out.
     const steps: Step[] = [];
-    let cin = C, h = H, li = 0;
+    let cin = C,
+      h = H,
+      li = 0;
     for (const v of VGG_CFG[m.depth]) {
       if (v === 'M') {
-        if (h % 2 !== 0 || h < 2) throw new Error(`${spec}: input ${H}x${W} cannot be halved ${VGG_CFG[m.depth].filter((x) => x === 'M').length} times`);
+        if (h % 2 !== 0 || h < 2)
+          throw new Error(
+            `${spec}: input ${H}x${W} cannot be halved ${VGG_CFG[m.depth].filter((x) => x === 'M').length} times`,
+          );
         steps.push(maxPool2);
         h /= 2;
         li += 1;
         continue;
       }
-      steps.push(convLayer(ps, `features.${li}`, cin, v, 3, { padding: 1 }), bnLayer(ps, `features.${li + 1}`, v), reluStep);
+      steps.push(
+        convLayer(ps, `features.${li}`, cin, v, 3, { padding: 1 }),
+        bnLayer(ps, `features.${li + 1}`, v),
+        reluStep,
+      );
       li += 3;
       cin = v;
     }
@@ -370,12 +453,21 @@ const vgg: ModelFamily<Of<'vgg'>> = {
 };
 
 /** The model zoo: every family by name. */
-export const MODEL_FAMILIES: { readonly [F in ModelSpec['family']]: ModelFamily<Of<F>> } = { fc, fwc, lc, bwc, resnet, vgg };
+export const MODEL_FAMILIES: { readonly [F in ModelSpec['family']]: ModelFamily<Of<F>> } = {
+  fc,
+  fwc,
+  lc,
+  bwc,
+  resnet,
+  vgg,
+};
 
 const familyOf = <S extends ModelSpec>(m: S): ModelFamily<S> => MODEL_FAMILIES[m.family] as unknown as ModelFamily<S>;
 
 /** The spec grammar of every family, one line each. */
-export const MODEL_GRAMMAR: string = Object.values(MODEL_FAMILIES).map((f) => `  ${f.grammar}`).join('\n');
+export const MODEL_GRAMMAR: string = Object.values(MODEL_FAMILIES)
+  .map((f) => `  ${f.grammar}`)
+  .join('\n');
 
 /**
  * Parse a model spec string. Grammar (tokens after the family in any order, each optional):
@@ -389,7 +481,11 @@ export const MODEL_GRAMMAR: string = Object.values(MODEL_FAMILIES).map((f) => ` 
 export function parseSpec(spec: string): ModelSpec {
   const s = spec.trim().toLowerCase();
   const bad = (why: string): never => {
-    throw new Error(`model spec '${spec}': ${why}. Examples: ${Object.values(MODEL_FAMILIES).map((f) => f.example).join(', ')}`);
+    throw new Error(
+      `model spec '${spec}': ${why}. Examples: ${Object.values(MODEL_FAMILIES)
+        .map((f) => f.example)
+        .join(', ')}`,
+    );
   };
   for (const f of Object.values(MODEL_FAMILIES)) {
     const m = (f as ModelFamily).parse(s, bad);
@@ -422,7 +518,10 @@ export function buildModel(specIn: string | ModelSpec, opts: BuildOptions = {}):
 }
 
 /** The shapes of a model's parameters and buffers, by name, without allocating them. */
-export function parameterShapes(spec: string | ModelSpec, opts: Omit<BuildOptions, 'init' | 'plan'> = {}): Map<string, number[]> {
+export function parameterShapes(
+  spec: string | ModelSpec,
+  opts: Omit<BuildOptions, 'init' | 'plan'> = {},
+): Map<string, number[]> {
   const plan = new Map<string, number[]>();
   buildModel(spec, { ...opts, plan });
   return plan;

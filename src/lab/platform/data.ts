@@ -22,11 +22,21 @@ export async function loadDatasetFromDisk(name: string, dataDir?: string, verify
     const msg = (e as Error).message;
     if (!/not found/.test(msg)) throw e;
     // say which folder was searched and where that choice came from
-    const from = dataDir ? '--data-dir' : process.env.IFRLAB_DATA ? '$IFRLAB_DATA' : 'the default: ../shared/data next to the repository, else ./data';
-    throw new Error(`${msg}\n  data directory searched: ${dir} (${from})${fileExists(dir) ? (listDirSync(dir).length ? '' : ', which is empty') : ', which does not exist'}`);
+    const from = dataDir
+      ? '--data-dir'
+      : process.env.IFRLAB_DATA
+        ? '$IFRLAB_DATA'
+        : 'the default: ../shared/data next to the repository, else ./data';
+    throw new Error(
+      `${msg}\n  data directory searched: ${dir} (${from})${fileExists(dir) ? (listDirSync(dir).length ? '' : ', which is empty') : ', which does not exist'}`,
+    );
   }
 }
 
 function listDirSync(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -9,7 +9,11 @@ import { join } from 'node:path';
  * GET `url` into memory. `onProgress(receivedBytes, totalBytes)` is called as chunks arrive
  * (total 0 when the server sends no Content-Length).
  */
-export async function download(url: string, timeoutMs = 30000, onProgress?: (received: number, total: number) => void): Promise<Uint8Array> {
+export async function download(
+  url: string,
+  timeoutMs = 30000,
+  onProgress?: (received: number, total: number) => void,
+): Promise<Uint8Array> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
   try {
@@ -24,12 +28,16 @@ export async function download(url: string, timeoutMs = 30000, onProgress?: (rec
     for (const reader = r.body.getReader(); ;) {
       const { done, value } = await reader.read();
       if (done) break;
-      parts.push(value); got += value.length;
+      parts.push(value);
+      got += value.length;
       onProgress(got, total);
     }
     const out = new Uint8Array(got);
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   } catch (e) {
     throw new Error(`download ${url} failed: ${(e as Error).message}`);
@@ -43,10 +51,15 @@ export async function npmPack(pkg: string): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'ifrlab-pack-'));
   try {
     await new Promise<void>((resolve, reject) => {
-      execFile('npm', ['pack', pkg, '--silent', '--pack-destination', dir], { cwd: dir, maxBuffer: 1 << 20 }, (err, _out, stderr) => {
-        if (err) reject(new Error(`npm pack ${pkg} failed: ${stderr || err.message}`));
-        else resolve();
-      });
+      execFile(
+        'npm',
+        ['pack', pkg, '--silent', '--pack-destination', dir],
+        { cwd: dir, maxBuffer: 1 << 20 },
+        (err, _out, stderr) => {
+          if (err) reject(new Error(`npm pack ${pkg} failed: ${stderr || err.message}`));
+          else resolve();
+        },
+      );
     });
     const tgz = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${pkg} produced no tarball`);

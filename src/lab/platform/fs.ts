@@ -56,9 +56,16 @@ function killIfDue(n: number): void {
 export function fsErrorMessage(e: unknown, what: string, file: string): string {
   const code = (e as NodeJS.ErrnoException).code;
   const why: Record<string, string> = {
-    ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exhausted', EACCES: 'permission denied', EPERM: 'the operation is not permitted there',
-    EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is a file, not a directory', EISDIR: 'it is a directory',
-    EEXIST: 'a file of that name is in the way', ENAMETOOLONG: 'the name is too long', ENOENT: 'a part of the path does not exist',
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exhausted',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted there',
+    EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: 'it is a directory',
+    EEXIST: 'a file of that name is in the way',
+    ENAMETOOLONG: 'the name is too long',
+    ENOENT: 'a part of the path does not exist',
   };
   return `cannot ${what} ${file}: ${code && why[code] ? why[code] : (e as Error).message}${code ? ` (${code})` : ''}`;
 }
@@ -89,7 +96,8 @@ export async function writeBytes(file: string, data: Uint8Array | string): Promi
       await fh.sync();
       killIfDue(n);
     }
-    if (n === faultAt('IFRLAB_ENOSPC_AT_WRITE')) throw Object.assign(new Error('ENOSPC: no space left on device (simulated)'), { code: 'ENOSPC' });
+    if (n === faultAt('IFRLAB_ENOSPC_AT_WRITE'))
+      throw Object.assign(new Error('ENOSPC: no space left on device (simulated)'), { code: 'ENOSPC' });
     await fh.writeFile(bytes);
     await fh.sync();
     await fh.close();
@@ -106,12 +114,23 @@ export async function writeBytes(file: string, data: Uint8Array | string): Promi
 /** Flush a folder's entries (the rename) to disk; not every platform can open a folder, so best effort. */
 async function syncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
-  try { fh = await fsp.open(dir, 'r'); await fh.sync(); } catch { /* Windows, some file systems */ } finally { await fh?.close().catch(() => {}); }
+  try {
+    fh = await fsp.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    /* Windows, some file systems */
+  } finally {
+    await fh?.close().catch(() => {});
+  }
 }
 
 export const fileExists = (p: string): boolean => existsSync(p);
 export async function fileSize(p: string): Promise<number | null> {
-  try { return (await fsp.stat(p)).size; } catch { return null; }
+  try {
+    return (await fsp.stat(p)).size;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -124,16 +143,27 @@ export async function makeDir(p: string): Promise<void> {
   let cur = abs;
   for (;;) {
     let st;
-    try { st = await fsp.stat(cur); } catch (e) {
+    try {
+      st = await fsp.stat(cur);
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') { missing.push(cur); const up = path.dirname(cur); if (up === cur) break; cur = up; continue; }
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        missing.push(cur);
+        const up = path.dirname(cur);
+        if (up === cur) break;
+        cur = up;
+        continue;
+      }
       throw fsError(e, 'create the directory', abs);
     }
-    if (!st.isDirectory()) throw new Error(`cannot create the directory ${abs}: ${cur} is a file, not a directory (ENOTDIR)`);
+    if (!st.isDirectory())
+      throw new Error(`cannot create the directory ${abs}: ${cur} is a file, not a directory (ENOTDIR)`);
     break;
   }
   for (const d of missing.reverse()) {
-    try { await fsp.mkdir(d); } catch (e) {
+    try {
+      await fsp.mkdir(d);
+    } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, 'create the directory', abs);
     }
   }
@@ -143,11 +173,21 @@ export async function makeDir(p: string): Promise<void> {
 export async function prepareOutputDir(dir: string): Promise<void> {
   await makeDir(dir);
   const probe = path.join(dir, `.write-test-${process.pid}`);
-  try { await fsp.writeFile(probe, 'x'); } catch (e) { throw fsError(e, 'write in the output directory', path.resolve(dir)); } finally { await fsp.rm(probe, { force: true }).catch(() => {}); }
+  try {
+    await fsp.writeFile(probe, 'x');
+  } catch (e) {
+    throw fsError(e, 'write in the output directory', path.resolve(dir));
+  } finally {
+    await fsp.rm(probe, { force: true }).catch(() => {});
+  }
 }
 
 export async function listDir(p: string): Promise<string[]> {
-  try { return await fsp.readdir(p); } catch { return []; }
+  try {
+    return await fsp.readdir(p);
+  } catch {
+    return [];
+  }
 }
 export async function removeFile(p: string): Promise<void> {
   killIfDue(nextMutation('remove', p));
@@ -160,7 +200,11 @@ export async function copyFile(a: string, b: string): Promise<void> {
 /** Remove the temporary files (NAME.tmp-PID) that a killed writer left in a folder. */
 export async function removeStaleTemps(dir: string): Promise<number> {
   let n = 0;
-  for (const f of await listDir(dir)) if (/\.tmp-\d+$/.test(f) || /^\.write-test-\d+$/.test(f)) { await fsp.rm(path.join(dir, f), { force: true }); n++; }
+  for (const f of await listDir(dir))
+    if (/\.tmp-\d+$/.test(f) || /^\.write-test-\d+$/.test(f)) {
+      await fsp.rm(path.join(dir, f), { force: true });
+      n++;
+    }
   return n;
 }
 

@@ -7,8 +7,12 @@
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
+  return h
+    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+    : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 export interface ProgressLine {
@@ -32,7 +36,13 @@ export function formatProgress(p: ProgressLine): string {
   const fill = Math.round(frac * w);
   const rate = p.elapsedSeconds > 0 ? p.done / p.elapsedSeconds : NaN;
   const eta = p.done > 0 ? (p.elapsedSeconds * (p.total - p.done)) / p.done : NaN;
-  const r = !Number.isFinite(rate) ? '?' : rate >= 100 ? rate.toFixed(0) : rate >= 1 ? rate.toFixed(2) : rate.toPrecision(2);
+  const r = !Number.isFinite(rate)
+    ? '?'
+    : rate >= 100
+      ? rate.toFixed(0)
+      : rate >= 1
+        ? rate.toFixed(2)
+        : rate.toPrecision(2);
   return `${p.label ? `${p.label} ` : ''}[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${p.done}/${p.total} ${(100 * frac).toFixed(0)}% ${formatDuration(p.elapsedSeconds)} elapsed, ETA ${formatDuration(eta)}, ${r} ${p.unit ?? 'it'}/s${p.message ? ` ${p.message}` : ''}`;
 }
 
@@ -59,17 +69,27 @@ type Stderr = { write(s: string): void; isTTY?: boolean };
 const stderr = (): Stderr | undefined => (globalThis as { process?: { stderr?: Stderr } }).process?.stderr;
 
 export function progressReporter(label: string, o: ProgressOptions = {}): ProgressReporter {
-  const write = o.write ?? ((s: string) => { stderr()?.write(s); });
+  const write =
+    o.write ??
+    ((s: string) => {
+      stderr()?.write(s);
+    });
   const tty = o.tty ?? Boolean(stderr()?.isTTY);
   const now = o.now ?? (() => performance.now());
   const interval = o.intervalMs ?? 200;
   const t0 = now();
-  let lastDraw = -Infinity, lastTenth = -1, lastDone = 0, lastTotal = 0, lastMsg: string | undefined;
+  let lastDraw = -Infinity,
+    lastTenth = -1,
+    lastDone = 0,
+    lastTotal = 0,
+    lastMsg: string | undefined;
   const line = (done: number, total: number, message?: string): string =>
     formatProgress({ label, done, total, elapsedSeconds: (now() - t0) / 1000, unit: o.unit, message });
   return {
     update(done, total, message) {
-      lastDone = done; lastTotal = total; lastMsg = message;
+      lastDone = done;
+      lastTotal = total;
+      lastMsg = message;
       const t = now();
       if (tty) {
         if (t - lastDraw < interval && done < total) return;
@@ -83,7 +103,10 @@ export function progressReporter(label: string, o: ProgressOptions = {}): Progre
       write(`${line(done, total, message)}\n`);
     },
     finish(message) {
-      if (tty) { write(`\r${line(lastDone, lastTotal, message ?? lastMsg)}\x1b[K\n`); return; }
+      if (tty) {
+        write(`\r${line(lastDone, lastTotal, message ?? lastMsg)}\x1b[K\n`);
+        return;
+      }
       if (lastTenth !== 10) write(`${line(lastDone, lastTotal, message ?? lastMsg)}\n`);
     },
   };

@@ -9,7 +9,12 @@ import { makeDir } from './fs.ts';
 
 export const LOCK_FILE = '.ifrlab.lock';
 
-export interface LockInfo { pid: number; host: string; command: string; started: string }
+export interface LockInfo {
+  pid: number;
+  host: string;
+  command: string;
+  started: string;
+}
 
 export interface RunLock {
   readonly dir: string;
@@ -22,20 +27,32 @@ export interface RunLock {
 
 /** The run directory is held by another live process. */
 export class RunLockedError extends Error {
-  constructor(readonly dir: string, readonly holder: LockInfo) {
-    super(`${dir} is in use by another ifrlab process (pid ${holder.pid} on ${holder.host}, '${holder.command}', since ${holder.started}); wait for it to finish or stop it, or choose another --out`);
+  constructor(
+    readonly dir: string,
+    readonly holder: LockInfo,
+  ) {
+    super(
+      `${dir} is in use by another ifrlab process (pid ${holder.pid} on ${holder.host}, '${holder.command}', since ${holder.started}); wait for it to finish or stop it, or choose another --out`,
+    );
   }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function readLock(file: string): LockInfo | null {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8'));
     return v && Number.isInteger(v.pid) ? (v as LockInfo) : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -64,12 +81,14 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readLock(file);
-    if (holder && holder.pid !== process.pid && (holder.host !== me.host || alive(holder.pid))) throw new RunLockedError(resolve(dir), holder);
+    if (holder && holder.pid !== process.pid && (holder.host !== me.host || alive(holder.pid)))
+      throw new RunLockedError(resolve(dir), holder);
     if (holder && holder.pid === process.pid) throw new RunLockedError(resolve(dir), holder);
     // stale (dead pid) or unreadable: remove and try again; O_EXCL decides between racing takers
     if (!holder) await new Promise((r) => setTimeout(r, 50)); // a holder may be between create and write
     const again = readLock(file);
-    if (again && again.host === me.host && again.pid !== process.pid && alive(again.pid)) throw new RunLockedError(resolve(dir), again);
+    if (again && again.host === me.host && again.pid !== process.pid && alive(again.pid))
+      throw new RunLockedError(resolve(dir), again);
     staleFrom = again ?? holder ?? { pid: 0, host: me.host, command: '(unreadable lock)', started: '' };
     await fsp.rm(file, { force: true });
   }
@@ -79,5 +98,9 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
 /** Run `fn` holding DIR's lock; the lock is released when fn settles. */
 export async function withRunLock<T>(dir: string, command: string, fn: (lock: RunLock) => Promise<T>): Promise<T> {
   const lock = await acquireRunLock(dir, command);
-  try { return await fn(lock); } finally { lock.release(); }
+  try {
+    return await fn(lock);
+  } finally {
+    lock.release();
+  }
 }

@@ -16,8 +16,12 @@ import { copyFile, readText, removeFile, writeBytes, fileExists, listDir, fileSi
 export function dirSink(dir: string): TrainSink {
   const ck = (name: string): string => join(dir, 'checkpoints', name);
   return {
-    async saveCheckpoint(name, model, meta, velocity) { await saveCheckpoint(`${ck(name)}.safetensors`, model, meta, velocity); },
-    async dropOptimizerState(name) { await removeFile(`${ck(name)}.optim.safetensors`); },
+    async saveCheckpoint(name, model, meta, velocity) {
+      await saveCheckpoint(`${ck(name)}.safetensors`, model, meta, velocity);
+    },
+    async dropOptimizerState(name) {
+      await removeFile(`${ck(name)}.optim.safetensors`);
+    },
     async markBest(name) {
       await copyFile(`${ck(name)}.safetensors`, join(dir, 'best.safetensors'));
       await copyFile(`${ck(name)}.json`, join(dir, 'best.json'));
@@ -44,21 +48,35 @@ export async function readTrainLog(dir: string): Promise<TrainLog | null> {
  * log.json (same runId). Ordered by (epoch, batch), not by log.json's lastCheckpoint, which a kill
  * may have left one save behind.
  */
-export async function findResumePoint(dir: string): Promise<{ name: string; path: string; epoch: number; batch: number } | null> {
+export async function findResumePoint(
+  dir: string,
+): Promise<{ name: string; path: string; epoch: number; batch: number } | null> {
   const cdir = join(dir, 'checkpoints');
   // checkpoints of an older run in the same folder (a fresh run started over it) are not this run's
   let runId: string | undefined;
-  try { runId = (await readTrainLog(dir))?.runId; } catch { /* an unreadable log.json: no filter */ }
+  try {
+    runId = (await readTrainLog(dir))?.runId;
+  } catch {
+    /* an unreadable log.json: no filter */
+  }
   const found: { name: string; path: string; epoch: number; batch: number }[] = [];
   for (const f of await listDir(cdir)) {
     const m = /^(.*)\.json$/.exec(f);
     if (!m) continue;
     const name = m[1];
     let meta: { format?: string; epoch?: number; batchInEpoch?: number; log?: { runId?: string } };
-    try { meta = JSON.parse(await readText(join(cdir, f))); } catch { continue; }
+    try {
+      meta = JSON.parse(await readText(join(cdir, f)));
+    } catch {
+      continue;
+    }
     if (!meta || meta.format !== 'ifrlab-checkpoint' || !meta.log || typeof meta.epoch !== 'number') continue;
     if (runId && meta.log.runId !== runId) continue;
-    if (!(await fileSize(join(cdir, `${name}.safetensors`))) || !(await fileSize(join(cdir, `${name}.optim.safetensors`)))) continue;
+    if (
+      !(await fileSize(join(cdir, `${name}.safetensors`))) ||
+      !(await fileSize(join(cdir, `${name}.optim.safetensors`)))
+    )
+      continue;
     found.push({ name, path: checkpointPath(dir, name), epoch: meta.epoch, batch: meta.batchInEpoch ?? 0 });
   }
   found.sort((a, b) => b.epoch - a.epoch || b.batch - a.batch);

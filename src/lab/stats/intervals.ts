@@ -58,16 +58,40 @@ export function groupedBootstrapMean(groups: ArrayLike<number>[], o: BootstrapOp
 }
 
 /** Interval of mean(a) - mean(b) for two independent grouped samples (e.g. two model families). */
-export function bootstrapDifference(a: ArrayLike<number>[], b: ArrayLike<number>[], o: BootstrapOptions = {}): Interval {
+export function bootstrapDifference(
+  a: ArrayLike<number>[],
+  b: ArrayLike<number>[],
+  o: BootstrapOptions = {},
+): Interval {
   const seed = o.seed ?? 0;
-  const B = o.resamples ?? 2000, level = o.level ?? 0.95;
+  const B = o.resamples ?? 2000,
+    level = o.level ?? 0.95;
   // the two samples are resampled independently with different seeds, pairing resample b with b
-  const ra = resampleMeans(a, B, seed), rb = resampleMeans(b, B, seed + 1);
-  const ea = meanOf(a.map(finite).filter((g) => g.length).map(meanOf)), eb = meanOf(b.map(finite).filter((g) => g.length).map(meanOf));
+  const ra = resampleMeans(a, B, seed),
+    rb = resampleMeans(b, B, seed + 1);
+  const ea = meanOf(
+      a
+        .map(finite)
+        .filter((g) => g.length)
+        .map(meanOf),
+    ),
+    eb = meanOf(
+      b
+        .map(finite)
+        .filter((g) => g.length)
+        .map(meanOf),
+    );
   const d = ra.map((x, i) => x - rb[i]);
   const al = (1 - level) / 2;
   const count = (g: ArrayLike<number>[]): number => g.reduce((s, x) => s + finite(x).length, 0);
-  return { estimate: ea - eb, lo: quantile(d, al), hi: quantile(d, 1 - al), level, n: count(a) + count(b), groups: Math.min(a.length, b.length) };
+  return {
+    estimate: ea - eb,
+    lo: quantile(d, al),
+    hi: quantile(d, 1 - al),
+    level,
+    n: count(a) + count(b),
+    groups: Math.min(a.length, b.length),
+  };
 }
 
 /** B resampled means of group means (groups with replacement, then items inside each; one seeded uniform stream per resample). */
@@ -75,11 +99,14 @@ function resampleMeans(groups: ArrayLike<number>[], B: number, seed: number): Fl
   const gs = groups.map(finite).filter((g) => g.length > 0);
   const out = new Float64Array(B).fill(NaN);
   if (!gs.length) return out;
-  const G = gs.length, maxLen = Math.max(...gs.map((g) => g.length));
-  const gi = new Int32Array(G), ii = new Int32Array(maxLen);
+  const G = gs.length,
+    maxLen = Math.max(...gs.map((g) => g.length));
+  const gi = new Int32Array(G),
+    ii = new Int32Array(maxLen);
   for (let b = 0; b < B; b++) {
     const u = uniformArray(G + G * maxLen, seed, 7000 + b);
-    if (G > 1) indices(u, 0, G, G, gi); else gi[0] = 0;
+    if (G > 1) indices(u, 0, G, G, gi);
+    else gi[0] = 0;
     let s = 0;
     for (let k = 0; k < G; k++) {
       const g = gs[gi[k]];
@@ -94,7 +121,11 @@ function resampleMeans(groups: ArrayLike<number>[], B: number, seed: number): Fl
 }
 
 /** Mean, sample standard deviation and count over seeds. */
-export interface SeedSummary { mean: number; std: number; n: number }
+export interface SeedSummary {
+  mean: number;
+  std: number;
+  n: number;
+}
 
 /** Mean and sample standard deviation over seeds (one number per seed). */
 export function overSeeds(v: ArrayLike<number>): SeedSummary {

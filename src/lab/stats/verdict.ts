@@ -48,33 +48,94 @@ export interface VerdictResult {
 /** The verdict of one claim: 'holds' when the interval is above 0, 'does not hold' when at or below 0, else 'inconclusive' (and 'inconclusive' below the evidence bar). */
 export function verdictOf(e: Evidence): VerdictResult {
   const { lo, hi } = e.interval;
-  if (e.interval.n === 0) return { verdict: 'inconclusive', leaning: 'inconclusive', reason: 'not measured in this run' };
-  const leaning: Verdict = !Number.isFinite(lo) || !Number.isFinite(hi) ? 'inconclusive' : lo > 0 ? 'holds' : hi <= 0 ? 'does not hold' : 'inconclusive';
+  if (e.interval.n === 0)
+    return { verdict: 'inconclusive', leaning: 'inconclusive', reason: 'not measured in this run' };
+  const leaning: Verdict =
+    !Number.isFinite(lo) || !Number.isFinite(hi)
+      ? 'inconclusive'
+      : lo > 0
+        ? 'holds'
+        : hi <= 0
+          ? 'does not hold'
+          : 'inconclusive';
   const short = shortfall(e);
   const iv = `[${fmt(lo)}, ${fmt(hi)}]`;
-  if (short.length) return { verdict: 'inconclusive', leaning, reason: `interval ${iv} leans '${leaning}', but the evidence is below the bar (${short.join(', ')})` };
-  return { verdict: leaning, leaning, reason: leaning === 'holds' ? `interval ${iv} is above 0` : leaning === 'does not hold' ? `interval ${iv} is at or below 0` : `interval ${iv} contains 0` };
+  if (short.length)
+    return {
+      verdict: 'inconclusive',
+      leaning,
+      reason: `interval ${iv} leans '${leaning}', but the evidence is below the bar (${short.join(', ')})`,
+    };
+  return {
+    verdict: leaning,
+    leaning,
+    reason:
+      leaning === 'holds'
+        ? `interval ${iv} is above 0`
+        : leaning === 'does not hold'
+          ? `interval ${iv} is at or below 0`
+          : `interval ${iv} contains 0`,
+  };
 }
 
 /** The rule for a claim of no difference, with equivalence margin m (same evidence bar). */
 export function equivalenceVerdictOf(e: Evidence, margin: number): VerdictResult {
   const { lo, hi } = e.interval;
-  const leaning: Verdict = !Number.isFinite(lo) || !Number.isFinite(hi) ? 'inconclusive'
-    : lo > -margin && hi < margin ? 'holds' : lo > margin || hi < -margin ? 'does not hold' : 'inconclusive';
+  const leaning: Verdict =
+    !Number.isFinite(lo) || !Number.isFinite(hi)
+      ? 'inconclusive'
+      : lo > -margin && hi < margin
+        ? 'holds'
+        : lo > margin || hi < -margin
+          ? 'does not hold'
+          : 'inconclusive';
   const short = shortfall(e);
   const iv = `[${fmt(lo)}, ${fmt(hi)}] against margin ±${fmt(margin)}`;
-  if (short.length) return { verdict: 'inconclusive', leaning, reason: `interval ${iv} leans '${leaning}', but the evidence is below the bar (${short.join(', ')})` };
-  return { verdict: leaning, leaning, reason: `interval ${iv}: ${leaning === 'holds' ? 'inside' : leaning === 'does not hold' ? 'outside' : 'overlaps the margin'}` };
+  if (short.length)
+    return {
+      verdict: 'inconclusive',
+      leaning,
+      reason: `interval ${iv} leans '${leaning}', but the evidence is below the bar (${short.join(', ')})`,
+    };
+  return {
+    verdict: leaning,
+    leaning,
+    reason: `interval ${iv}: ${leaning === 'holds' ? 'inside' : leaning === 'does not hold' ? 'outside' : 'overlaps the margin'}`,
+  };
 }
 
 /** Several parts: all hold -> holds; any does not hold -> does not hold; else inconclusive. */
 export function combineVerdicts(parts: VerdictResult[]): VerdictResult {
   if (!parts.length) return { verdict: 'inconclusive', leaning: 'inconclusive', reason: 'no measurement' };
-  const pick = (k: 'verdict' | 'leaning'): Verdict => (parts.some((p) => p[k] === 'does not hold') ? 'does not hold' : parts.every((p) => p[k] === 'holds') ? 'holds' : 'inconclusive');
+  const pick = (k: 'verdict' | 'leaning'): Verdict =>
+    parts.some((p) => p[k] === 'does not hold')
+      ? 'does not hold'
+      : parts.every((p) => p[k] === 'holds')
+        ? 'holds'
+        : 'inconclusive';
   if (parts.length === 1) return { verdict: pick('verdict'), leaning: pick('leaning'), reason: parts[0].reason };
-  const count = (k: 'verdict' | 'leaning'): string => (['holds', 'does not hold', 'inconclusive'] as Verdict[]).map((v) => [v, parts.filter((p) => p[k] === v).length] as const).filter(([, c]) => c).map(([v, c]) => `${c} ${v}`).join(', ');
-  const below = [...new Set(parts.flatMap((p) => /below the bar \((.*)\)$/.exec(p.reason)?.[1].split(', ').map((x) => x.replace(/^\d+ images/, 'images')) ?? []))];
-  return { verdict: pick('verdict'), leaning: pick('leaning'), reason: `${parts.length} parts: ${count('verdict')}; their intervals alone: ${count('leaning')}${below.length ? `; below the bar: ${below.join(', ')}` : ''}` };
+  const count = (k: 'verdict' | 'leaning'): string =>
+    (['holds', 'does not hold', 'inconclusive'] as Verdict[])
+      .map((v) => [v, parts.filter((p) => p[k] === v).length] as const)
+      .filter(([, c]) => c)
+      .map(([v, c]) => `${c} ${v}`)
+      .join(', ');
+  const below = [
+    ...new Set(
+      parts.flatMap(
+        (p) =>
+          /below the bar \((.*)\)$/
+            .exec(p.reason)?.[1]
+            .split(', ')
+            .map((x) => x.replace(/^\d+ images/, 'images')) ?? [],
+      ),
+    ),
+  ];
+  return {
+    verdict: pick('verdict'),
+    leaning: pick('leaning'),
+    reason: `${parts.length} parts: ${count('verdict')}; their intervals alone: ${count('leaning')}${below.length ? `; below the bar: ${below.join(', ')}` : ''}`,
+  };
 }
 
 /** What keeps the evidence below the bar (empty: enough seeds and images). */

@@ -15,7 +15,9 @@ export type FromChild =
   | { type: 'outcome'; id: string; outcome: import('./execute.ts').CellOutcome }
   | { type: 'error'; message: string };
 
-const send = (m: FromChild): void => { process.send?.(m); };
+const send = (m: FromChild): void => {
+  process.send?.(m);
+};
 
 let store: Store | null = null;
 let init: Extract<ToChild, { type: 'init' }> | null = null;
@@ -24,7 +26,9 @@ let queue: Promise<void> = Promise.resolve();
 
 process.on('disconnect', () => process.exit(1));
 process.on('message', (m: ToChild) => {
-  queue = queue.then(() => handle(m)).catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
+  queue = queue
+    .then(() => handle(m))
+    .catch((e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
 });
 
 async function handle(m: ToChild): Promise<void> {
@@ -41,7 +45,8 @@ async function handle(m: ToChild): Promise<void> {
   if (!store || !init) throw new Error('cell sent before init');
   const cell = m.cell;
   const outcome = await executeCell(store, cell, {
-    dataDir: init.dataDir, backend: backendName,
+    dataDir: init.dataDir,
+    backend: backendName,
     progress: (label, done, total) => send({ type: 'progress', id: cell.id, label, done, total }),
     log: (msg) => send({ type: 'log', msg }),
   });

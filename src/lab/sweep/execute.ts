@@ -25,7 +25,11 @@ export interface ExecuteOptions {
 export async function executeCell(store: Store, cell: Cell, opts: ExecuteOptions = {}): Promise<CellOutcome> {
   if (store.isDone(cell.id)) return { status: 'cached' };
   const failedDeps = cell.deps.filter((d) => store.failure(d) && !store.isDone(d));
-  if (failedDeps.length) return { status: 'failed', message: `dependency ${failedDeps[0]} failed: ${store.failure(failedDeps[0])!.message}` };
+  if (failedDeps.length)
+    return {
+      status: 'failed',
+      message: `dependency ${failedDeps[0]} failed: ${store.failure(failedDeps[0])!.message}`,
+    };
   const missing = cell.deps.filter((d) => !store.isDone(d));
   if (missing.length) return { status: 'waiting', on: missing };
   const kind = KINDS[cell.kind];
@@ -49,9 +53,25 @@ export async function executeCell(store: Store, cell: Cell, opts: ExecuteOptions
     const resumedFrom = kind.resumePoint?.(store.workDir(cell.id)) ?? null;
     store.logAttempt(cell.id, { event: 'start', resumeFrom: resumedFrom });
     const t0 = Date.now();
-    const result = await kind.run({ cell, store, work: store.workDir(cell.id), dataDir: opts.dataDir, progress, log: opts.log ?? (() => {}) });
+    const result = await kind.run({
+      cell,
+      store,
+      work: store.workDir(cell.id),
+      dataDir: opts.dataDir,
+      progress,
+      log: opts.log ?? (() => {}),
+    });
     const seconds = (Date.now() - t0) / 1000;
-    store.complete(cell.id, result, { kind: cell.kind, label: cell.label, seconds, host: hostname(), pid: process.pid, backend: opts.backend ?? null, resumedFrom, finishedAt: new Date().toISOString() });
+    store.complete(cell.id, result, {
+      kind: cell.kind,
+      label: cell.label,
+      seconds,
+      host: hostname(),
+      pid: process.pid,
+      backend: opts.backend ?? null,
+      resumedFrom,
+      finishedAt: new Date().toISOString(),
+    });
     store.logAttempt(cell.id, { event: 'finish' });
     return { status: 'done', seconds, resumedFrom };
   } catch (e) {

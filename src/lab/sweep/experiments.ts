@@ -11,10 +11,20 @@ import type { AttackCellConfig, StudyModelRef, TrainCellConfig } from './kinds.t
 
 const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spectra', 'quick-study']);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
-export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { scale: Scale; seed: number; data?: string }): Cell[] {
-  const base = { experiment: exp.name, scale: o.scale, seed: o.seed, ...(o.data !== undefined ? { data: o.data } : {}) };
-  if (!MODEL_STUDIES.has(exp.name)) return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
+export function experimentCells(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
+  exp: Experiment<any, any>,
+  cfg: unknown,
+  o: { scale: Scale; seed: number; data?: string },
+): Cell[] {
+  const base = {
+    experiment: exp.name,
+    scale: o.scale,
+    seed: o.seed,
+    ...(o.data !== undefined ? { data: o.data } : {}),
+  };
+  if (!MODEL_STUDIES.has(exp.name))
+    return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
   const c = cfg as ModelStudyConfig;
   const cells: Cell[] = [];
   const deps: Cell[] = [];
@@ -23,21 +33,52 @@ export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { sc
     for (let k = 0; k < (m.seeds ?? c.seeds ?? 1); k++) {
       const seed = c.seed + k; // runModelStudy's seeds
       const tc: TrainCellConfig = {
-        data: c.data, trainLimit: c.trainLimit, testLimit: c.testLimit, spec: m.spec, lr: m.lr, epochs: m.epochs ?? c.epochs,
-        batchSize: c.batchSize, momentum: c.momentum, weightDecay: c.weightDecay, schedule: c.schedule, seed,
+        data: c.data,
+        trainLimit: c.trainLimit,
+        testLimit: c.testLimit,
+        spec: m.spec,
+        lr: m.lr,
+        epochs: m.epochs ?? c.epochs,
+        batchSize: c.batchSize,
+        momentum: c.momentum,
+        weightDecay: c.weightDecay,
+        schedule: c.schedule,
+        seed,
       };
-      const train = makeCell('train', `train ${m.spec} on ${c.data} seed ${seed}`, tc as unknown as Record<string, unknown>);
+      const train = makeCell(
+        'train',
+        `train ${m.spec} on ${c.data} seed ${seed}`,
+        tc as unknown as Record<string, unknown>,
+      );
       cells.push(train);
       const ref: StudyModelRef = { spec: m.spec, seed, train: deps.push(train) - 1, attacks: {} };
       for (const a of c.attacks) {
-        const ac: AttackCellConfig = { data: c.data, attackN: c.attackN, attack: a, seed, chunk: m.attackChunk ?? c.attackChunk };
-        const atk = makeCell('attack', `${a.name} on ${m.spec} (${c.data}, seed ${seed})`, ac as unknown as Record<string, unknown>, [train]);
+        const ac: AttackCellConfig = {
+          data: c.data,
+          attackN: c.attackN,
+          attack: a,
+          seed,
+          chunk: m.attackChunk ?? c.attackChunk,
+        };
+        const atk = makeCell(
+          'attack',
+          `${a.name} on ${m.spec} (${c.data}, seed ${seed})`,
+          ac as unknown as Record<string, unknown>,
+          [train],
+        );
         cells.push(atk);
         ref.attacks[a.name] = deps.push(atk) - 1;
       }
       models.push(ref);
     }
   }
-  cells.push(makeCell('study', `${exp.name} report (${o.scale})`, { ...base, config: c, models } as unknown as Record<string, unknown>, deps));
+  cells.push(
+    makeCell(
+      'study',
+      `${exp.name} report (${o.scale})`,
+      { ...base, config: c, models } as unknown as Record<string, unknown>,
+      deps,
+    ),
+  );
   return cells;
 }

@@ -16,7 +16,11 @@ export function canonicalJSON(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJSON(x))).join(',')}]`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`)
+      .join(',')}}`;
   }
   throw new Error(`canonicalJSON: cannot encode a ${typeof v}`);
 }
@@ -40,5 +44,8 @@ export function projectVersion(): string {
 
 /** Hex SHA-256 of the canonical form of `v` with the project version (first 32 hex digits: 128 bits). */
 export function contentHash(v: unknown, ver = projectVersion()): string {
-  return createHash('sha256').update(canonicalJSON({ v, version: ver })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(canonicalJSON({ v, version: ver }))
+    .digest('hex')
+    .slice(0, 32);
 }

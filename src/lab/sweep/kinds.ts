@@ -34,25 +34,55 @@ export interface CellKind {
 
 /** Training settings of one model (a ModelStudyConfig without the model list and the attacks). */
 export interface TrainCellConfig {
-  data: string; trainLimit?: number; testLimit?: number;
-  spec: string; lr: number; epochs: number; batchSize: number; momentum: number; weightDecay: number;
-  schedule: string; seed: number;
+  data: string;
+  trainLimit?: number;
+  testLimit?: number;
+  spec: string;
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: string;
+  seed: number;
 }
 export interface TrainCellResult {
-  spec: string; paperKey: string; act: 'linear' | 'relu';
-  trainLoss: number[]; testAccuracy: number; lr: number;
+  spec: string;
+  paperKey: string;
+  act: 'linear' | 'relu';
+  trainLoss: number[];
+  testAccuracy: number;
+  lr: number;
   /** The run's directory and its best checkpoint, relative to the work directory (mount points differ between hosts). */
-  run: string; checkpoint: string;
+  run: string;
+  checkpoint: string;
 }
 /** `chunk`: images per attack chunk (as the study's attackChunk); each finished chunk is kept in the work directory, so a second attempt resumes. */
-export interface AttackCellConfig { data: string; attackN: number; attack: AttackEntry; seed: number; chunk?: number }
+export interface AttackCellConfig {
+  data: string;
+  attackN: number;
+  attack: AttackEntry;
+  seed: number;
+  chunk?: number;
+}
 
-function experimentContext(r: CellRun, out: string, seed: number, scale: Scale = 'quick', data?: string): ExperimentContext {
+function experimentContext(
+  r: CellRun,
+  out: string,
+  seed: number,
+  scale: Scale = 'quick',
+  data?: string,
+): ExperimentContext {
   return { out, scale, io: undefined as never, dataDir: r.dataDir, data, seed, progress: r.progress, log: r.log };
 }
-async function withIO(ctx: ExperimentContext): Promise<ExperimentContext> { return { ...ctx, io: await nodeIO() }; }
+async function withIO(ctx: ExperimentContext): Promise<ExperimentContext> {
+  return { ...ctx, io: await nodeIO() };
+}
 
-const dep = <T>(r: CellRun, i: number): { result: T; work: string } => ({ result: r.store.result<T>(r.cell.deps[i]), work: r.store.workDir(r.cell.deps[i]) });
+const dep = <T>(r: CellRun, i: number): { result: T; work: string } => ({
+  result: r.store.result<T>(r.cell.deps[i]),
+  work: r.store.workDir(r.cell.deps[i]),
+});
 
 const train: CellKind = {
   async run(r) {
@@ -64,8 +94,14 @@ const train: CellKind = {
     (t.model as { dispose?: () => void }).dispose?.();
     const pk = paperKey(c.spec);
     const res: TrainCellResult = {
-      spec: c.spec, paperKey: pk.key, act: pk.act, trainLoss: t.trainLoss, testAccuracy: t.testAccuracy, lr: t.lr,
-      run: relative(r.work, t.runDir), checkpoint: relative(r.work, t.checkpoint),
+      spec: c.spec,
+      paperKey: pk.key,
+      act: pk.act,
+      trainLoss: t.trainLoss,
+      testAccuracy: t.testAccuracy,
+      lr: t.lr,
+      run: relative(r.work, t.runDir),
+      checkpoint: relative(r.work, t.checkpoint),
     };
     return res;
   },
@@ -76,7 +112,8 @@ const train: CellKind = {
       const p = join(models, d, 'log.json');
       if (!existsSync(p)) continue;
       const log = JSON.parse(readFileSync(p, 'utf8')) as { status: string; lastCheckpoint?: string | null };
-      if (log.status !== 'done' && log.status !== 'diverged' && log.lastCheckpoint) return `${d} checkpoint ${log.lastCheckpoint}`;
+      if (log.status !== 'done' && log.status !== 'diverged' && log.lastCheckpoint)
+        return `${d} checkpoint ${log.lastCheckpoint}`;
     }
     return null;
   },
@@ -97,7 +134,9 @@ const attack: CellKind = {
     const { model } = await loadCheckpoint(join(t.work, t.result.checkpoint));
     try {
       const res = await analyseModel(model, batch, c.attack, {
-        seed: c.seed, chunk: c.chunk, cached: (key, fn) => part(ctx, `chunk-${key}`, fn),
+        seed: c.seed,
+        chunk: c.chunk,
+        cached: (key, fn) => part(ctx, `chunk-${key}`, fn),
         onProgress: (d, n) => r.progress(`attack ${c.attack.name} on ${t.result.spec}`, d, n),
       });
       return res.analysis;
@@ -108,36 +147,90 @@ const attack: CellKind = {
 };
 
 /** One row of a grid sweep's table: which cells (by index into deps) hold the training and the attack. */
-export interface CollectPoint { model: string; data: string; seed: number; attack: string; eps: number; train: number; analysis: number }
+export interface CollectPoint {
+  model: string;
+  data: string;
+  seed: number;
+  attack: string;
+  eps: number;
+  train: number;
+  analysis: number;
+}
 
 const collect: CellKind = {
   async run(r) {
     const pts = r.cell.config.points as CollectPoint[];
     const rows = pts.map((p) => {
-      const t = dep<TrainCellResult>(r, p.train).result, a = dep<FourierAnalysis>(r, p.analysis).result;
-      return { model: p.model, data: p.data, seed: p.seed, attack: p.attack, eps: p.eps, lr: t.lr, testAccuracy: t.testAccuracy, successRate: a.successRate, used: a.used, spearman: a.spearman.mean, deltaL2: a.deltaL2, highFrequencyShare: a.highFrequencyShare };
+      const t = dep<TrainCellResult>(r, p.train).result,
+        a = dep<FourierAnalysis>(r, p.analysis).result;
+      return {
+        model: p.model,
+        data: p.data,
+        seed: p.seed,
+        attack: p.attack,
+        eps: p.eps,
+        lr: t.lr,
+        testAccuracy: t.testAccuracy,
+        successRate: a.successRate,
+        used: a.used,
+        spearman: a.spearman.mean,
+        deltaL2: a.deltaL2,
+        highFrequencyShare: a.highFrequencyShare,
+      };
     });
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
-    const md = mdTable(['model', 'data', 'seed', 'attack', 'eps', 'test acc', 'success', 'Spearman', '‖δ‖₂', 'δ energy k_r > H/4'],
-      rows.map((x) => [x.model, x.data, String(x.seed), x.attack, String(x.eps), f(x.testAccuracy), f(x.successRate), f(x.spearman), f(x.deltaL2), f(x.highFrequencyShare)]));
+    const md = mdTable(
+      ['model', 'data', 'seed', 'attack', 'eps', 'test acc', 'success', 'Spearman', '‖δ‖₂', 'δ energy k_r > H/4'],
+      rows.map((x) => [
+        x.model,
+        x.data,
+        String(x.seed),
+        x.attack,
+        String(x.eps),
+        f(x.testAccuracy),
+        f(x.successRate),
+        f(x.spearman),
+        f(x.deltaL2),
+        f(x.highFrequencyShare),
+      ]),
+    );
     writeFileSync(join(r.work, 'summary.md'), `# Sweep ${String(r.cell.config.name)}\n\n${md}\n`);
     return { name: r.cell.config.name, rows, table: md };
   },
 };
 
 /** A model-study experiment (table1, ...) assembled from its train and attack cells, then run as usual. */
-export interface StudyModelRef { spec: string; seed: number; train: number; attacks: Record<string, number> }
+export interface StudyModelRef {
+  spec: string;
+  seed: number;
+  train: number;
+  attacks: Record<string, number>;
+}
 
 const study: CellKind = {
   async run(r) {
-    const c = r.cell.config as { experiment: string; scale: Scale; seed: number; data?: string; config: ModelStudyConfig; models: StudyModelRef[] };
+    const c = r.cell.config as {
+      experiment: string;
+      scale: Scale;
+      seed: number;
+      data?: string;
+      config: ModelStudyConfig;
+      models: StudyModelRef[];
+    };
     const ctx = await withIO(experimentContext(r, join(r.work, 'out'), c.seed, c.scale, c.data));
     for (const m of c.models) {
       const t = dep<TrainCellResult>(r, m.train);
       const log = JSON.parse(readFileSync(join(t.work, t.result.run, 'log.json'), 'utf8')) as { wallSeconds: number };
       const analyses: Record<string, FourierAnalysis> = {};
       for (const [name, i] of Object.entries(m.attacks)) analyses[name] = dep<FourierAnalysis>(r, i).result;
-      const run: SeedRun = { seed: m.seed, testAccuracy: t.result.testAccuracy, trainLoss: t.result.trainLoss, trainSeconds: log.wallSeconds, lr: t.result.lr, analyses };
+      const run: SeedRun = {
+        seed: m.seed,
+        testAccuracy: t.result.testAccuracy,
+        trainLoss: t.result.trainLoss,
+        trainSeconds: log.wallSeconds,
+        lr: t.result.lr,
+        analyses,
+      };
       // the study's own resume cache (runModelStudy's part keys): it finds every model and seed done
       await part(ctx, `model-${m.spec}${m.seed === c.config.seed ? '' : `-seed${m.seed}`}`, async () => run);
     }
@@ -163,7 +256,12 @@ async function runWhole(c: { experiment: string; config: unknown }, ctx: Experim
   const exp = EXPERIMENTS[c.experiment];
   if (!exp) throw new Error(`unknown experiment '${c.experiment}'`);
   const file = await runExperiment(exp, ctx, () => c.config);
-  return { experiment: c.experiment, summary: file.summary ?? null, result: 'work/out/result.json', report: 'work/out/report.md' };
+  return {
+    experiment: c.experiment,
+    summary: file.summary ?? null,
+    result: 'work/out/result.json',
+    report: 'work/out/report.md',
+  };
 }
 
 export const KINDS: Record<string, CellKind> = { train, attack, collect, study, experiment };

@@ -11,15 +11,30 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeAtomic } from './store.ts';
 
-export interface LockHolder { host: string; pid: number; ppid: number; token: string; heartbeat: number }
+export interface LockHolder {
+  host: string;
+  pid: number;
+  ppid: number;
+  token: string;
+  heartbeat: number;
+}
 
 export class CellLock {
-  private constructor(readonly file: string, readonly holder: LockHolder) {}
+  private constructor(
+    readonly file: string,
+    readonly holder: LockHolder,
+  ) {}
 
   /** Take the lock of the cell directory `dir`, or return the live holder. */
   static acquire(dir: string, staleMs = 10 * 60_000): CellLock | { busy: LockHolder } {
     const file = join(dir, 'lock');
-    const me: LockHolder = { host: hostname(), pid: process.pid, ppid: process.ppid, token: Math.random().toString(36).slice(2), heartbeat: Date.now() };
+    const me: LockHolder = {
+      host: hostname(),
+      pid: process.pid,
+      ppid: process.ppid,
+      token: Math.random().toString(36).slice(2),
+      heartbeat: Date.now(),
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
@@ -32,7 +47,12 @@ export class CellLock {
       // stale (or unreadable: a holder mid-write is given one more look)
       if (!held && attempt === 0) continue;
       const aside = `${file}.stale-${me.token}`;
-      try { renameSync(file, aside); rmSync(aside, { force: true }); } catch { /* someone else broke it first */ }
+      try {
+        renameSync(file, aside);
+        rmSync(aside, { force: true });
+      } catch {
+        /* someone else broke it first */
+      }
     }
     const held = readHolder(file);
     if (held) return { busy: held };
@@ -54,11 +74,20 @@ export class CellLock {
 }
 
 export function readHolder(file: string): LockHolder | null {
-  try { return JSON.parse(readFileSync(file, 'utf8')) as LockHolder; } catch { return null; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+  } catch {
+    return null;
+  }
 }
 
 function processAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function isStale(h: LockHolder, staleMs: number): boolean {

@@ -11,9 +11,10 @@ import type { Store } from './store.ts';
 /** Training examples per second of a model spec on 3x32x32 inputs (from the benchmarks). */
 function trainRate(spec: string, inputSize: number): number {
   const num = (re: RegExp, d: number): number => Number(re.exec(spec)?.[1] ?? d);
-  const depth = num(/-d(\d+)/, 1), scale = 3072 / inputSize;
-  if (spec.startsWith('fc-')) return 2123 * (2700 / num(/-w(\d+)/, 2700)) * scale / depth;
-  if (spec.startsWith('fwc-')) return 12240 * scale / depth;
+  const depth = num(/-d(\d+)/, 1),
+    scale = 3072 / inputSize;
+  if (spec.startsWith('fc-')) return (2123 * (2700 / num(/-w(\d+)/, 2700)) * scale) / depth;
+  if (spec.startsWith('fwc-')) return (12240 * scale) / depth;
   if (spec.startsWith('bwc-') || spec.startsWith('lc-')) {
     const c = 32 / num(/-c(\d+)/, 32);
     return (depth === 1 ? 4637 * c : 437 * c * c * (3 / depth)) * scale;
@@ -40,28 +41,43 @@ export function estimateSeconds(cell: Cell, byId: Map<string, Cell>): number {
 
 function work(cell: Cell, byId: Map<string, Cell>): number {
   if (cell.kind === 'train') {
-    const c = cell.config as unknown as TrainCellConfig, d = dataSizes(c.data);
-    const n = Math.min(c.trainLimit ?? d.train, d.train), t = Math.min(c.testLimit ?? d.test, d.test);
-    return c.epochs * (n + t / 3) / trainRate(c.spec, d.input);
+    const c = cell.config as unknown as TrainCellConfig,
+      d = dataSizes(c.data);
+    const n = Math.min(c.trainLimit ?? d.train, d.train),
+      t = Math.min(c.testLimit ?? d.test, d.test);
+    return (c.epochs * (n + t / 3)) / trainRate(c.spec, d.input);
   }
   if (cell.kind === 'attack') {
-    const c = cell.config as unknown as AttackCellConfig, d = dataSizes(c.data);
+    const c = cell.config as unknown as AttackCellConfig,
+      d = dataSizes(c.data);
     const spec = String(byId.get(cell.deps[0])?.config.spec ?? '');
-    return Math.min(c.attackN, d.test) * (c.attack.opts.steps ?? 40) / (1.2 * trainRate(spec, d.input));
+    return (Math.min(c.attackN, d.test) * (c.attack.opts.steps ?? 40)) / (1.2 * trainRate(spec, d.input));
   }
   return cell.kind === 'experiment' ? NaN : 0;
 }
 
-const fmtSecs = (s: number): string => (!Number.isFinite(s) ? '?' : s < 90 ? `${s.toFixed(s < 10 ? 1 : 0)} s` : s < 5400 ? `${(s / 60).toFixed(0)} min` : `${(s / 3600).toFixed(1)} h`);
+const fmtSecs = (s: number): string =>
+  !Number.isFinite(s)
+    ? '?'
+    : s < 90
+      ? `${s.toFixed(s < 10 ? 1 : 0)} s`
+      : s < 5400
+        ? `${(s / 60).toFixed(0)} min`
+        : `${(s / 3600).toFixed(1)} h`;
 
 export function planText(cells: Cell[], store: Store | null): string {
   const byId = new Map(cells.map((c) => [c.id, c]));
   const short = (id: string) => id.slice(0, 10);
-  let total = 0, left = 0, unknown = 0;
+  let total = 0,
+    left = 0,
+    unknown = 0;
   const lines = cells.map((c) => {
     const est = estimateSeconds(c, byId);
     const state = store ? (store.isDone(c.id) ? 'done' : store.failure(c.id) ? 'failed' : 'todo') : 'todo';
-    if (Number.isFinite(est)) { total += est; if (state !== 'done') left += est; } else unknown++;
+    if (Number.isFinite(est)) {
+      total += est;
+      if (state !== 'done') left += est;
+    } else unknown++;
     return `${short(c.id)}  ${c.kind.padEnd(10)} ${state.padEnd(6)} ${fmtSecs(est).padStart(7)}  ${c.label}${c.deps.length ? `  <- ${c.deps.length > 4 ? `${c.deps.length} cells` : c.deps.map(short).join(' ')}` : ''}`;
   });
   return [

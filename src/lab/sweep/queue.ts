@@ -25,18 +25,41 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<RedisOp
   const o = parseRedisUrl(url);
   await new Promise<void>((resolve, reject) => {
     const s = netConnect({ host: o.host, port: o.port });
-    const fail = (why: string) => { s.destroy(); reject(new Error(`cannot reach Redis at ${url}: ${why} (is redis-server running there? start one with: redis-server --port ${o.port})`)); };
+    const fail = (why: string) => {
+      s.destroy();
+      reject(
+        new Error(
+          `cannot reach Redis at ${url}: ${why} (is redis-server running there? start one with: redis-server --port ${o.port})`,
+        ),
+      );
+    };
     const t = setTimeout(() => fail(`no answer in ${timeoutMs} ms`), timeoutMs);
-    s.once('connect', () => { clearTimeout(t); s.end(); resolve(); });
-    s.once('error', (e) => { clearTimeout(t); fail((e as NodeJS.ErrnoException).code ?? e.message); });
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.end();
+      resolve();
+    });
+    s.once('error', (e) => {
+      clearTimeout(t);
+      fail((e as NodeJS.ErrnoException).code ?? e.message);
+    });
   });
   return o;
 }
 
-export interface SubmitOptions { name: string; attempts?: number; queueName?: string }
+export interface SubmitOptions {
+  name: string;
+  attempts?: number;
+  queueName?: string;
+}
 
 /** Enqueue the cells that are not done yet; returns the root job's id (null when everything is done). */
-export async function submitSweep(url: string, storeDir: string, cells: Cell[], o: SubmitOptions): Promise<{ rootId: string | null; enqueued: number }> {
+export async function submitSweep(
+  url: string,
+  storeDir: string,
+  cells: Cell[],
+  o: SubmitOptions,
+): Promise<{ rootId: string | null; enqueued: number }> {
   const connection = await checkRedis(url);
   const store = new Store(storeDir);
   const order = topoOrder(cells);
@@ -55,8 +78,15 @@ export async function submitSweep(url: string, storeDir: string, cells: Cell[], 
     const kids = c.deps.filter((d) => todoIds.has(d) && !placed.has(d)).map((d) => byId.get(d)!);
     for (const k of kids) placed.add(k.id);
     return {
-      name: c.kind, queueName, data: { cell: c },
-      opts: { jobId: `${c.id}.${run}`, attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 }, failParentOnFailure: true },
+      name: c.kind,
+      queueName,
+      data: { cell: c },
+      opts: {
+        jobId: `${c.id}.${run}`,
+        attempts: o.attempts ?? 3,
+        backoff: { type: 'fixed', delay: 1000 },
+        failParentOnFailure: true,
+      },
       children: kids.map((k) => node(k)),
     };
   };
@@ -64,7 +94,13 @@ export async function submitSweep(url: string, storeDir: string, cells: Cell[], 
   const children = sinks.map((c) => node(c));
   const flow = new FlowProducer({ connection });
   try {
-    const tree = await flow.add({ name: 'sweep', queueName, data: { sweep: o.name, cells: order.map((c) => c.id) }, opts: { jobId: `sweep.${o.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.${run}` }, children });
+    const tree = await flow.add({
+      name: 'sweep',
+      queueName,
+      data: { sweep: o.name, cells: order.map((c) => c.id) },
+      opts: { jobId: `sweep.${o.name.replace(/[^A-Za-z0-9_-]+/g, '_')}.${run}` },
+      children,
+    });
     return { rootId: tree.job.id!, enqueued: todo.length };
   } finally {
     await flow.close();
@@ -72,7 +108,12 @@ export async function submitSweep(url: string, storeDir: string, cells: Cell[], 
 }
 
 /** Wait until the sweep's root job completes or fails; reports progress every few seconds. */
-export async function waitSweep(url: string, rootId: string, onTick?: (counts: Record<string, number>) => void, queueName = QUEUE_NAME): Promise<{ ok: boolean; reason?: string }> {
+export async function waitSweep(
+  url: string,
+  rootId: string,
+  onTick?: (counts: Record<string, number>) => void,
+  queueName = QUEUE_NAME,
+): Promise<{ ok: boolean; reason?: string }> {
   const q = new Queue(queueName, { connection: parseRedisUrl(url) });
   try {
     for (;;) {
@@ -81,10 +122,14 @@ export async function waitSweep(url: string, rootId: string, onTick?: (counts: R
       const state = await job.getState();
       if (state === 'completed') return { ok: true };
       if (state === 'failed') return { ok: false, reason: job.failedReason };
-      onTick?.(await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'prioritized'));
+      onTick?.(
+        await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'prioritized'),
+      );
       await new Promise((r) => setTimeout(r, 1000));
     }
-  } finally { await q.close(); }
+  } finally {
+    await q.close();
+  }
 }
 
 export interface WorkerOptions {
@@ -100,14 +145,21 @@ export interface WorkerOptions {
 }
 
 /** Start a worker: BullMQ takes jobs, a pool of `concurrency` local processes runs their cells. */
-export async function startWorker(url: string, storeDir: string, o: WorkerOptions = {}): Promise<{ close: () => Promise<void>; worker: Worker; pool: ChildPool }> {
+export async function startWorker(
+  url: string,
+  storeDir: string,
+  o: WorkerOptions = {},
+): Promise<{ close: () => Promise<void>; worker: Worker; pool: ChildPool }> {
   const connection = await checkRedis(url);
   const store = new Store(storeDir);
   const concurrency = o.concurrency ?? 1;
   const me = `${hostname()}:${process.pid}`;
   const jobs = new Map<string, { job: Job; last: number }>();
   const pool = new ChildPool(concurrency, {
-    store: storeDir, backend: o.backend ?? 'auto', dataDir: o.dataDir, log: o.log,
+    store: storeDir,
+    backend: o.backend ?? 'auto',
+    dataDir: o.dataDir,
+    log: o.log,
     progress: (cell, label, done, total) => {
       const j = jobs.get(cell.id);
       if (!j || (Date.now() - j.last < 1000 && done < total)) return;
@@ -119,39 +171,64 @@ export async function startWorker(url: string, storeDir: string, o: WorkerOption
     await job.moveToDelayed(Date.now() + ms, token);
     throw new DelayedError();
   };
-  const worker = new Worker(o.queueName ?? QUEUE_NAME, async (job: Job, token?: string) => {
-    if (job.name === 'sweep') {
-      const ids = job.data.cells as string[];
-      return { sweep: job.data.sweep, done: ids.filter((id) => store.isDone(id)).length, cells: ids.length };
-    }
-    const cell = job.data.cell as Cell;
-    if (store.isDone(cell.id)) return { status: 'cached', worker: me };
-    const failed = cell.deps.find((d) => store.failure(d) && !store.isDone(d));
-    if (failed) throw new UnrecoverableError(`dependency ${failed} failed: ${store.failure(failed)!.message}`);
-    if (cell.deps.some((d) => !store.isDone(d))) return later(job, token, 1000);
-    jobs.set(cell.id, { job, last: 0 });
-    o.log?.(`start: ${cell.label} (job ${job.id}, attempt ${job.attemptsMade + 1})`);
-    try {
-      const out = await pool.run(cell);
-      switch (out.status) {
-        case 'done': case 'cached': o.log?.(`done: ${cell.label}`); return { status: out.status, worker: me, ...(out.status === 'done' ? { seconds: out.seconds, resumedFrom: out.resumedFrom } : {}) };
-        case 'busy': case 'waiting': return later(job, token, 1000);
-        case 'failed': throw new UnrecoverableError(out.message);
-        case 'crashed': throw new Error(out.message);
+  const worker = new Worker(
+    o.queueName ?? QUEUE_NAME,
+    async (job: Job, token?: string) => {
+      if (job.name === 'sweep') {
+        const ids = job.data.cells as string[];
+        return { sweep: job.data.sweep, done: ids.filter((id) => store.isDone(id)).length, cells: ids.length };
       }
-    } finally {
-      jobs.delete(cell.id);
-    }
-  }, {
-    connection, concurrency, name: me,
-    lockDuration: o.lockMs ?? 5 * 60_000, stalledInterval: o.stalledMs ?? 30_000, maxStalledCount: 2,
-  });
+      const cell = job.data.cell as Cell;
+      if (store.isDone(cell.id)) return { status: 'cached', worker: me };
+      const failed = cell.deps.find((d) => store.failure(d) && !store.isDone(d));
+      if (failed) throw new UnrecoverableError(`dependency ${failed} failed: ${store.failure(failed)!.message}`);
+      if (cell.deps.some((d) => !store.isDone(d))) return later(job, token, 1000);
+      jobs.set(cell.id, { job, last: 0 });
+      o.log?.(`start: ${cell.label} (job ${job.id}, attempt ${job.attemptsMade + 1})`);
+      try {
+        const out = await pool.run(cell);
+        switch (out.status) {
+          case 'done':
+          case 'cached':
+            o.log?.(`done: ${cell.label}`);
+            return {
+              status: out.status,
+              worker: me,
+              ...(out.status === 'done' ? { seconds: out.seconds, resumedFrom: out.resumedFrom } : {}),
+            };
+          case 'busy':
+          case 'waiting':
+            return later(job, token, 1000);
+          case 'failed':
+            throw new UnrecoverableError(out.message);
+          case 'crashed':
+            throw new Error(out.message);
+        }
+      } finally {
+        jobs.delete(cell.id);
+      }
+    },
+    {
+      connection,
+      concurrency,
+      name: me,
+      lockDuration: o.lockMs ?? 5 * 60_000,
+      stalledInterval: o.stalledMs ?? 30_000,
+      maxStalledCount: 2,
+    },
+  );
   worker.on('error', (e) => o.log?.(`worker error: ${e.message}`));
   worker.on('stalled', (id) => o.log?.(`stalled: job ${id} lost its worker; it goes back to the queue`));
-  worker.on('failed', (job, e) => o.log?.(`FAILED: ${(job?.data?.cell as Cell | undefined)?.label ?? job?.name}: ${e.message}`));
+  worker.on('failed', (job, e) =>
+    o.log?.(`FAILED: ${(job?.data?.cell as Cell | undefined)?.label ?? job?.name}: ${e.message}`),
+  );
   return {
-    worker, pool,
-    close: async () => { await worker.close(); await pool.close(); },
+    worker,
+    pool,
+    close: async () => {
+      await worker.close();
+      await pool.close();
+    },
   };
 }
 
@@ -160,14 +237,31 @@ export async function queueStatus(url: string, queueName = QUEUE_NAME): Promise<
   await checkRedis(url);
   const q = new Queue(queueName, { connection: parseRedisUrl(url) });
   try {
-    const c = await q.getJobCounts('waiting', 'prioritized', 'waiting-children', 'delayed', 'active', 'completed', 'failed');
-    const lines = [`queue ${queueName} at ${url}: ${Object.entries(c).map(([k, v]) => `${v} ${k}`).join(', ')}`];
+    const c = await q.getJobCounts(
+      'waiting',
+      'prioritized',
+      'waiting-children',
+      'delayed',
+      'active',
+      'completed',
+      'failed',
+    );
+    const lines = [
+      `queue ${queueName} at ${url}: ${Object.entries(c)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+    ];
     for (const j of await q.getActive(0, 50)) {
       const p = j.progress as { label?: string; done?: number; total?: number; worker?: string } | number;
       const cell = j.data?.cell as Cell | undefined;
-      lines.push(`  running  ${cell?.label ?? j.name}${typeof p === 'object' && p ? `  [${p.worker}] ${p.label} ${p.done}/${p.total}` : ''}`);
+      lines.push(
+        `  running  ${cell?.label ?? j.name}${typeof p === 'object' && p ? `  [${p.worker}] ${p.label} ${p.done}/${p.total}` : ''}`,
+      );
     }
-    for (const j of await q.getFailed(0, 20)) lines.push(`  failed   ${(j.data?.cell as Cell | undefined)?.label ?? j.name}: ${j.failedReason}`);
+    for (const j of await q.getFailed(0, 20))
+      lines.push(`  failed   ${(j.data?.cell as Cell | undefined)?.label ?? j.name}: ${j.failedReason}`);
     return lines.join('\n');
-  } finally { await q.close(); }
+  } finally {
+    await q.close();
+  }
 }

@@ -11,10 +11,18 @@ export function storeStatus(dir: string): string {
   if (!sweeps.length) return `no sweep in ${store.root}`;
   const out: string[] = [];
   for (const s of sweeps) {
-    const rows: Record<'done' | 'running' | 'failed' | 'waiting', string[]> = { done: [], running: [], failed: [], waiting: [] };
+    const rows: Record<'done' | 'running' | 'failed' | 'waiting', string[]> = {
+      done: [],
+      running: [],
+      failed: [],
+      waiting: [],
+    };
     for (const id of s.cells) {
       const label = existsSync(join(store.dir(id), 'cell.json')) ? store.cell(id).label : id;
-      if (store.isDone(id)) { rows.done.push(label); continue; }
+      if (store.isDone(id)) {
+        rows.done.push(label);
+        continue;
+      }
       const h = readHolder(join(store.dir(id), 'lock'));
       if (h && !isStale(h, 10 * 60_000)) {
         const p = store.progress(id);
@@ -25,7 +33,9 @@ export function storeStatus(dir: string): string {
       if (fail) rows.failed.push(`${label}: ${fail.message}`);
       else rows.waiting.push(label);
     }
-    out.push(`sweep ${s.name} (${s.time}): ${rows.done.length} done, ${rows.running.length} running, ${rows.waiting.length} waiting, ${rows.failed.length} failed of ${s.cells.length}`);
+    out.push(
+      `sweep ${s.name} (${s.time}): ${rows.done.length} done, ${rows.running.length} running, ${rows.waiting.length} waiting, ${rows.failed.length} failed of ${s.cells.length}`,
+    );
     for (const r of rows.running) out.push(`  running  ${r}`);
     for (const r of rows.failed) out.push(`  failed   ${r}`);
   }

@@ -9,7 +9,16 @@
 //   DIR/cells/<id>/progress.json  the running attempt's progress
 //   DIR/cells/<id>/lock           held while a worker runs the cell (see lock.ts)
 //   DIR/sweeps/<name>.json        the cells of a submitted sweep (for `sweep status`)
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Cell } from './cell.ts';
@@ -33,17 +42,29 @@ export function writeAtomic(file: string, text: string): void {
 
 export class Store {
   readonly root: string;
-  constructor(dir: string) { this.root = resolve(dir); }
+  constructor(dir: string) {
+    this.root = resolve(dir);
+  }
 
-  dir(id: string): string { return join(this.root, 'cells', id); }
-  workDir(id: string): string { return join(this.dir(id), 'work'); }
-  isDone(id: string): boolean { return existsSync(join(this.dir(id), 'result.json')); }
-  result<T = unknown>(id: string): T { return JSON.parse(readFileSync(join(this.dir(id), 'result.json'), 'utf8')) as T; }
+  dir(id: string): string {
+    return join(this.root, 'cells', id);
+  }
+  workDir(id: string): string {
+    return join(this.dir(id), 'work');
+  }
+  isDone(id: string): boolean {
+    return existsSync(join(this.dir(id), 'result.json'));
+  }
+  result<T = unknown>(id: string): T {
+    return JSON.parse(readFileSync(join(this.dir(id), 'result.json'), 'utf8')) as T;
+  }
   failure(id: string): { message: string } | null {
     const p = join(this.dir(id), 'failed.json');
     return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null;
   }
-  clearFailure(id: string): void { rmSync(join(this.dir(id), 'failed.json'), { force: true }); }
+  clearFailure(id: string): void {
+    rmSync(join(this.dir(id), 'failed.json'), { force: true });
+  }
 
   /** Record the cell (idempotent: the same id always has the same content). */
   put(cell: Cell): void {
@@ -51,7 +72,9 @@ export class Store {
     const p = join(this.dir(cell.id), 'cell.json');
     if (!existsSync(p)) writeAtomic(p, JSON.stringify(cell, null, 1));
   }
-  cell(id: string): Cell { return JSON.parse(readFileSync(join(this.dir(id), 'cell.json'), 'utf8')) as Cell; }
+  cell(id: string): Cell {
+    return JSON.parse(readFileSync(join(this.dir(id), 'cell.json'), 'utf8')) as Cell;
+  }
 
   /** Finish a cell: meta first, then result.json by rename, so a reader never sees a half-written result. */
   complete(id: string, result: unknown, meta: Record<string, unknown>): void {
@@ -61,34 +84,55 @@ export class Store {
     rmSync(join(this.dir(id), 'progress.json'), { force: true });
   }
   fail(id: string, message: string): void {
-    writeAtomic(join(this.dir(id), 'failed.json'), JSON.stringify({ message, time: new Date().toISOString(), host: hostname(), pid: process.pid }, null, 1));
+    writeAtomic(
+      join(this.dir(id), 'failed.json'),
+      JSON.stringify({ message, time: new Date().toISOString(), host: hostname(), pid: process.pid }, null, 1),
+    );
   }
 
   logAttempt(id: string, a: Omit<Attempt, 'host' | 'pid' | 'time'>): void {
-    appendFileSync(join(this.dir(id), 'attempts.jsonl'), `${JSON.stringify({ ...a, host: hostname(), pid: process.pid, time: new Date().toISOString() })}\n`);
+    appendFileSync(
+      join(this.dir(id), 'attempts.jsonl'),
+      `${JSON.stringify({ ...a, host: hostname(), pid: process.pid, time: new Date().toISOString() })}\n`,
+    );
   }
   attempts(id: string): Attempt[] {
     const p = join(this.dir(id), 'attempts.jsonl');
     if (!existsSync(p)) return [];
-    return readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Attempt);
+    return readFileSync(p, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Attempt);
   }
 
   setProgress(id: string, p: { label: string; done: number; total: number }): void {
-    writeAtomic(join(this.dir(id), 'progress.json'), JSON.stringify({ ...p, host: hostname(), pid: process.pid, time: new Date().toISOString() }));
+    writeAtomic(
+      join(this.dir(id), 'progress.json'),
+      JSON.stringify({ ...p, host: hostname(), pid: process.pid, time: new Date().toISOString() }),
+    );
   }
   progress(id: string): { label: string; done: number; total: number; host: string; pid: number } | null {
     const p = join(this.dir(id), 'progress.json');
-    try { return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null; } catch { return null; }
+    try {
+      return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null;
+    } catch {
+      return null;
+    }
   }
 
   saveSweep(name: string, cells: Cell[]): void {
     mkdirSync(join(this.root, 'sweeps'), { recursive: true });
     for (const c of cells) this.put(c);
-    writeAtomic(join(this.root, 'sweeps', `${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`), JSON.stringify({ name, cells: cells.map((c) => c.id), time: new Date().toISOString() }, null, 1));
+    writeAtomic(
+      join(this.root, 'sweeps', `${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`),
+      JSON.stringify({ name, cells: cells.map((c) => c.id), time: new Date().toISOString() }, null, 1),
+    );
   }
   sweeps(): { name: string; cells: string[]; time: string }[] {
     const d = join(this.root, 'sweeps');
     if (!existsSync(d)) return [];
-    return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(d, f), 'utf8')));
+    return readdirSync(d)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(d, f), 'utf8')));
   }
 }

@@ -7,10 +7,27 @@ import { engine } from '../../engine/tensor.ts';
 import { float64Backend, setBackend } from '../../engine/backends/registry.ts';
 import { cosine, norm2 } from './linalg.ts';
 import {
-  fourierL1Norm, groupMagnitudes, groupNormValue, l1Norm, l2MaxMargin, marginProblem, minMargin, reweightedMaxMargin,
-  type GroupNorm, type MarginProblem,
+  fourierL1Norm,
+  groupMagnitudes,
+  groupNormValue,
+  l1Norm,
+  l2MaxMargin,
+  marginProblem,
+  minMargin,
+  reweightedMaxMargin,
+  type GroupNorm,
+  type MarginProblem,
 } from './solvers.ts';
-import { FAMILIES, initParams, logSpacedSteps, responseBeta, trainNet, type Family, type LossName, type NetSpec } from './nets.ts';
+import {
+  FAMILIES,
+  initParams,
+  logSpacedSteps,
+  responseBeta,
+  trainNet,
+  type Family,
+  type LossName,
+  type NetSpec,
+} from './nets.ts';
 
 /** Configuration of the implicit-bias runs: signal shape, points, families, depth, loss, step schedule, steps, seeds, checkpoints. */
 export interface ImplicitBiasConfig {
@@ -63,8 +80,28 @@ export interface ImplicitBiasConfig {
 
 /** The default (quick) implicit-bias configuration. */
 export const defaultImplicitBiasConfig = (): ImplicitBiasConfig => ({
-  data: 'gaussian', classes: '0+1', H: 1, W: 6, N: 5, families: 'fc+conv+bwc+diag+fc-relu', L: 2, k: 3, width: 0, loss: 'exp', schedule: 'normalised',
-  lr: 0.1, decay: 0.5, decaySteps: 100, steps: 20000, init: 0.1, checkpoints: 30, maxLimitCosine: 0.9, minCrossGap: 0.05, seeds: 3, seed: 0, precision: 'float64',
+  data: 'gaussian',
+  classes: '0+1',
+  H: 1,
+  W: 6,
+  N: 5,
+  families: 'fc+conv+bwc+diag+fc-relu',
+  L: 2,
+  k: 3,
+  width: 0,
+  loss: 'exp',
+  schedule: 'normalised',
+  lr: 0.1,
+  decay: 0.5,
+  decaySteps: 100,
+  steps: 20000,
+  init: 0.1,
+  checkpoints: 30,
+  maxLimitCosine: 0.9,
+  minCrossGap: 0.05,
+  seeds: 3,
+  seed: 0,
+  precision: 'float64',
 });
 
 /** The predicted limits, each scaled to unit margin. */
@@ -134,23 +171,39 @@ export interface ProblemResult {
 }
 
 /** A pool of real signals to draw problems from: rows of x [n, D] with labels +1 / -1. */
-export interface SignalPool { x: Float64Array; y: Int8Array; n: number }
+export interface SignalPool {
+  x: Float64Array;
+  y: Int8Array;
+  n: number;
+}
 
 /**
  * Images [n, C, h, w] (values in [0, 1]) of two classes -> grey, block-averaged
  * to H x W (H = 1: rows averaged, then blocks of columns), minus the pool mean,
  * scaled to a mean square norm of D.
  */
-export function imagePool(x: ArrayLike<number>, labels: ArrayLike<number>, shape: readonly number[], classes: [number, number], H: number, W: number): SignalPool {
-  const [C, h, w] = shape, D = H * W;
+export function imagePool(
+  x: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  shape: readonly number[],
+  classes: [number, number],
+  H: number,
+  W: number,
+): SignalPool {
+  const [C, h, w] = shape,
+    D = H * W;
   const keep = [...Array(labels.length).keys()].filter((i) => labels[i] === classes[0] || labels[i] === classes[1]);
   if (keep.length < 2) throw new Error(`implicit-bias: fewer than 2 images of classes ${classes.join(' and ')}`);
   const g = C === 3 ? [0.2989, 0.587, 0.114] : Array(C).fill(1 / C);
-  const out = new Float64Array(keep.length * D), cnt = new Float64Array(D);
-  const cell = (r: number, c: number): number => (H === 1 ? 0 : Math.min(H - 1, Math.floor((r * H) / h))) * W + Math.min(W - 1, Math.floor((c * W) / w));
+  const out = new Float64Array(keep.length * D),
+    cnt = new Float64Array(D);
+  const cell = (r: number, c: number): number =>
+    (H === 1 ? 0 : Math.min(H - 1, Math.floor((r * H) / h))) * W + Math.min(W - 1, Math.floor((c * W) / w));
   for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) cnt[cell(r, c)]++;
   keep.forEach((i, k) => {
-    for (let ch = 0; ch < C; ch++) for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[k * D + cell(r, c)] += g[ch] * x[((i * C + ch) * h + r) * w + c];
+    for (let ch = 0; ch < C; ch++)
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < w; c++) out[k * D + cell(r, c)] += g[ch] * x[((i * C + ch) * h + r) * w + c];
     for (let d = 0; d < D; d++) out[k * D + d] /= cnt[d];
   });
   for (let d = 0; d < D; d++) {
@@ -172,7 +225,11 @@ export function imagePool(x: ArrayLike<number>, labels: ArrayLike<number>, shape
  * symmetry as good as random ones), or N signals drawn from a pool, as many
  * of each class as possible.
  */
-export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed: number, pool?: SignalPool): { x: Float64Array; y: number[]; problem: MarginProblem } {
+export function drawProblem(
+  cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>,
+  seed: number,
+  pool?: SignalPool,
+): { x: Float64Array; y: number[]; problem: MarginProblem } {
   const D = cfg.H * cfg.W;
   if (!pool) {
     const x = Float64Array.from(normalArray(cfg.N * D, 1000003 * seed + 17));
@@ -181,8 +238,11 @@ export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed
   }
   const u = uniformArray(pool.n, 1000003 * seed + 29);
   const order = [...Array(pool.n).keys()].sort((a, b) => u[a] - u[b]);
-  const pos = order.filter((i) => pool.y[i] > 0), neg = order.filter((i) => pool.y[i] < 0);
-  const pick = Array.from({ length: cfg.N }, (_, n) => (n % 2 === 0 ? pos : neg)[Math.floor(n / 2)]).filter((i) => i !== undefined);
+  const pos = order.filter((i) => pool.y[i] > 0),
+    neg = order.filter((i) => pool.y[i] < 0);
+  const pick = Array.from({ length: cfg.N }, (_, n) => (n % 2 === 0 ? pos : neg)[Math.floor(n / 2)]).filter(
+    (i) => i !== undefined,
+  );
   if (pick.length < cfg.N) throw new Error(`implicit-bias: the pool has too few images of one class for N = ${cfg.N}`);
   const x = new Float64Array(cfg.N * D);
   pick.forEach((i, n) => x.set(pool.x.subarray(i * D, i * D + D), n * D));
@@ -194,14 +254,21 @@ export function drawProblem(cfg: Pick<ImplicitBiasConfig, 'H' | 'W' | 'N'>, seed
 export function solveLimits(p: MarginProblem, H: number, W: number, L: number): Limits {
   const l2 = l2MaxMargin(p);
   const q = 2 / L;
-  const F = fourierL1Norm(H, W), I = l1Norm(H * W);
+  const F = fourierL1Norm(H, W),
+    I = l1Norm(H * W);
   const f = reweightedMaxMargin(p, F, Math.min(q, 1));
   const l = reweightedMaxMargin(p, I, Math.min(q, 1));
   return {
-    l2: Array.from(l2.beta), fourier: Array.from(f.beta), l1: Array.from(l.beta),
+    l2: Array.from(l2.beta),
+    fourier: Array.from(f.beta),
+    l1: Array.from(l.beta),
     gaps: { l2: l2.gap, fourier: f.l1Gap, l1: l.l1Gap },
-    l2Margin: 1 / Math.sqrt(2 * l2.value), limitCosine: cosine(l2.beta, f.beta),
-    crossGap: { l2InFourier: groupNormValue(F, l2.beta, undefined, q) / f.value - 1, fourierInL2: norm2(f.beta) / norm2(l2.beta) - 1 },
+    l2Margin: 1 / Math.sqrt(2 * l2.value),
+    limitCosine: cosine(l2.beta, f.beta),
+    crossGap: {
+      l2InFourier: groupNormValue(F, l2.beta, undefined, q) / f.value - 1,
+      fourierInL2: norm2(f.beta) / norm2(l2.beta) - 1,
+    },
   };
 }
 
@@ -216,8 +283,13 @@ export interface ImplicitBiasHooks {
 
 /** Parse a family list such as 'fc+conv+diag' (checked against FAMILIES). */
 export function parseFamilies(s: string): Family[] {
-  const fams = s.split(/[+,\s]+/).map((v) => v.trim()).filter(Boolean);
-  for (const f of fams) if (!(FAMILIES as readonly string[]).includes(f)) throw new Error(`implicit-bias: unknown family '${f}' (known: ${FAMILIES.join(', ')})`);
+  const fams = s
+    .split(/[+,\s]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const f of fams)
+    if (!(FAMILIES as readonly string[]).includes(f))
+      throw new Error(`implicit-bias: unknown family '${f}' (known: ${FAMILIES.join(', ')})`);
   return fams as Family[];
 }
 
@@ -228,18 +300,29 @@ export async function implicitBias(cfg: ImplicitBiasConfig, hooks: ImplicitBiasH
   if (!(cfg.N >= 1 && D >= 2)) throw new Error('implicit-bias: need N >= 1 and D >= 2');
   const prev = engine.backend;
   if (cfg.precision === 'float64') await setBackend(float64Backend());
-  else if (!engine.backend.syncRead) throw new Error(`implicit-bias: precision 'current' needs a CPU backend (synchronous reads); ${engine.backend.name} is not one`);
+  else if (!engine.backend.syncRead)
+    throw new Error(
+      `implicit-bias: precision 'current' needs a CPU backend (synchronous reads); ${engine.backend.name} is not one`,
+    );
   const cached = hooks.cached ?? (<T>(_k: string, fn: () => Promise<T>) => fn());
   const total = cfg.seeds * families.length;
   const out: ProblemResult[] = [];
   try {
     for (let s = 0; s < cfg.seeds; s++) {
       const seed = cfg.seed + s;
-      if (cfg.data !== 'gaussian' && !hooks.pool) throw new Error(`implicit-bias: data '${cfg.data}' needs a pool of signals (the experiment loads it)`);
-      let draw = 0, prob = drawProblem(cfg, seed * 1000 + draw, hooks.pool), limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
-      const distinct = (l: Limits): boolean => l.limitCosine <= cfg.maxLimitCosine && Math.min(l.crossGap.l2InFourier, l.crossGap.fourierInL2) >= cfg.minCrossGap;
+      if (cfg.data !== 'gaussian' && !hooks.pool)
+        throw new Error(`implicit-bias: data '${cfg.data}' needs a pool of signals (the experiment loads it)`);
+      let draw = 0,
+        prob = drawProblem(cfg, seed * 1000 + draw, hooks.pool),
+        limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
+      const distinct = (l: Limits): boolean =>
+        l.limitCosine <= cfg.maxLimitCosine &&
+        Math.min(l.crossGap.l2InFourier, l.crossGap.fourierInL2) >= cfg.minCrossGap;
       while (!distinct(limits)) {
-        if (++draw >= 1000) throw new Error(`implicit-bias: no draw in 1000 with cos(l2, fourier) <= ${cfg.maxLimitCosine} and cross gaps >= ${cfg.minCrossGap}`);
+        if (++draw >= 1000)
+          throw new Error(
+            `implicit-bias: no draw in 1000 with cos(l2, fourier) <= ${cfg.maxLimitCosine} and cross gaps >= ${cfg.minCrossGap}`,
+          );
         prob = drawProblem(cfg, seed * 1000 + draw, hooks.pool);
         limits = solveLimits(prob.problem, cfg.H, cfg.W, cfg.L);
       }
@@ -257,14 +340,25 @@ export async function implicitBias(cfg: ImplicitBiasConfig, hooks: ImplicitBiasH
   return out;
 }
 
-function trainOne(cfg: ImplicitBiasConfig, family: Family, seed: number, prob: { x: Float64Array; y: number[]; problem: MarginProblem }, limits: Limits): RunResult {
+function trainOne(
+  cfg: ImplicitBiasConfig,
+  family: Family,
+  seed: number,
+  prob: { x: Float64Array; y: number[]; problem: MarginProblem },
+  limits: Limits,
+): RunResult {
   const spec: NetSpec = { family, L: cfg.L, H: cfg.H, W: cfg.W, k: cfg.k, width: cfg.width || undefined };
   const params = initParams(spec, cfg.init, seed);
   const F = fourierL1Norm(cfg.H, cfg.W);
   const checkpoints: Checkpoint[] = [];
   const t0 = performance.now();
   trainNet(spec, params, prob.x, prob.y, {
-    loss: cfg.loss, schedule: cfg.schedule, lr: cfg.lr, decay: cfg.decay, decaySteps: cfg.decaySteps, steps: cfg.steps,
+    loss: cfg.loss,
+    schedule: cfg.schedule,
+    lr: cfg.lr,
+    decay: cfg.decay,
+    decaySteps: cfg.decaySteps,
+    steps: cfg.steps,
     checkpoints: logSpacedSteps(cfg.steps, cfg.checkpoints),
     onCheckpoint: (step, ps, logLoss) => {
       const beta = responseBeta(spec, ps);
@@ -273,17 +367,28 @@ function trainOne(cfg: ImplicitBiasConfig, family: Family, seed: number, prob: {
   });
   const beta = responseBeta(spec, params);
   const g = family === 'conv' ? F : family === 'diag' ? l1Norm(cfg.H * cfg.W) : null;
-  const stationarity = cfg.L > 2 && g ? cosine(beta, reweightedMaxMargin(prob.problem, g, 2 / cfg.L, { start: beta }).beta) : undefined;
+  const stationarity =
+    cfg.L > 2 && g ? cosine(beta, reweightedMaxMargin(prob.problem, g, 2 / cfg.L, { start: beta }).beta) : undefined;
   return { family, seed, checkpoints, beta: Array.from(beta), stationarity, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The observables of one beta against the limits. */
-export function measure(step: number, logLoss: number, beta: Float64Array, p: MarginProblem, limits: Limits, F: GroupNorm): Checkpoint {
+export function measure(
+  step: number,
+  logLoss: number,
+  beta: Float64Array,
+  p: MarginProblem,
+  limits: Limits,
+  F: GroupNorm,
+): Checkpoint {
   const mags = groupMagnitudes(F, beta);
-  const mx = Math.max(...mags), l1 = mags.reduce((a, b) => a + b, 0), l2 = Math.sqrt(mags.reduce((a, b) => a + b * b, 0));
+  const mx = Math.max(...mags),
+    l1 = mags.reduce((a, b) => a + b, 0),
+    l2 = Math.sqrt(mags.reduce((a, b) => a + b * b, 0));
   const nb = Math.sqrt(beta.reduce((a, b) => a + b * b, 0));
   return {
-    step, logLoss,
+    step,
+    logLoss,
     cos: { l2: cosine(beta, limits.l2), fourier: cosine(beta, limits.fourier), l1: cosine(beta, limits.l1) },
     l2MarginRatio: nb > 0 ? minMargin(p, beta) / nb / limits.l2Margin : 0,
     spectrum: Array.from(mags, (m) => (mx > 0 ? m / mx : 0)),

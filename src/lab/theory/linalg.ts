@@ -3,7 +3,8 @@
 
 /** Solve A x = b (A n x n, row-major) by Gaussian elimination with partial pivoting; null if singular. */
 export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array | null {
-  const M = Float64Array.from(A), x = Float64Array.from(b);
+  const M = Float64Array.from(A),
+    x = Float64Array.from(b);
   let scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(M[i]));
   for (let c = 0; c < n; c++) {
@@ -11,8 +12,14 @@ export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]) > Math.abs(M[p * n + c])) p = r;
     if (Math.abs(M[p * n + c]) <= 1e-13 * (scale || 1)) return null;
     if (p !== c) {
-      for (let k = 0; k < n; k++) { const t = M[c * n + k]; M[c * n + k] = M[p * n + k]; M[p * n + k] = t; }
-      const t = x[c]; x[c] = x[p]; x[p] = t;
+      for (let k = 0; k < n; k++) {
+        const t = M[c * n + k];
+        M[c * n + k] = M[p * n + k];
+        M[p * n + k] = t;
+      }
+      const t = x[c];
+      x[c] = x[p];
+      x[p] = t;
     }
     for (let r = c + 1; r < n; r++) {
       const f = M[r * n + c] / M[c * n + c];
@@ -33,7 +40,8 @@ export function solveDense(A: ArrayLike<number>, b: ArrayLike<number>, n: number
 export function invertDense(A: ArrayLike<number>, n: number): Float64Array {
   const inv = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
-    const e = new Float64Array(n); e[c] = 1;
+    const e = new Float64Array(n);
+    e[c] = 1;
     const col = solveDense(A, e, n);
     if (!col) throw new Error('invertDense: singular matrix');
     for (let r = 0; r < n; r++) inv[r * n + c] = col[r];
@@ -44,21 +52,34 @@ export function invertDense(A: ArrayLike<number>, n: number): Float64Array {
 /** y = A x for A [m, n]. */
 export function matVec(A: ArrayLike<number>, x: ArrayLike<number>, m: number, n: number): Float64Array {
   const y = new Float64Array(m);
-  for (let i = 0; i < m; i++) { let s = 0; for (let j = 0; j < n; j++) s += A[i * n + j] * x[j]; y[i] = s; }
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += A[i * n + j] * x[j];
+    y[i] = s;
+  }
   return y;
 }
 
 /** y = A^T x for A [m, n]. */
 export function matTVec(A: ArrayLike<number>, x: ArrayLike<number>, m: number, n: number): Float64Array {
   const y = new Float64Array(n);
-  for (let i = 0; i < m; i++) { const xi = x[i]; if (xi === 0) continue; for (let j = 0; j < n; j++) y[j] += A[i * n + j] * xi; }
+  for (let i = 0; i < m; i++) {
+    const xi = x[i];
+    if (xi === 0) continue;
+    for (let j = 0; j < n; j++) y[j] += A[i * n + j] * xi;
+  }
   return y;
 }
 
 /** A^T A for A [m, n]. */
 export function gramT(A: ArrayLike<number>, m: number, n: number): Float64Array {
   const G = new Float64Array(n * n);
-  for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) { const v = A[i * n + a]; if (v === 0) continue; for (let b = 0; b < n; b++) G[a * n + b] += v * A[i * n + b]; }
+  for (let i = 0; i < m; i++)
+    for (let a = 0; a < n; a++) {
+      const v = A[i * n + a];
+      if (v === 0) continue;
+      for (let b = 0; b < n; b++) G[a * n + b] += v * A[i * n + b];
+    }
   return G;
 }
 

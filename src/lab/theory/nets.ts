@@ -39,14 +39,16 @@ export interface NetSpec {
 
 /** Parameter shapes of a network, in order. */
 export function paramShapes(s: NetSpec): number[][] {
-  const D = s.H * s.W, width = s.width ?? D;
+  const D = s.H * s.W,
+    width = s.width ?? D;
   if (s.family === 'fc' || s.family === 'fc-relu') {
     if (s.L < 2) throw new Error(`${s.family}: L must be >= 2`);
     return [[D, width], ...Array.from({ length: s.L - 2 }, () => [width, width]), [width, 1]];
   }
   if (s.family === 'conv' || s.family === 'bwc') {
     if (s.L < 2) throw new Error(`${s.family}: L must be >= 2`);
-    if (s.family === 'bwc' && !(s.k && s.k >= 1 && s.k < Math.max(s.H, s.W))) throw new Error(`bwc: the kernel size k must be in [1, ${Math.max(s.H, s.W)}), got ${s.k}`);
+    if (s.family === 'bwc' && !(s.k && s.k >= 1 && s.k < Math.max(s.H, s.W)))
+      throw new Error(`bwc: the kernel size k must be in [1, ${Math.max(s.H, s.W)}), got ${s.k}`);
     return Array.from({ length: s.L }, () => [s.H, s.W]);
   }
   if (s.family === 'diag') return Array.from({ length: Math.max(1, s.L) }, () => [D]);
@@ -55,7 +57,8 @@ export function paramShapes(s: NetSpec): number[][] {
 
 /** 1 on the k x k (1-D: k) taps a bounded-width kernel may use, 0 elsewhere. */
 function kernelMask(s: NetSpec): Float64Array {
-  const m = new Float64Array(s.H * s.W), k = s.k ?? s.W;
+  const m = new Float64Array(s.H * s.W),
+    k = s.k ?? s.W;
   for (let r = 0; r < s.H; r++) for (let c = 0; c < s.W; c++) m[r * s.W + c] = (s.H === 1 || r < k) && c < k ? 1 : 0;
   return m;
 }
@@ -73,10 +76,14 @@ export function initParams(s: NetSpec, scale: number, seed: number): Float64Arra
 
 /** The network's outputs f(x) [N] for inputs x [N, D]. */
 export function forwardNet(s: NetSpec, params: Tensor[], x: Tensor): Tensor {
-  const N = x.shape[0], D = s.H * s.W;
+  const N = x.shape[0],
+    D = s.H * s.W;
   if (s.family === 'fc' || s.family === 'fc-relu') {
     let h = x;
-    params.forEach((w, i) => { h = matmul(h, w); if (s.family === 'fc-relu' && i < params.length - 1) h = relu(h); });
+    params.forEach((w, i) => {
+      h = matmul(h, w);
+      if (s.family === 'fc-relu' && i < params.length - 1) h = relu(h);
+    });
     return reshape(h, [N]);
   }
   if (s.family === 'conv' || s.family === 'bwc') {
@@ -98,11 +105,17 @@ export function forwardNet(s: NetSpec, params: Tensor[], x: Tensor): Tensor {
 /** beta_d = f(e_d): the response to each basis input. */
 export function responseBeta(s: NetSpec, params: Float64Array[]): Float64Array {
   const D = s.H * s.W;
-  return noGrad(() => tidy(() => {
-    const eye = new Float64Array(D * D);
-    for (let d = 0; d < D; d++) eye[d * D + d] = 1;
-    return forwardNet(s, params.map((p, i) => tensor(p, paramShapes(s)[i])), tensor(eye, [D, D])).dataSyncF64();
-  }));
+  return noGrad(() =>
+    tidy(() => {
+      const eye = new Float64Array(D * D);
+      for (let d = 0; d < D; d++) eye[d * D + d] = 1;
+      return forwardNet(
+        s,
+        params.map((p, i) => tensor(p, paramShapes(s)[i])),
+        tensor(eye, [D, D]),
+      ).dataSyncF64();
+    }),
+  );
 }
 
 /** The loss of the theory's training: 'exp' or 'logistic'. */
@@ -157,8 +170,16 @@ export interface TrainOptions {
  * (x [N, D] and labels y in {-1, +1}). Parameters are host float64 arrays,
  * updated in place. Returns the final log-loss.
  */
-export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y: ArrayLike<number>, opts: TrainOptions): number {
-  const N = y.length, D = s.H * s.W, shapes = paramShapes(s);
+export function trainNet(
+  s: NetSpec,
+  params: Float64Array[],
+  x: Float64Array,
+  y: ArrayLike<number>,
+  opts: TrainOptions,
+): number {
+  const N = y.length,
+    D = s.H * s.W,
+    shapes = paramShapes(s);
   const marks = new Set(opts.checkpoints ?? []);
   const degree = shapes.length; // f(c w) = c^degree f(w)
   const big = engine.backend.dtype === 'float64' ? 1e100 : 1e30;
@@ -168,20 +189,33 @@ export function trainNet(s: NetSpec, params: Float64Array[], x: Float64Array, y:
       const ps = params.map((p, i) => tensor(p, shapes[i]).requireGrad());
       const f = forwardNet(s, ps, tensor(x, [N, D]));
       const fv = f.dataSyncF64();
-      const ll = logLoss(Float64Array.from(fv, (v, n) => y[n] * v), opts.loss);
+      const ll = logLoss(
+        Float64Array.from(fv, (v, n) => y[n] * v),
+        opts.loss,
+      );
       // chain rule through m_n = y_n f_n: the network's backward pass seeded with y_n dlogL/dm_n
-      const g = backward(f, { targets: ps, seed: tensor(ll.grad.map((v, n) => v * y[n]), [N]) });
+      const g = backward(f, {
+        targets: ps,
+        seed: tensor(
+          ll.grad.map((v, n) => v * y[n]),
+          [N],
+        ),
+      });
       return { value: ll.value, grads: ps.map((p) => g.get(p)?.dataSyncF64() ?? new Float64Array(p.size)) };
     });
     last = value;
-    if (!Number.isFinite(value)) throw new Error(`trainNet: ${s.family} loss became ${value} at step ${step} (lower lr)`);
+    if (!Number.isFinite(value))
+      throw new Error(`trainNet: ${s.family} loss became ${value} at step ${step} (lower lr)`);
     if (step === 0 || step === opts.steps || marks.has(step)) opts.onCheckpoint?.(step, params, value);
     if (step === opts.steps) break;
     // normalised: the gradient of log L is grad L / L; constant: plain GD on L itself
     const lr = opts.lr / (1 + step / (opts.decaySteps ?? 100)) ** (opts.decay ?? 0);
     const wn = Math.sqrt(params.reduce((a, p) => a + p.reduce((b, v) => b + v * v, 0), 0));
     const f = opts.schedule === 'normalised' ? lr / wn ** (degree - 2) : lr * Math.exp(value);
-    params.forEach((p, i) => { const g = grads[i]; for (let j = 0; j < p.length; j++) p[j] -= f * g[j]; });
+    params.forEach((p, i) => {
+      const g = grads[i];
+      for (let j = 0; j < p.length; j++) p[j] -= f * g[j];
+    });
     // Normalised GD grows the weights geometrically. Once the margins pass 1e100
     // (float32: 1e30) the loss weights exp(-m_n) / sum are one-hot to the
     // precision (and the normalised step is scale-free), so shrinking every layer

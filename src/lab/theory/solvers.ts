@@ -49,7 +49,10 @@ export interface SolverResult {
 
 function scaleToUnitMargin(p: MarginProblem, beta: Float64Array, who: string): Float64Array {
   const m = minMargin(p, beta);
-  if (!(m > 0)) throw new Error(`${who}: the data are not linearly separable through the origin (no beta with positive margins was found)`);
+  if (!(m > 0))
+    throw new Error(
+      `${who}: the data are not linearly separable through the origin (no beta with positive margins was found)`,
+    );
   return beta.map((v) => v / m);
 }
 
@@ -60,9 +63,11 @@ function scaleToUnitMargin(p: MarginProblem, beta: Float64Array, who: string): F
  */
 export function l2MaxMargin(p: MarginProblem, opts: { tol?: number; maxIter?: number } = {}): SolverResult {
   const { N, D, Z } = p;
-  const tol = opts.tol ?? 1e-13, maxIter = opts.maxIter ?? 100000;
+  const tol = opts.tol ?? 1e-13,
+    maxIter = opts.maxIter ?? 100000;
   const G = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) G[i * N + j] = dot(Z.subarray(i * D, i * D + D), Z.subarray(j * D, j * D + D));
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) G[i * N + j] = dot(Z.subarray(i * D, i * D + D), Z.subarray(j * D, j * D + D));
   let alpha = new Float64Array(N);
   const Ga = new Float64Array(N);
   let it = 0;
@@ -77,17 +82,24 @@ export function l2MaxMargin(p: MarginProblem, opts: { tol?: number; maxIter?: nu
       for (let k = 0; k < N; k++) Ga[k] += d * G[k * N + n];
       change = Math.max(change, Math.abs(d));
     }
-    if (!Number.isFinite(change) || Math.max(...alpha) > 1e12) throw new Error('l2MaxMargin: the data are not linearly separable through the origin (the dual is unbounded)');
+    if (!Number.isFinite(change) || Math.max(...alpha) > 1e12)
+      throw new Error('l2MaxMargin: the data are not linearly separable through the origin (the dual is unbounded)');
     if (change <= tol * Math.max(1, Math.max(...alpha))) break;
   }
   // polish: the KKT system on the support is linear
   const S = [...alpha.keys()].filter((n) => alpha[n] > 1e-10 * Math.max(...alpha));
   const GS = new Float64Array(S.length * S.length);
-  S.forEach((a, i) => S.forEach((b, j) => { GS[i * S.length + j] = G[a * N + b]; }));
+  S.forEach((a, i) =>
+    S.forEach((b, j) => {
+      GS[i * S.length + j] = G[a * N + b];
+    }),
+  );
   const aS = S.length ? solveDense(GS, new Float64Array(S.length).fill(1), S.length) : null;
   if (aS && aS.every((v) => v > 0)) {
     const cand = new Float64Array(N);
-    S.forEach((n, i) => { cand[n] = aS[i]; });
+    S.forEach((n, i) => {
+      cand[n] = aS[i];
+    });
     const b = matTVec(Z, cand, N, D);
     if (Math.min(...margins(p, b)) >= 1 - 1e-12) alpha = cand;
   }
@@ -124,15 +136,18 @@ export function l1Norm(D: number): GroupNorm {
  * Group k = (u, v) holds the rows Re and Im of exp(-2 pi i (u r / H + v c / W)).
  */
 export function fourierL1Norm(H: number, W: number): GroupNorm {
-  const D = H * W, A = new Float64Array(2 * D * D);
-  for (let u = 0; u < H; u++) for (let v = 0; v < W; v++) {
-    const k = u * W + v;
-    for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
-      const a = -2 * Math.PI * (((u * r) % H) / H + ((v * c) % W) / W);
-      A[(2 * k) * D + r * W + c] = Math.cos(a);
-      A[(2 * k + 1) * D + r * W + c] = Math.sin(a);
+  const D = H * W,
+    A = new Float64Array(2 * D * D);
+  for (let u = 0; u < H; u++)
+    for (let v = 0; v < W; v++) {
+      const k = u * W + v;
+      for (let r = 0; r < H; r++)
+        for (let c = 0; c < W; c++) {
+          const a = -2 * Math.PI * (((u * r) % H) / H + ((v * c) % W) / W);
+          A[2 * k * D + r * W + c] = Math.cos(a);
+          A[(2 * k + 1) * D + r * W + c] = Math.sin(a);
+        }
     }
-  }
   return { name: `fourier-l1 ${H}x${W}`, A, M: 2 * D, D, starts: Array.from({ length: D + 1 }, (_, k) => 2 * k) };
 }
 
@@ -140,7 +155,11 @@ export function fourierL1Norm(H: number, W: number): GroupNorm {
 export function groupMagnitudes(g: GroupNorm, beta: ArrayLike<number>): Float64Array {
   const Ab = matVec(g.A, beta, g.M, g.D);
   const out = new Float64Array(g.starts.length - 1);
-  for (let k = 0; k < out.length; k++) { let s = 0; for (let r = g.starts[k]; r < g.starts[k + 1]; r++) s += Ab[r] * Ab[r]; out[k] = Math.sqrt(s); }
+  for (let k = 0; k < out.length; k++) {
+    let s = 0;
+    for (let r = g.starts[k]; r < g.starts[k + 1]; r++) s += Ab[r] * Ab[r];
+    out[k] = Math.sqrt(s);
+  }
   return out;
 }
 
@@ -173,16 +192,28 @@ export interface GroupSolverOptions {
 export function groupL1MaxMargin(p: MarginProblem, g: GroupNorm, opts: GroupSolverOptions = {}): SolverResult {
   const { N, D, Z } = p;
   if (g.D !== D) throw new Error(`groupL1MaxMargin: norm on R^${g.D}, problem in R^${D}`);
-  const tol = opts.tol ?? 1e-10, maxIter = opts.maxIter ?? 200000;
-  const G = g.starts.length - 1, M = g.M, A = g.A;
+  const tol = opts.tol ?? 1e-10,
+    maxIter = opts.maxIter ?? 200000;
+  const G = g.starts.length - 1,
+    M = g.M,
+    A = g.A;
   const w = opts.weights ? Float64Array.from(opts.weights) : new Float64Array(G).fill(1);
   const AtA = gramT(A, M, D);
   const aScale = AtA[0];
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) if (Math.abs(AtA[i * D + j] - (i === j ? aScale : 0)) > 1e-9 * aScale) throw new Error(`groupL1MaxMargin: ${g.name}: A'A must be a multiple of the identity`);
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++)
+      if (Math.abs(AtA[i * D + j] - (i === j ? aScale : 0)) > 1e-9 * aScale)
+        throw new Error(`groupL1MaxMargin: ${g.name}: A'A must be a multiple of the identity`);
   const ZtZ = gramT(Z, N, D);
-  const K = invertDense(AtA.map((v, i) => v + ZtZ[i]), D);
+  const K = invertDense(
+    AtA.map((v, i) => v + ZtZ[i]),
+    D,
+  );
   let rho = opts.rho ?? 1;
-  const u = new Float64Array(M), lam = new Float64Array(M), v = new Float64Array(N).fill(1), mu = new Float64Array(N);
+  const u = new Float64Array(M),
+    lam = new Float64Array(M),
+    v = new Float64Array(N).fill(1),
+    mu = new Float64Array(N);
   let beta: Float64Array = new Float64Array(D);
   let best: SolverResult | null = null;
   const certificate = (it: number): SolverResult | null => {
@@ -194,40 +225,89 @@ export function groupL1MaxMargin(p: MarginProblem, g: GroupNorm, opts: GroupSolv
     const c = matTVec(Z, alpha, N, D);
     const s = matVec(A, c, M, D).map((x) => x / aScale);
     let tau = 0;
-    for (let k = 0; k < G; k++) { let q = 0; for (let r = g.starts[k]; r < g.starts[k + 1]; r++) q += s[r] * s[r]; tau = Math.max(tau, Math.sqrt(q) / w[k]); }
+    for (let k = 0; k < G; k++) {
+      let q = 0;
+      for (let r = g.starts[k]; r < g.starts[k + 1]; r++) q += s[r] * s[r];
+      tau = Math.max(tau, Math.sqrt(q) / w[k]);
+    }
     const dualValue = tau > 0 ? alpha.reduce((acc, x) => acc + x, 0) / tau : 0;
-    return { beta: b, value, dualValue, gap: Math.max(0, value - dualValue), alpha: alpha.map((x) => (tau > 0 ? x / tau : 0)), iterations: it };
+    return {
+      beta: b,
+      value,
+      dualValue,
+      gap: Math.max(0, value - dualValue),
+      alpha: alpha.map((x) => (tau > 0 ? x / tau : 0)),
+      iterations: it,
+    };
   };
   let it = 0;
   for (; it < maxIter; it++) {
     // beta: least squares
-    const rhs = matTVec(A, u.map((x, i) => x - lam[i]), M, D);
-    const rz = matTVec(Z, v.map((x, i) => x - mu[i]), N, D);
+    const rhs = matTVec(
+      A,
+      u.map((x, i) => x - lam[i]),
+      M,
+      D,
+    );
+    const rz = matTVec(
+      Z,
+      v.map((x, i) => x - mu[i]),
+      N,
+      D,
+    );
     for (let d = 0; d < D; d++) rhs[d] += rz[d];
     beta = matVec(K, rhs, D, D);
-    const Ab = matVec(A, beta, M, D), Zb = matVec(Z, beta, N, D);
+    const Ab = matVec(A, beta, M, D),
+      Zb = matVec(Z, beta, N, D);
     // u: group soft-thresholding; v: projection on v >= 1
-    let dualRes = 0, primRes = 0;
-    const uOld = Float64Array.from(u), vOld = Float64Array.from(v);
+    let dualRes = 0,
+      primRes = 0;
+    const uOld = Float64Array.from(u),
+      vOld = Float64Array.from(v);
     for (let k = 0; k < G; k++) {
       let q = 0;
       for (let r = g.starts[k]; r < g.starts[k + 1]; r++) q += (Ab[r] + lam[r]) ** 2;
-      const nq = Math.sqrt(q), f = nq > w[k] / rho ? 1 - w[k] / (rho * nq) : 0;
+      const nq = Math.sqrt(q),
+        f = nq > w[k] / rho ? 1 - w[k] / (rho * nq) : 0;
       for (let r = g.starts[k]; r < g.starts[k + 1]; r++) u[r] = f * (Ab[r] + lam[r]);
     }
     for (let n = 0; n < N; n++) v[n] = Math.max(1, Zb[n] + mu[n]);
-    for (let r = 0; r < M; r++) { const e = Ab[r] - u[r]; lam[r] += e; primRes += e * e; }
-    for (let n = 0; n < N; n++) { const e = Zb[n] - v[n]; mu[n] += e; primRes += e * e; }
-    const du = matTVec(A, u.map((x, i) => x - uOld[i]), M, D), dv = matTVec(Z, v.map((x, i) => x - vOld[i]), N, D);
+    for (let r = 0; r < M; r++) {
+      const e = Ab[r] - u[r];
+      lam[r] += e;
+      primRes += e * e;
+    }
+    for (let n = 0; n < N; n++) {
+      const e = Zb[n] - v[n];
+      mu[n] += e;
+      primRes += e * e;
+    }
+    const du = matTVec(
+        A,
+        u.map((x, i) => x - uOld[i]),
+        M,
+        D,
+      ),
+      dv = matTVec(
+        Z,
+        v.map((x, i) => x - vOld[i]),
+        N,
+        D,
+      );
     for (let d = 0; d < D; d++) dualRes += (rho * (du[d] + dv[d])) ** 2;
     if (it % 25 === 24) {
       const cert = certificate(it + 1);
       if (cert && (!best || cert.gap < best.gap)) best = cert;
       if (best && best.gap <= tol * Math.max(1, best.value)) break;
       // residual balancing (scaled duals rescale with rho)
-      const pr = Math.sqrt(primRes), dr = Math.sqrt(dualRes);
+      const pr = Math.sqrt(primRes),
+        dr = Math.sqrt(dualRes);
       const f = pr > 10 * dr ? 2 : dr > 10 * pr ? 0.5 : 1;
-      if (f !== 1) { rho *= f; for (let r = 0; r < M; r++) lam[r] /= f; for (let n = 0; n < N; n++) mu[n] /= f; }
+      if (f !== 1) {
+        rho *= f;
+        for (let r = 0; r < M; r++) lam[r] /= f;
+        for (let n = 0; n < N; n++) mu[n] /= f;
+      }
     }
   }
   const last = certificate(it);
@@ -237,9 +317,11 @@ export function groupL1MaxMargin(p: MarginProblem, g: GroupNorm, opts: GroupSolv
 }
 
 /** The Fourier-l1 max-margin solution (minimum sum of |DFT| coefficients at unit margin). */
-export const fourierL1MaxMargin = (p: MarginProblem, H: number, W: number, opts?: GroupSolverOptions): SolverResult => groupL1MaxMargin(p, fourierL1Norm(H, W), opts);
+export const fourierL1MaxMargin = (p: MarginProblem, H: number, W: number, opts?: GroupSolverOptions): SolverResult =>
+  groupL1MaxMargin(p, fourierL1Norm(H, W), opts);
 /** The l1 max-margin solution (minimum ||beta||_1 at unit margin). */
-export const l1MaxMargin = (p: MarginProblem, opts?: GroupSolverOptions): SolverResult => groupL1MaxMargin(p, l1Norm(p.D), opts);
+export const l1MaxMargin = (p: MarginProblem, opts?: GroupSolverOptions): SolverResult =>
+  groupL1MaxMargin(p, l1Norm(p.D), opts);
 
 /** A quasi-norm max-margin solution by reweighting: beta, its objective and the objective per step. */
 export interface ReweightResult {
@@ -260,15 +342,24 @@ export interface ReweightResult {
  * layers) s.t. Z beta >= 1, by iteratively reweighted group-l1 (a
  * majorise-minimise scheme) started from the group-l1 solution.
  */
-export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, opts: { maxSteps?: number; epsRel?: number; tol?: number; start?: ArrayLike<number> } = {}): ReweightResult {
+export function reweightedMaxMargin(
+  p: MarginProblem,
+  g: GroupNorm,
+  q: number,
+  opts: { maxSteps?: number; epsRel?: number; tol?: number; start?: ArrayLike<number> } = {},
+): ReweightResult {
   if (!(q > 0 && q <= 1)) throw new Error(`reweightedMaxMargin: q must be in (0, 1], got ${q}`);
   // from a given point (e.g. what GD learned): the stationary point on (about) its support
-  const start = opts.start ? { beta: scaleToUnitMargin(p, Float64Array.from(opts.start), 'reweightedMaxMargin'), gap: NaN } : groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-10 });
+  const start = opts.start
+    ? { beta: scaleToUnitMargin(p, Float64Array.from(opts.start), 'reweightedMaxMargin'), gap: NaN }
+    : groupL1MaxMargin(p, g, { tol: opts.tol ?? 1e-10 });
   let beta = start.beta;
   const history = [groupNormValue(g, beta, undefined, q)];
   if (q === 1) return { beta, value: history[0], history, lastStepCosine: 1, iterations: 0, l1Gap: start.gap };
-  const maxSteps = opts.maxSteps ?? 30, epsRel = opts.epsRel ?? 1e-6;
-  let lastCos = 0, it = 0;
+  const maxSteps = opts.maxSteps ?? 30,
+    epsRel = opts.epsRel ?? 1e-6;
+  let lastCos = 0,
+    it = 0;
   for (; it < maxSteps; it++) {
     const mags = groupMagnitudes(g, beta);
     const eps = epsRel * Math.max(...mags);
@@ -279,7 +370,14 @@ export function reweightedMaxMargin(p: MarginProblem, g: GroupNorm, q: number, o
     history.push(groupNormValue(g, beta, undefined, q));
     if (1 - lastCos < 1e-12) break;
   }
-  return { beta, value: history[history.length - 1], history, lastStepCosine: lastCos, iterations: it, l1Gap: start.gap };
+  return {
+    beta,
+    value: history[history.length - 1],
+    history,
+    lastStepCosine: lastCos,
+    iterations: it,
+    l1Gap: start.gap,
+  };
 }
 
 /** The normalised margin min_n z_n . beta / ||beta|| in a given norm (l2 when norm is omitted). */

@@ -7,7 +7,12 @@ import { PAPER_TRAINING } from './paper-settings.ts';
 
 /** The defaults of `ifrlab train`: PAPER_TRAINING plus seed 0, no Nesterov, no normalisation, epoch-end checkpoints. */
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'model' | 'data' | 'lr'> = Object.freeze({
-  ...PAPER_TRAINING, nesterov: false, seed: 0, checkpointEveryBatches: 0, normalize: false, evalBatchSize: 500,
+  ...PAPER_TRAINING,
+  nesterov: false,
+  seed: 0,
+  checkpointEveryBatches: 0,
+  normalize: false,
+  evalBatchSize: 500,
 });
 
 /**

@@ -18,8 +18,12 @@ export function memorySink(): MemorySink {
   let log: TrainLog | null = null;
   return {
     checkpoints,
-    get log() { return log; },
-    async saveCheckpoint(name, model, meta, velocity) { checkpoints.set(name, await encodeCheckpoint(model, meta, velocity)); },
+    get log() {
+      return log;
+    },
+    async saveCheckpoint(name, model, meta, velocity) {
+      checkpoints.set(name, await encodeCheckpoint(model, meta, velocity));
+    },
     async dropOptimizerState(name) {
       const c = checkpoints.get(name);
       if (c) checkpoints.set(name, { weights: c.weights, meta: c.meta });
@@ -29,6 +33,8 @@ export function memorySink(): MemorySink {
       if (!c) throw new Error(`memorySink: no checkpoint '${name}' to mark as best`);
       checkpoints.set('best', { weights: c.weights, meta: c.meta });
     },
-    async writeLog(l) { log = structuredClone(l); },
+    async writeLog(l) {
+      log = structuredClone(l);
+    },
   };
 }

@@ -22,7 +22,11 @@ export class SGD {
   steps = 0;
   readonly velocity = new Map<string, Tensor>();
 
-  constructor(readonly params: Map<string, Tensor>, o: SGDOptions, saved?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>) {
+  constructor(
+    readonly params: Map<string, Tensor>,
+    o: SGDOptions,
+    saved?: Map<string, { shape: readonly number[]; data: ArrayLike<number> }>,
+  ) {
     this.lr = o.lr;
     this.momentum = o.momentum ?? 0;
     this.weightDecay = o.weightDecay ?? 0;
@@ -31,7 +35,8 @@ export class SGD {
     for (const [name, p] of params) {
       const s = saved?.get(name);
       if (saved && !s) throw new Error(`SGD: the saved optimiser state has no momentum buffer for '${name}'`);
-      if (s && s.data.length !== p.size) throw new Error(`SGD: saved momentum for '${name}' has ${s.data.length} values, parameter has ${p.size}`);
+      if (s && s.data.length !== p.size)
+        throw new Error(`SGD: saved momentum for '${name}' has ${s.data.length} values, parameter has ${p.size}`);
       this.velocity.set(name, keep(s ? tensor(s.data, p.shape, p.backend) : full(p.shape, 0, p.backend)));
     }
   }
@@ -41,7 +46,8 @@ export class SGD {
     for (const [name, p] of this.params) {
       const g = (grads as Map<unknown, Tensor>).get(p) ?? (grads as Map<unknown, Tensor>).get(name);
       if (!g) continue;
-      if (g.size !== p.size) throw new Error(`SGD: gradient for '${name}' has ${g.size} values, parameter has ${p.size}`);
+      if (g.size !== p.size)
+        throw new Error(`SGD: gradient for '${name}' has ${g.size} values, parameter has ${p.size}`);
       const v = this.velocity.get(name)!;
       p.backend.sgdStep(p.buffer, g.buffer, v.buffer, this.lr, this.momentum, this.weightDecay, this.nesterov);
     }
@@ -49,7 +55,14 @@ export class SGD {
   }
 
   state(): { name: 'sgd'; lr: number; momentum: number; weightDecay: number; nesterov: boolean; steps: number } {
-    return { name: 'sgd', lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay, nesterov: this.nesterov, steps: this.steps };
+    return {
+      name: 'sgd',
+      lr: this.lr,
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov,
+      steps: this.steps,
+    };
   }
 
   dispose(): void {

@@ -59,8 +59,15 @@ export const PAPER_SEEDS = Object.freeze({ fast: 5, slow: 3 });
 export const paperLearningRate = (spec: string): number => defaultLearningRate(spec);
 
 /** The paper's settings, or a reduced run with some fields replaced (quick scale, tests). */
-export function trainingSettings(scale: 'quick' | 'paper', quick: Partial<TrainingSettings> = {}, data = 'cifar10'): TrainingSettings {
-  const base: TrainingSettings = { ...PAPER_TRAINING, batchSize: data.startsWith('mnist') ? PAPER_MNIST_BATCH : PAPER_TRAINING.batchSize };
+export function trainingSettings(
+  scale: 'quick' | 'paper',
+  quick: Partial<TrainingSettings> = {},
+  data = 'cifar10',
+): TrainingSettings {
+  const base: TrainingSettings = {
+    ...PAPER_TRAINING,
+    batchSize: data.startsWith('mnist') ? PAPER_MNIST_BATCH : PAPER_TRAINING.batchSize,
+  };
   return scale === 'paper' ? base : { ...base, ...quick };
 }
 
@@ -68,7 +75,8 @@ export function trainingSettings(scale: 'quick' | 'paper', quick: Partial<Traini
 export function differencesFromPaper(t: TrainingSettings, data = 'cifar10'): string[] {
   const want = trainingSettings('paper', {}, data);
   const out: string[] = [];
-  for (const k of Object.keys(want) as (keyof TrainingSettings)[]) if (t[k] !== want[k]) out.push(`${k} ${String(t[k])} (paper ${String(want[k])})`);
+  for (const k of Object.keys(want) as (keyof TrainingSettings)[])
+    if (t[k] !== want[k]) out.push(`${k} ${String(t[k])} (paper ${String(want[k])})`);
   if (t.trainLimit !== undefined) out.push(`trainLimit ${t.trainLimit} (paper: the full training set)`);
   if (t.testLimit !== undefined) out.push(`testLimit ${t.testLimit} (paper: the full test set)`);
   return out;

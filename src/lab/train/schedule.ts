@@ -19,19 +19,24 @@ export function makeSchedule(spec: string, lr0: number): Schedule {
   const num = (v: string | undefined, d: number, what: string): number => {
     if (v === undefined || v === '') return d;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`schedule '${spec}': ${what} must be a positive number, got '${v}'`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`schedule '${spec}': ${what} must be a positive number, got '${v}'`);
     return n;
   };
   switch (name) {
-    case 'constant': return { name: spec, lr: () => lr0 };
+    case 'constant':
+      return { name: spec, lr: () => lr0 };
     case 'step': {
-      const f = num(a, 0.3, 'factor'), n = num(b, 4, 'period');
+      const f = num(a, 0.3, 'factor'),
+        n = num(b, 4, 'period');
       return { name: spec, lr: (e) => lr0 * f ** Math.floor(e / n) };
     }
     case 'linear-reset': {
-      const p = num(a, 20, 'period'), m = num(b, 0.3, 'final multiplier');
+      const p = num(a, 20, 'period'),
+        m = num(b, 0.3, 'final multiplier');
       return { name: spec, lr: (e) => lr0 * (1 - ((1 - m) * (e % p)) / Math.max(p - 1, 1)) };
     }
-    default: throw new Error(`unknown schedule '${name}' (constant, step[:factor:every], linear-reset[:period:final])`);
+    default:
+      throw new Error(`unknown schedule '${name}' (constant, step[:factor:every], linear-reset[:period:final])`);
   }
 }

@@ -170,24 +170,38 @@ function argmaxCorrect(logits: Float32Array, y: ArrayLike<number>, k: number): n
 }
 
 /** Mean cross-entropy and accuracy of a model on a split (eval mode, no gradients). */
-export async function evaluate(model: Classifier, s: Split, shape: readonly number[], batchSize = 500, normalize?: BatchOptions['normalize'], onProgress?: (done: number, total: number) => void): Promise<{ loss: number; accuracy: number }> {
+export async function evaluate(
+  model: Classifier,
+  s: Split,
+  shape: readonly number[],
+  batchSize = 500,
+  normalize?: BatchOptions['normalize'],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ loss: number; accuracy: number }> {
   const was = (model as { training?: boolean }).training ?? false;
   model.setTraining(false);
-  let loss = 0, correct = 0, seen = 0;
+  let loss = 0,
+    correct = 0,
+    seen = 0;
   onProgress?.(0, s.n);
   try {
     for (const hb of batches(s, shape, { batchSize, normalize })) {
-      const [l, lg] = noGrad(() => tidy(() => {
-        const logits = model.forward(tensor(hb.x, [hb.n, ...shape]));
-        return [crossEntropy(logits, hb.y, 'sum'), logits];
-      }));
+      const [l, lg] = noGrad(() =>
+        tidy(() => {
+          const logits = model.forward(tensor(hb.x, [hb.n, ...shape]));
+          return [crossEntropy(logits, hb.y, 'sum'), logits];
+        }),
+      );
       loss += await l.item();
       correct += argmaxCorrect(await lg.data(), hb.y, model.numClasses);
-      l.dispose(); lg.dispose();
+      l.dispose();
+      lg.dispose();
       seen += hb.n;
       onProgress?.(seen, s.n);
     }
-  } finally { model.setTraining(was); }
+  } finally {
+    model.setTraining(was);
+  }
   return { loss: loss / s.n, accuracy: correct / s.n };
 }
 
@@ -198,14 +212,33 @@ export async function evaluate(model: Classifier, s: Split, shape: readonly numb
  * (The CLI's version yields to the event loop first: a batch on the WASM backend never does, so
  * without it a signal would only be seen at the next file write.)
  */
-export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, opts: { backend: string; resume?: ResumeState; progress?: (p: Progress) => void; evalProgress?: (label: string, done: number, total: number) => void; log?: (line: string) => void; stopRequested?: () => boolean | Promise<boolean>; hooks?: TrainHooks } = { backend: 'unknown' }): Promise<{ log: TrainLog; model: Classifier }> {
+export async function train(
+  dsFull: Dataset,
+  cfg: TrainConfig,
+  sink: TrainSink,
+  opts: {
+    backend: string;
+    resume?: ResumeState;
+    progress?: (p: Progress) => void;
+    evalProgress?: (label: string, done: number, total: number) => void;
+    log?: (line: string) => void;
+    stopRequested?: () => boolean | Promise<boolean>;
+    hooks?: TrainHooks;
+  } = { backend: 'unknown' },
+): Promise<{ log: TrainLog; model: Classifier }> {
   const shape = dsFull.shape;
   const trainSplit = limitSplit(dsFull.train, cfg.limitTrain, shape);
   const testSplit = limitSplit(dsFull.test, cfg.limitTest, shape);
   const say = opts.log ?? (() => {});
   const normalize = cfg.normalize ? channelStats(trainSplit, shape) : undefined;
   const schedule = makeSchedule(cfg.schedule, cfg.lr);
-  const bopts = (epoch: number): BatchOptions => ({ batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed, epoch, normalize });
+  const bopts = (epoch: number): BatchOptions => ({
+    batchSize: cfg.batchSize,
+    shuffle: true,
+    seed: cfg.seed,
+    epoch,
+    normalize,
+  });
   const nb = numBatches(trainSplit.n, bopts(0));
 
   let model: Classifier;
@@ -217,7 +250,11 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
   if (r) {
     model = r.model;
     if (!r.velocity) throw new Error(`resume: checkpoint of epoch ${r.meta.epoch} has no optimiser state`);
-    opt = new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov }, r.velocity);
+    opt = new SGD(
+      model.parameters(),
+      { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov },
+      r.velocity,
+    );
     opt.steps = r.meta.optimizer?.steps ?? 0;
     log = r.meta.log as TrainLog;
     if (!log) throw new Error('resume: the checkpoint has no training log');
@@ -227,19 +264,46 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     epoch0 = r.meta.epoch;
     batch0 = r.meta.batchInEpoch ?? 0;
     const p = r.meta.partial as Omit<EpochProgress, 'wallStart'> | undefined;
-    part = { lossSum: p?.lossSum ?? 0, correct: p?.correct ?? 0, seen: p?.seen ?? 0, trainSeconds: p?.trainSeconds ?? 0, wallStart: now() };
+    part = {
+      lossSum: p?.lossSum ?? 0,
+      correct: p?.correct ?? 0,
+      seen: p?.seen ?? 0,
+      trainSeconds: p?.trainSeconds ?? 0,
+      wallStart: now(),
+    };
     say(`resuming from ${log.lastCheckpoint} (epoch ${epoch0}, batch ${batch0})`);
   } else {
     model = buildModel(cfg.model, { inputShape: shape, numClasses: dsFull.numClasses, seed: cfg.seed });
-    opt = new SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov });
+    opt = new SGD(model.parameters(), {
+      lr: cfg.lr,
+      momentum: cfg.momentum,
+      weightDecay: cfg.weightDecay,
+      nesterov: cfg.nesterov,
+    });
     log = {
-      format: 'ifrlab-train-log', config: { ...cfg }, backend: opts.backend,
-      dataset: { name: dsFull.name, shape: [...shape], classes: dsFull.numClasses, train: trainSplit.n, test: testSplit.n },
+      format: 'ifrlab-train-log',
+      config: { ...cfg },
+      backend: opts.backend,
+      dataset: {
+        name: dsFull.name,
+        shape: [...shape],
+        classes: dsFull.numClasses,
+        train: trainSplit.n,
+        test: testSplit.n,
+      },
       model: { spec: model.spec, parameters: countParameters(model) },
       runId: globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`,
-      status: 'running', history: [], best: null, bestTestAccuracy: null, checkpoints: [], lastCheckpoint: null, wallSeconds: 0, normalize,
+      status: 'running',
+      history: [],
+      best: null,
+      bestTestAccuracy: null,
+      checkpoints: [],
+      lastCheckpoint: null,
+      wallSeconds: 0,
+      normalize,
     };
-    epoch0 = 0; batch0 = 0;
+    epoch0 = 0;
+    batch0 = 0;
     part = { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0, wallStart: now() };
   }
   const wallBase = log.wallSeconds;
@@ -248,9 +312,20 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
   const paramList = [...params.values()];
 
   const metaFor = (epoch: number, batchInEpoch: number, extra: Partial<CheckpointMeta> = {}): CheckpointMeta => ({
-    format: 'ifrlab-checkpoint', version: 1, spec: model.spec, inputShape: [...shape], numClasses: dsFull.numClasses,
-    data: dsFull.name, seed: cfg.seed, epoch, batchInEpoch, globalStep: opt.steps, optimizer: opt.state(),
-    normalize, config: cfg, ...extra,
+    format: 'ifrlab-checkpoint',
+    version: 1,
+    spec: model.spec,
+    inputShape: [...shape],
+    numClasses: dsFull.numClasses,
+    data: dsFull.name,
+    seed: cfg.seed,
+    epoch,
+    batchInEpoch,
+    globalStep: opt.steps,
+    optimizer: opt.state(),
+    normalize,
+    config: cfg,
+    ...extra,
   });
   const save = async (name: string, meta: CheckpointMeta): Promise<void> => {
     log.wallSeconds = wallBase + (now() - runStart);
@@ -274,8 +349,10 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     if (keep === 'all' || !sink.deleteCheckpoint) return [];
     const dense = typeof keep === 'object' ? keep.denseEpochs : -1;
     // names: epoch-E (after E epochs) and epoch-E-batch-B (B batches into epoch E + 1, 0-based E)
-    const stay = (n: string): boolean => n === log.lastCheckpoint || (keep !== 'last' && n === log.best?.checkpoint)
-      || (dense >= 0 && (/^epoch-\d+$/.test(n) || Number(n.slice(6, 9)) < dense));
+    const stay = (n: string): boolean =>
+      n === log.lastCheckpoint ||
+      (keep !== 'last' && n === log.best?.checkpoint) ||
+      (dense >= 0 && (/^epoch-\d+$/.test(n) || Number(n.slice(6, 9)) < dense));
     const gone = log.checkpoints.filter((n) => !stay(n));
     log.checkpoints = log.checkpoints.filter(stay);
     return gone;
@@ -286,14 +363,33 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     if (!r) {
       // the initial model, for learning-dynamics studies
       const t0 = now();
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!('test evaluation (epoch 0)', d, t)));
+      const ev = await evaluate(
+        model,
+        testSplit,
+        shape,
+        cfg.evalBatchSize,
+        normalize,
+        opts.evalProgress && ((d, t) => opts.evalProgress!('test evaluation (epoch 0)', d, t)),
+      );
       const name = 'epoch-000';
-      log.history.push({ epoch: 0, lr: null, trainLoss: null, trainAccuracy: null, testLoss: ev.loss, testAccuracy: ev.accuracy, examplesPerSecond: null, seconds: now() - t0, checkpoint: name });
+      log.history.push({
+        epoch: 0,
+        lr: null,
+        trainLoss: null,
+        trainAccuracy: null,
+        testLoss: ev.loss,
+        testAccuracy: ev.accuracy,
+        examplesPerSecond: null,
+        seconds: now() - t0,
+        checkpoint: name,
+      });
       await save(name, metaFor(0, 0, { testAccuracy: ev.accuracy }));
       say(`epoch 0 (initial): test loss ${ev.loss.toFixed(4)}, accuracy ${(100 * ev.accuracy).toFixed(2)}%`);
     }
     let batchesThisRun = 0;
-    const stopNow = async (): Promise<boolean> => (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) || !!(await opts.stopRequested?.());
+    const stopNow = async (): Promise<boolean> =>
+      (cfg.stopAfterBatches !== undefined && batchesThisRun >= cfg.stopAfterBatches) ||
+      !!(await opts.stopRequested?.());
     const liveAtStart = memory().tensors;
     await opts.hooks?.onStart?.(model, opt);
     for (let epoch = epoch0; epoch < cfg.epochs; epoch++) {
@@ -314,7 +410,8 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
         });
         const lv = await loss.item();
         const lg = await logits.data();
-        loss.dispose(); logits.dispose();
+        loss.dispose();
+        logits.dispose();
         if (!Number.isFinite(lv)) {
           for (const g of grads.values()) g.dispose();
           const msg = `training stopped: the loss is ${lv} at epoch ${epoch + 1}, batch ${b + 1} (lr ${opt.lr}). The last good checkpoint is ${log.lastCheckpoint ?? 'none'}; try a smaller --lr.`;
@@ -342,13 +439,26 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
         await opts.hooks?.afterBatch?.({ step: opt.steps, epoch, batch: b, loss: lv, accuracy: correct / hb.n, model });
         if (opts.progress) {
           const eps = part.seen / Math.max(part.trainSeconds, 1e-9);
-          const left = (cfg.epochs - epoch - 1) * trainSplit.n + (trainSplit.n - Math.min(b * cfg.batchSize, trainSplit.n));
-          opts.progress({ epoch: epoch + 1, epochs: cfg.epochs, batch: b, batches: nb, loss: part.lossSum / part.seen, accuracy: part.correct / part.seen, examplesPerSecond: eps, etaSeconds: left / eps });
+          const left =
+            (cfg.epochs - epoch - 1) * trainSplit.n + (trainSplit.n - Math.min(b * cfg.batchSize, trainSplit.n));
+          opts.progress({
+            epoch: epoch + 1,
+            epochs: cfg.epochs,
+            batch: b,
+            batches: nb,
+            loss: part.lossSum / part.seen,
+            accuracy: part.correct / part.seen,
+            examplesPerSecond: eps,
+            etaSeconds: left / eps,
+          });
         }
         const interrupted = await stopNow();
         if (b < nb && ((cfg.checkpointEveryBatches > 0 && b % cfg.checkpointEveryBatches === 0) || interrupted)) {
           const { wallStart: _w, ...p } = part;
-          await save(`epoch-${pad(epoch, 3)}-batch-${pad(b, 5)}`, metaFor(epoch, b, { partial: p, trainLoss: part.lossSum / part.seen }));
+          await save(
+            `epoch-${pad(epoch, 3)}-batch-${pad(b, 5)}`,
+            metaFor(epoch, b, { partial: p, trainLoss: part.lossSum / part.seen }),
+          );
         }
         if (interrupted && b < nb) {
           log.status = 'interrupted';
@@ -358,20 +468,45 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
       }
       model.setTraining(false);
       const trainSeconds = part.trainSeconds;
-      const ev = await evaluate(model, testSplit, shape, cfg.evalBatchSize, normalize, opts.evalProgress && ((d, t) => opts.evalProgress!(`test evaluation (epoch ${epoch + 1})`, d, t)));
+      const ev = await evaluate(
+        model,
+        testSplit,
+        shape,
+        cfg.evalBatchSize,
+        normalize,
+        opts.evalProgress && ((d, t) => opts.evalProgress!(`test evaluation (epoch ${epoch + 1})`, d, t)),
+      );
       const name = `epoch-${pad(epoch + 1, 3)}`;
       const rec: EpochRecord = {
-        epoch: epoch + 1, lr: opt.lr, trainLoss: part.lossSum / part.seen, trainAccuracy: part.correct / part.seen,
-        testLoss: ev.loss, testAccuracy: ev.accuracy, examplesPerSecond: part.seen / Math.max(trainSeconds, 1e-9),
-        seconds: now() - part.wallStart, checkpoint: name,
+        epoch: epoch + 1,
+        lr: opt.lr,
+        trainLoss: part.lossSum / part.seen,
+        trainAccuracy: part.correct / part.seen,
+        testLoss: ev.loss,
+        testAccuracy: ev.accuracy,
+        examplesPerSecond: part.seen / Math.max(trainSeconds, 1e-9),
+        seconds: now() - part.wallStart,
+        checkpoint: name,
       };
       log.history.push(rec);
       const isBest = !log.best || ev.accuracy > log.best.testAccuracy;
-      if (isBest) { log.best = { epoch: epoch + 1, testAccuracy: ev.accuracy, checkpoint: name }; log.bestTestAccuracy = ev.accuracy; }
-      await save(name, metaFor(epoch + 1, 0, { testAccuracy: ev.accuracy, trainLoss: rec.trainLoss, trainAccuracy: rec.trainAccuracy }));
+      if (isBest) {
+        log.best = { epoch: epoch + 1, testAccuracy: ev.accuracy, checkpoint: name };
+        log.bestTestAccuracy = ev.accuracy;
+      }
+      await save(
+        name,
+        metaFor(epoch + 1, 0, {
+          testAccuracy: ev.accuracy,
+          trainLoss: rec.trainLoss,
+          trainAccuracy: rec.trainAccuracy,
+        }),
+      );
       if (isBest) await sink.markBest(name);
-      say(`epoch ${epoch + 1}/${cfg.epochs}: lr ${opt.lr.toPrecision(3)}, train loss ${rec.trainLoss!.toFixed(4)}, train acc ${(100 * rec.trainAccuracy!).toFixed(2)}%, test acc ${(100 * ev.accuracy).toFixed(2)}%, ${rec.examplesPerSecond!.toFixed(0)} ex/s, ${rec.seconds.toFixed(1)} s, live tensors ${memory().tensors - liveAtStart >= 0 ? '+' : ''}${memory().tensors - liveAtStart}`);
-      if (epoch + 1 < cfg.epochs && await stopNow()) {
+      say(
+        `epoch ${epoch + 1}/${cfg.epochs}: lr ${opt.lr.toPrecision(3)}, train loss ${rec.trainLoss!.toFixed(4)}, train acc ${(100 * rec.trainAccuracy!).toFixed(2)}%, test acc ${(100 * ev.accuracy).toFixed(2)}%, ${rec.examplesPerSecond!.toFixed(0)} ex/s, ${rec.seconds.toFixed(1)} s, live tensors ${memory().tensors - liveAtStart >= 0 ? '+' : ''}${memory().tensors - liveAtStart}`,
+      );
+      if (epoch + 1 < cfg.epochs && (await stopNow())) {
         log.status = 'interrupted';
         await sink.writeLog(log);
         return { log, model };
@@ -394,4 +529,3 @@ export async function train(dsFull: Dataset, cfg: TrainConfig, sink: TrainSink, 
     opt.dispose();
   }
 }
-

@@ -3,7 +3,17 @@
 // obviously right, not fast, and is the oracle for the WASM and WebGPU backends.
 
 import type {
-  Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
+  Backend,
+  BinaryOp,
+  Buffer,
+  CircConvParams,
+  ConvParams,
+  DType,
+  MatmulParams,
+  MemoryInfo,
+  PadMode,
+  ReduceOp,
+  UnaryOp,
 } from '../backend.ts';
 import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { fft2dInterleaved, fftStrided } from '../../fft/host.ts';
@@ -13,7 +23,9 @@ type Arr = Float32Array | Float64Array;
 class RefBuffer implements Buffer {
   disposed = false;
   constructor(public data: Arr) {}
-  get size(): number { return this.data.length; }
+  get size(): number {
+    return this.data.length;
+  }
 }
 
 const unaryFns: Record<UnaryOp, (x: number) => number> = {
@@ -96,8 +108,12 @@ export class ReferenceBackend implements Backend {
     out.data.fill(value);
     return out;
   }
-  read(buf: Buffer): Promise<Arr> { return Promise.resolve(this.readSync(buf)); }
-  readSync(buf: Buffer): Arr { return this.arr(buf).slice(); }
+  read(buf: Buffer): Promise<Arr> {
+    return Promise.resolve(this.readSync(buf));
+  }
+  readSync(buf: Buffer): Arr {
+    return this.arr(buf).slice();
+  }
   dispose(buf: Buffer): void {
     const r = buf as RefBuffer;
     if (r.disposed) return;
@@ -105,45 +121,83 @@ export class ReferenceBackend implements Backend {
     this.live--;
     this.liveBytes -= r.data.byteLength;
   }
-  memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
-  sync(): Promise<void> { return Promise.resolve(); }
+  memory(): MemoryInfo {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
 
   unary(op: UnaryOp, x: Buffer): Buffer {
-    const a = this.arr(x), out = this.alloc(a.length), f = unaryFns[op];
+    const a = this.arr(x),
+      out = this.alloc(a.length),
+      f = unaryFns[op];
     for (let i = 0; i < a.length; i++) out.data[i] = f(a[i]);
     return out;
   }
 
-  binary(op: BinaryOp, a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
-    const A = this.arr(a), B = this.arr(b), f = binaryFns[op];
+  binary(
+    op: BinaryOp,
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
+    const A = this.arr(a),
+      B = this.arr(b),
+      f = binaryFns[op];
     const out = this.alloc(sizeOf(outShape));
     forEachIndex(outShape, (flat, idx) => {
-      let ia = 0, ib = 0;
-      for (let d = 0; d < idx.length; d++) { ia += idx[d] * aStrides[d]; ib += idx[d] * bStrides[d]; }
+      let ia = 0,
+        ib = 0;
+      for (let d = 0; d < idx.length; d++) {
+        ia += idx[d] * aStrides[d];
+        ib += idx[d] * bStrides[d];
+      }
       out.data[flat] = f(A[ia], B[ib]);
     });
     return out;
   }
 
   binaryScalar(op: BinaryOp, x: Buffer, s: number, scalarFirst: boolean): Buffer {
-    const A = this.arr(x), out = this.alloc(A.length), f = binaryFns[op];
+    const A = this.arr(x),
+      out = this.alloc(A.length),
+      f = binaryFns[op];
     for (let i = 0; i < A.length; i++) out.data[i] = scalarFirst ? f(s, A[i]) : f(A[i], s);
     return out;
   }
 
-  where(cond: Buffer, cStrides: readonly number[], a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
-    const C = this.arr(cond), A = this.arr(a), B = this.arr(b);
+  where(
+    cond: Buffer,
+    cStrides: readonly number[],
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
+    const C = this.arr(cond),
+      A = this.arr(a),
+      B = this.arr(b);
     const out = this.alloc(sizeOf(outShape));
     forEachIndex(outShape, (flat, idx) => {
-      let ic = 0, ia = 0, ib = 0;
-      for (let d = 0; d < idx.length; d++) { ic += idx[d] * cStrides[d]; ia += idx[d] * aStrides[d]; ib += idx[d] * bStrides[d]; }
+      let ic = 0,
+        ia = 0,
+        ib = 0;
+      for (let d = 0; d < idx.length; d++) {
+        ic += idx[d] * cStrides[d];
+        ia += idx[d] * aStrides[d];
+        ib += idx[d] * bStrides[d];
+      }
       out.data[flat] = C[ic] !== 0 ? A[ia] : B[ib];
     });
     return out;
   }
 
   reduceLast(op: ReduceOp, x: Buffer, outer: number, n: number): Buffer {
-    const A = this.arr(x), out = this.alloc(outer);
+    const A = this.arr(x),
+      out = this.alloc(outer);
     for (let o = 0; o < outer; o++) {
       let acc = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
       for (let i = 0; i < n; i++) {
@@ -158,7 +212,8 @@ export class ReferenceBackend implements Backend {
   }
 
   transpose(x: Buffer, shape: readonly number[], perm: readonly number[]): Buffer {
-    const A = this.arr(x), st = stridesOf(shape);
+    const A = this.arr(x),
+      st = stridesOf(shape);
     const outShape = perm.map((p) => shape[p]);
     const out = this.alloc(A.length);
     forEachIndex(outShape, (flat, idx) => {
@@ -170,7 +225,8 @@ export class ReferenceBackend implements Backend {
   }
 
   slice(x: Buffer, shape: readonly number[], begin: readonly number[], size: readonly number[]): Buffer {
-    const A = this.arr(x), st = stridesOf(shape);
+    const A = this.arr(x),
+      st = stridesOf(shape);
     const out = this.alloc(sizeOf(size));
     forEachIndex(size, (flat, idx) => {
       let src = 0;
@@ -181,7 +237,8 @@ export class ReferenceBackend implements Backend {
   }
 
   pad(x: Buffer, shape: readonly number[], before: readonly number[], after: readonly number[], mode: PadMode): Buffer {
-    const A = this.arr(x), st = stridesOf(shape);
+    const A = this.arr(x),
+      st = stridesOf(shape);
     const outShape = shape.map((s, d) => s + before[d] + after[d]);
     const out = this.alloc(sizeOf(outShape));
     forEachIndex(outShape, (flat, idx) => {
@@ -189,7 +246,10 @@ export class ReferenceBackend implements Backend {
       for (let d = 0; d < idx.length; d++) {
         let i = idx[d] - before[d];
         if (i < 0 || i >= shape[d]) {
-          if (mode === 'zero' || shape[d] === 0) { src = -1; break; }
+          if (mode === 'zero' || shape[d] === 0) {
+            src = -1;
+            break;
+          }
           i = mod(i, shape[d]);
         }
         src += i * st[d];
@@ -203,18 +263,22 @@ export class ReferenceBackend implements Backend {
     const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total);
     xs.forEach((x, i) => {
-      const A = this.arr(x), w = inners[i], off = offsets[i];
+      const A = this.arr(x),
+        w = inners[i],
+        off = offsets[i];
       for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) out.data[o * total + off + j] = A[o * w + j];
     });
     return out;
   }
 
   matmul(a: Buffer, b: Buffer, p: MatmulParams): Buffer {
-    const A = this.arr(a), B = this.arr(b);
+    const A = this.arr(a),
+      B = this.arr(b);
     const { batch, m, k, n, transA, transB } = p;
     const out = this.alloc(batch * m * n);
     for (let bt = 0; bt < batch; bt++) {
-      const oa = (p.batchA === 1 ? 0 : bt) * m * k, ob = (p.batchB === 1 ? 0 : bt) * k * n;
+      const oa = (p.batchA === 1 ? 0 : bt) * m * k,
+        ob = (p.batchB === 1 ? 0 : bt) * k * n;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           let acc = 0;
@@ -232,49 +296,76 @@ export class ReferenceBackend implements Backend {
 
   /** Input index for output (i,j) and tap (u,v), or -1 for a zero-padded cell. */
   private static tapIndex(p: ConvParams, i: number, j: number, u: number, v: number): number {
-    let y = i * p.stride + u - p.padTop, x = j * p.stride + v - p.padLeft;
-    if (p.mode === 'circular') { y = mod(y, p.H); x = mod(x, p.W); }
-    else if (y < 0 || y >= p.H || x < 0 || x >= p.W) return -1;
+    let y = i * p.stride + u - p.padTop,
+      x = j * p.stride + v - p.padLeft;
+    if (p.mode === 'circular') {
+      y = mod(y, p.H);
+      x = mod(x, p.W);
+    } else if (y < 0 || y >= p.H || x < 0 || x >= p.W) return -1;
     return y * p.W + x;
   }
 
   conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const X = this.arr(x), Wt = this.arr(w), HW = p.H * p.W, K = p.kh * p.kw;
+    const X = this.arr(x),
+      Wt = this.arr(w),
+      HW = p.H * p.W,
+      K = p.kh * p.kw;
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      let acc = 0;
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc += Wt[(o * p.C + c) * K + u * p.kw + v] * X[(n * p.C + c) * HW + t];
-      }
-      out.data[((n * p.O + o) * p.Ho + i) * p.Wo + j] = acc;
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            let acc = 0;
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc += Wt[(o * p.C + c) * K + u * p.kw + v] * X[(n * p.C + c) * HW + t];
+                }
+            out.data[((n * p.O + o) * p.Ho + i) * p.Wo + j] = acc;
+          }
     return out;
   }
 
   conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const G = this.arr(g), Wt = this.arr(w), HW = p.H * p.W, K = p.kh * p.kw;
+    const G = this.arr(g),
+      Wt = this.arr(w),
+      HW = p.H * p.W,
+      K = p.kh * p.kw;
     const acc = new Float64Array(p.N * p.C * HW);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc[(n * p.C + c) * HW + t] += gv * Wt[(o * p.C + c) * K + u * p.kw + v];
-      }
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc[(n * p.C + c) * HW + t] += gv * Wt[(o * p.C + c) * K + u * p.kw + v];
+                }
+          }
     return this.fromArray(acc);
   }
 
   conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
-    const X = this.arr(x), G = this.arr(g), HW = p.H * p.W, K = p.kh * p.kw;
+    const X = this.arr(x),
+      G = this.arr(g),
+      HW = p.H * p.W,
+      K = p.kh * p.kw;
     const acc = new Float64Array(p.O * p.C * K);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc[(o * p.C + c) * K + u * p.kw + v] += gv * X[(n * p.C + c) * HW + t];
-      }
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc[(o * p.C + c) * K + u * p.kw + v] += gv * X[(n * p.C + c) * HW + t];
+                }
+          }
     return this.fromArray(acc);
   }
 
@@ -284,42 +375,63 @@ export class ReferenceBackend implements Backend {
   }
 
   local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const X = this.arr(x), Wt = this.arr(w), HW = p.H * p.W;
+    const X = this.arr(x),
+      Wt = this.arr(w),
+      HW = p.H * p.W;
     const out = this.alloc(p.N * p.O * p.Ho * p.Wo);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      let acc = 0;
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc += Wt[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)] * X[(n * p.C + c) * HW + t];
-      }
-      out.data[((n * p.O + o) * p.Ho + i) * p.Wo + j] = acc;
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            let acc = 0;
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc += Wt[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)] * X[(n * p.C + c) * HW + t];
+                }
+            out.data[((n * p.O + o) * p.Ho + i) * p.Wo + j] = acc;
+          }
     return out;
   }
 
   local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
-    const G = this.arr(g), Wt = this.arr(w), HW = p.H * p.W;
+    const G = this.arr(g),
+      Wt = this.arr(w),
+      HW = p.H * p.W;
     const acc = new Float64Array(p.N * p.C * HW);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc[(n * p.C + c) * HW + t] += gv * Wt[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)];
-      }
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc[(n * p.C + c) * HW + t] += gv * Wt[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)];
+                }
+          }
     return this.fromArray(acc);
   }
 
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
-    const X = this.arr(x), G = this.arr(g), HW = p.H * p.W;
+    const X = this.arr(x),
+      G = this.arr(g),
+      HW = p.H * p.W;
     const acc = new Float64Array(p.O * p.C * p.Ho * p.Wo * p.kh * p.kw);
-    for (let n = 0; n < p.N; n++) for (let o = 0; o < p.O; o++) for (let i = 0; i < p.Ho; i++) for (let j = 0; j < p.Wo; j++) {
-      const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
-      for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-        const t = ReferenceBackend.tapIndex(p, i, j, u, v);
-        if (t >= 0) acc[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)] += gv * X[(n * p.C + c) * HW + t];
-      }
-    }
+    for (let n = 0; n < p.N; n++)
+      for (let o = 0; o < p.O; o++)
+        for (let i = 0; i < p.Ho; i++)
+          for (let j = 0; j < p.Wo; j++) {
+            const gv = G[((n * p.O + o) * p.Ho + i) * p.Wo + j];
+            for (let c = 0; c < p.C; c++)
+              for (let u = 0; u < p.kh; u++)
+                for (let v = 0; v < p.kw; v++) {
+                  const t = ReferenceBackend.tapIndex(p, i, j, u, v);
+                  if (t >= 0) acc[ReferenceBackend.lcIndex(p, o, c, i, j, u, v)] += gv * X[(n * p.C + c) * HW + t];
+                }
+          }
     return this.fromArray(acc);
   }
 
@@ -334,22 +446,36 @@ export class ReferenceBackend implements Backend {
   }
 
   /** out[a, b] = real(F^-1( sum_s P[pa(a,s)] * (conj?)Q[qb(b,s)] )) over H*W planes. */
-  private circProduct(P: Float64Array, Q: Float64Array, nA: number, nB: number, nS: number,
-    pIdx: (a: number, s: number) => number, qIdx: (b: number, s: number) => number, conjQ: boolean, H: number, W: number): RefBuffer {
+  private circProduct(
+    P: Float64Array,
+    Q: Float64Array,
+    nA: number,
+    nB: number,
+    nS: number,
+    pIdx: (a: number, s: number) => number,
+    qIdx: (b: number, s: number) => number,
+    conjQ: boolean,
+    H: number,
+    W: number,
+  ): RefBuffer {
     const HW = H * W;
     const z = new Float64Array(nA * nB * HW * 2);
-    for (let a = 0; a < nA; a++) for (let b = 0; b < nB; b++) {
-      const base = (a * nB + b) * HW * 2;
-      for (let s = 0; s < nS; s++) {
-        const pp = pIdx(a, s) * HW * 2, qq = qIdx(b, s) * HW * 2;
-        for (let f = 0; f < HW; f++) {
-          const pr = P[pp + 2 * f], pi = P[pp + 2 * f + 1];
-          const qr = Q[qq + 2 * f], qi = conjQ ? -Q[qq + 2 * f + 1] : Q[qq + 2 * f + 1];
-          z[base + 2 * f] += pr * qr - pi * qi;
-          z[base + 2 * f + 1] += pr * qi + pi * qr;
+    for (let a = 0; a < nA; a++)
+      for (let b = 0; b < nB; b++) {
+        const base = (a * nB + b) * HW * 2;
+        for (let s = 0; s < nS; s++) {
+          const pp = pIdx(a, s) * HW * 2,
+            qq = qIdx(b, s) * HW * 2;
+          for (let f = 0; f < HW; f++) {
+            const pr = P[pp + 2 * f],
+              pi = P[pp + 2 * f + 1];
+            const qr = Q[qq + 2 * f],
+              qi = conjQ ? -Q[qq + 2 * f + 1] : Q[qq + 2 * f + 1];
+            z[base + 2 * f] += pr * qr - pi * qi;
+            z[base + 2 * f + 1] += pr * qi + pi * qr;
+          }
         }
       }
-    }
     fft2dInterleaved(z, nA * nB, H, W, true);
     const out = this.alloc(nA * nB * HW);
     for (let i = 0; i < out.data.length; i++) out.data[i] = z[2 * i];
@@ -357,21 +483,57 @@ export class ReferenceBackend implements Backend {
   }
 
   circConv2d(x: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const X = this.spectra(this.arr(x), p.N * p.C, p.H, p.W), Wf = this.spectra(this.arr(w), p.O * p.C, p.H, p.W);
+    const X = this.spectra(this.arr(x), p.N * p.C, p.H, p.W),
+      Wf = this.spectra(this.arr(w), p.O * p.C, p.H, p.W);
     // out[n,o] = F^-1( sum_c X[n,c] * conj(W[o,c]) )
-    return this.circProduct(X, Wf, p.N, p.O, p.C, (n, c) => n * p.C + c, (o, c) => o * p.C + c, true, p.H, p.W);
+    return this.circProduct(
+      X,
+      Wf,
+      p.N,
+      p.O,
+      p.C,
+      (n, c) => n * p.C + c,
+      (o, c) => o * p.C + c,
+      true,
+      p.H,
+      p.W,
+    );
   }
 
   circConv2dGradInput(g: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const G = this.spectra(this.arr(g), p.N * p.O, p.H, p.W), Wf = this.spectra(this.arr(w), p.O * p.C, p.H, p.W);
+    const G = this.spectra(this.arr(g), p.N * p.O, p.H, p.W),
+      Wf = this.spectra(this.arr(w), p.O * p.C, p.H, p.W);
     // dx[n,c] = F^-1( sum_o G[n,o] * W[o,c] )
-    return this.circProduct(G, Wf, p.N, p.C, p.O, (n, o) => n * p.O + o, (c, o) => o * p.C + c, false, p.H, p.W);
+    return this.circProduct(
+      G,
+      Wf,
+      p.N,
+      p.C,
+      p.O,
+      (n, o) => n * p.O + o,
+      (c, o) => o * p.C + c,
+      false,
+      p.H,
+      p.W,
+    );
   }
 
   circConv2dGradFilter(x: Buffer, g: Buffer, p: CircConvParams): Buffer {
-    const X = this.spectra(this.arr(x), p.N * p.C, p.H, p.W), G = this.spectra(this.arr(g), p.N * p.O, p.H, p.W);
+    const X = this.spectra(this.arr(x), p.N * p.C, p.H, p.W),
+      G = this.spectra(this.arr(g), p.N * p.O, p.H, p.W);
     // dw[o,c] = F^-1( sum_n X[n,c] * conj(G[n,o]) )  (note the order: product indexed [c][o] -> transpose below)
-    const t = this.circProduct(X, G, p.C, p.O, p.N, (c, n) => n * p.C + c, (o, n) => n * p.O + o, true, p.H, p.W);
+    const t = this.circProduct(
+      X,
+      G,
+      p.C,
+      p.O,
+      p.N,
+      (c, n) => n * p.C + c,
+      (o, n) => n * p.O + o,
+      true,
+      p.H,
+      p.W,
+    );
     const out = this.transpose(t, [p.C, p.O, p.H * p.W], [1, 0, 2]);
     this.dispose(t);
     return out;
@@ -390,7 +552,8 @@ export class ReferenceBackend implements Backend {
   }
 
   logSoftmax(x: Buffer, outer: number, n: number): Buffer {
-    const A = this.arr(x), out = this.alloc(A.length);
+    const A = this.arr(x),
+      out = this.alloc(A.length);
     for (let o = 0; o < outer; o++) {
       let mx = -Infinity;
       for (let i = 0; i < n; i++) mx = Math.max(mx, A[o * n + i]);
@@ -403,7 +566,9 @@ export class ReferenceBackend implements Backend {
   }
 
   sgdStep(p: Buffer, g: Buffer, v: Buffer, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void {
-    const P = this.arr(p), G = this.arr(g), V = this.arr(v);
+    const P = this.arr(p),
+      G = this.arr(g),
+      V = this.arr(v);
     for (let i = 0; i < P.length; i++) {
       const gi = G[i] + weightDecay * P[i];
       V[i] = momentum * V[i] + gi;

@@ -14,7 +14,10 @@ export class Heap {
   private readonly starts: number[] = [];
   private readonly sizes: number[] = [];
 
-  constructor(base: number) { this.top = base; this.high = base; }
+  constructor(base: number) {
+    this.top = base;
+    this.high = base;
+  }
 
   /** Address of a block of `size` bytes; `top` may rise (the caller grows the memory to it). */
   alloc(size: number): number {
@@ -23,11 +26,20 @@ export class Heap {
     let best = -1;
     for (let i = 0; i < this.sizes.length; i++) {
       const s = this.sizes[i];
-      if (s >= size && (best < 0 || s < this.sizes[best])) { best = i; if (s === size) break; }
+      if (s >= size && (best < 0 || s < this.sizes[best])) {
+        best = i;
+        if (s === size) break;
+      }
     }
     if (best >= 0) {
       const ptr = this.starts[best];
-      if (this.sizes[best] === size) { this.starts.splice(best, 1); this.sizes.splice(best, 1); } else { this.starts[best] += size; this.sizes[best] -= size; }
+      if (this.sizes[best] === size) {
+        this.starts.splice(best, 1);
+        this.sizes.splice(best, 1);
+      } else {
+        this.starts[best] += size;
+        this.sizes[best] -= size;
+      }
       return ptr;
     }
     // No free block fits: new bytes at the top (no free block ends there: free() gives those back to it).
@@ -40,15 +52,37 @@ export class Heap {
   free(ptr: number, size: number): void {
     this.used -= size;
     // insertion point: first free block above ptr
-    let lo = 0, hi = this.starts.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < ptr) lo = mid + 1; else hi = mid; }
-    let start = ptr, end = ptr + size, i = lo;
-    if (i > 0 && this.starts[i - 1] + this.sizes[i - 1] === start) { i--; start = this.starts[i]; this.starts.splice(i, 1); this.sizes.splice(i, 1); }
-    if (i < this.starts.length && this.starts[i] === end) { end += this.sizes[i]; this.starts.splice(i, 1); this.sizes.splice(i, 1); }
-    if (end === this.top) { this.top = start; return; }
-    this.starts.splice(i, 0, start); this.sizes.splice(i, 0, end - start);
+    let lo = 0,
+      hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = ptr,
+      end = ptr + size,
+      i = lo;
+    if (i > 0 && this.starts[i - 1] + this.sizes[i - 1] === start) {
+      i--;
+      start = this.starts[i];
+      this.starts.splice(i, 1);
+      this.sizes.splice(i, 1);
+    }
+    if (i < this.starts.length && this.starts[i] === end) {
+      end += this.sizes[i];
+      this.starts.splice(i, 1);
+      this.sizes.splice(i, 1);
+    }
+    if (end === this.top) {
+      this.top = start;
+      return;
+    }
+    this.starts.splice(i, 0, start);
+    this.sizes.splice(i, 0, end - start);
   }
 
   /** Free blocks (for tests): [start, size] in address order. */
-  freeBlocks(): [number, number][] { return this.starts.map((s, i) => [s, this.sizes[i]]); }
+  freeBlocks(): [number, number][] {
+    return this.starts.map((s, i) => [s, this.sizes[i]]);
+  }
 }

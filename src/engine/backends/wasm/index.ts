@@ -3,7 +3,17 @@
 // blocks, and the heavy kernels (matmul, conv, FFT batches) split across
 // worker threads that share the memory. float32 only.
 import type {
-  Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
+  Backend,
+  BinaryOp,
+  Buffer,
+  CircConvParams,
+  ConvParams,
+  DType,
+  MatmulParams,
+  MemoryInfo,
+  PadMode,
+  ReduceOp,
+  UnaryOp,
 } from '../backend.ts';
 import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { twiddles } from '../../fft/host.ts';
@@ -29,7 +39,11 @@ const GRAD_FILTER_PARTIAL_BYTES = 64 << 20;
 
 class WasmBuffer implements Buffer {
   disposed = false;
-  constructor(readonly ptr: number, readonly size: number, readonly cls: number) {}
+  constructor(
+    readonly ptr: number,
+    readonly size: number,
+    readonly cls: number,
+  ) {}
 }
 
 function decodeBase64(s: string): Uint8Array {
@@ -73,10 +87,14 @@ export class WasmBackend implements Backend {
   }
 
   /** Worker statistics (null on one thread): shares run by workers / taken back by the caller. */
-  threadStats(): { workerShares: number; takenBack: number } | null { return this.pool ? { ...this.pool.stats } : null; }
+  threadStats(): { workerShares: number; takenBack: number } | null {
+    return this.pool ? { ...this.pool.stats } : null;
+  }
 
   /** Number of threads the heavy kernels use. */
-  get threads(): number { return this.pool ? this.pool.threads : 1; }
+  get threads(): number {
+    return this.pool ? this.pool.threads : 1;
+  }
 
   private refresh(): void {
     if (!this.f32 || this.f32.buffer !== this.mem.buffer || this.f32.byteLength !== this.mem.buffer.byteLength) {
@@ -101,7 +119,9 @@ export class WasmBackend implements Backend {
     this.refresh();
     return ptr;
   }
-  private rawFree(ptr: number, cls: number): void { this.heap.free(ptr, cls); }
+  private rawFree(ptr: number, cls: number): void {
+    this.heap.free(ptr, cls);
+  }
   private alloc(n: number): WasmBuffer {
     const cls = sizeClass(n * 4);
     const b = new WasmBuffer(this.rawAlloc(cls), n, cls);
@@ -125,8 +145,12 @@ export class WasmBackend implements Backend {
     this.scratch[t] = { ptr, bytes: cls };
     return ptr;
   }
-  private temp(bytes: number): number { return this.rawAlloc(sizeClass(bytes)); }
-  private freeTemp(ptr: number, bytes: number): void { this.rawFree(ptr, sizeClass(bytes)); }
+  private temp(bytes: number): number {
+    return this.rawAlloc(sizeClass(bytes));
+  }
+  private freeTemp(ptr: number, bytes: number): void {
+    this.rawFree(ptr, sizeClass(bytes));
+  }
 
   private twiddle(n: number): number {
     let p = this.twiddleTables.get(n);
@@ -134,7 +158,10 @@ export class WasmBackend implements Backend {
       p = this.rawAlloc(sizeClass(n * 8));
       const { cos, sin } = twiddles(n);
       this.refresh();
-      for (let k = 0; k < n; k++) { this.f32[p / 4 + 2 * k] = cos[k]; this.f32[p / 4 + 2 * k + 1] = sin[k]; }
+      for (let k = 0; k < n; k++) {
+        this.f32[p / 4 + 2 * k] = cos[k];
+        this.f32[p / 4 + 2 * k + 1] = sin[k];
+      }
       this.twiddleTables.set(n, p);
     }
     return p;
@@ -160,11 +187,18 @@ export class WasmBackend implements Backend {
     this.refresh();
   }
   /** Run a work-sharing kernel: every thread gets the same arguments plus its own scratch (last argument). */
-  private shared(name: string, T: number, args: number[], scratchBytes: number, perThread?: (t: number) => number[]): void {
+  private shared(
+    name: string,
+    T: number,
+    args: number[],
+    scratchBytes: number,
+    perThread?: (t: number) => number[],
+  ): void {
     this.refresh();
     this.i32[COUNTER / 4] = 0;
     const parts: number[][] = [];
-    for (let t = 0; t < T; t++) parts.push([...(perThread ? perThread(t) : []), ...args, COUNTER, this.scratchFor(t, scratchBytes)]);
+    for (let t = 0; t < T; t++)
+      parts.push([...(perThread ? perThread(t) : []), ...args, COUNTER, this.scratchFor(t, scratchBytes)]);
     this.par(name, parts);
   }
   private threadsFor(work: number): number {
@@ -182,7 +216,9 @@ export class WasmBackend implements Backend {
     this.f32.fill(value, b.ptr / 4, b.ptr / 4 + size);
     return b;
   }
-  read(buf: Buffer): Promise<Float32Array> { return Promise.resolve(this.readSync(buf)); }
+  read(buf: Buffer): Promise<Float32Array> {
+    return Promise.resolve(this.readSync(buf));
+  }
   readSync(buf: Buffer): Float32Array {
     const p = this.ptr(buf) / 4;
     this.refresh();
@@ -196,12 +232,20 @@ export class WasmBackend implements Backend {
     this.liveBytes -= w.size * 4;
     this.rawFree(w.ptr, w.cls);
   }
-  memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
+  memory(): MemoryInfo {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
   /** Bytes of linear memory in use (heap top), for checking that training loops do not grow memory. */
-  heapBytes(): number { return this.heap.high; }
+  heapBytes(): number {
+    return this.heap.high;
+  }
   /** Most bytes ever in live blocks at once (heapBytes() minus this is what fragmentation cost). */
-  peakLiveBytes(): number { return this.heap.peakUsed; }
-  sync(): Promise<void> { return Promise.resolve(); }
+  peakLiveBytes(): number {
+    return this.heap.peakUsed;
+  }
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
 
   // ---- elementwise ----
   unary(op: UnaryOp, x: Buffer): Buffer {
@@ -218,11 +262,20 @@ export class WasmBackend implements Backend {
     return PARAMS;
   }
 
-  binary(op: BinaryOp, a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
+  binary(
+    op: BinaryOp,
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
     const out = this.alloc(sizeOf(outShape));
     if (out.size === 0) return out;
     const r = outShape.length === 0;
-    const shape = r ? [1] : outShape, sa = r ? [0] : aStrides, sb = r ? [0] : bStrides;
+    const shape = r ? [1] : outShape,
+      sa = r ? [0] : aStrides,
+      sb = r ? [0] : bStrides;
     const prm = this.params(shape, sa, sb);
     this.ex.binary(BINARY[op], this.ptr(a), this.ptr(b), out.ptr, shape.length, prm);
     return out;
@@ -234,7 +287,15 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  where(cond: Buffer, cStrides: readonly number[], a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
+  where(
+    cond: Buffer,
+    cStrides: readonly number[],
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
     const out = this.alloc(sizeOf(outShape));
     if (out.size === 0) return out;
     const r = outShape.length === 0;
@@ -261,7 +322,12 @@ export class WasmBackend implements Backend {
 
   transpose(x: Buffer, shape: readonly number[], perm: readonly number[]): Buffer {
     const st = stridesOf(shape);
-    return this.gather(x, 0, perm.map((p) => shape[p]), perm.map((p) => st[p]));
+    return this.gather(
+      x,
+      0,
+      perm.map((p) => shape[p]),
+      perm.map((p) => st[p]),
+    );
   }
 
   slice(x: Buffer, shape: readonly number[], begin: readonly number[], size: readonly number[]): Buffer {
@@ -276,27 +342,54 @@ export class WasmBackend implements Backend {
     const outShape = shape.map((s, d) => s + before[d] + after[d]);
     const out = this.alloc(sizeOf(outShape));
     if (out.size === 0) return out;
-    const src = this.ptr(x) / 4, dst = out.ptr / 4, f = this.f32;
+    const src = this.ptr(x) / 4,
+      dst = out.ptr / 4,
+      f = this.f32;
     const rank = shape.length;
-    if (rank === 0) { f[dst] = f[src]; return out; }
-    const st = stridesOf(shape), inner = outShape[rank - 1], outer = out.size / inner;
+    if (rank === 0) {
+      f[dst] = f[src];
+      return out;
+    }
+    const st = stridesOf(shape),
+      inner = outShape[rank - 1],
+      outer = out.size / inner;
     const idx = new Array<number>(rank).fill(0);
     const mod = (a: number, n: number) => ((a % n) + n) % n;
     for (let o = 0; o < outer; o++) {
-      let base = 0, zero = false;
+      let base = 0,
+        zero = false;
       for (let d = 0; d < rank - 1; d++) {
         let i = idx[d] - before[d];
-        if (i < 0 || i >= shape[d]) { if (mode === 'zero' || shape[d] === 0) { zero = true; break; } i = mod(i, shape[d]); }
+        if (i < 0 || i >= shape[d]) {
+          if (mode === 'zero' || shape[d] === 0) {
+            zero = true;
+            break;
+          }
+          i = mod(i, shape[d]);
+        }
         base += i * st[d];
       }
-      const row = dst + o * inner, n = shape[rank - 1];
+      const row = dst + o * inner,
+        n = shape[rank - 1];
       for (let j = 0; j < inner; j++) {
         let i = j - before[rank - 1];
-        if (zero) { f[row + j] = 0; continue; }
-        if (i < 0 || i >= n) { if (mode === 'zero' || n === 0) { f[row + j] = 0; continue; } i = mod(i, n); }
+        if (zero) {
+          f[row + j] = 0;
+          continue;
+        }
+        if (i < 0 || i >= n) {
+          if (mode === 'zero' || n === 0) {
+            f[row + j] = 0;
+            continue;
+          }
+          i = mod(i, n);
+        }
         f[row + j] = f[src + base + i];
       }
-      for (let d = rank - 2; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+      for (let d = rank - 2; d >= 0; d--) {
+        if (++idx[d] < outShape[d]) break;
+        idx[d] = 0;
+      }
     }
     return out;
   }
@@ -304,9 +397,12 @@ export class WasmBackend implements Backend {
   concat(xs: readonly Buffer[], shapes: readonly (readonly number[])[], axis: number): Buffer {
     const { outer, inners, offsets, total } = concatLayout(shapes, axis);
     const out = this.alloc(outer * total);
-    const f = this.f32, dst = out.ptr / 4;
+    const f = this.f32,
+      dst = out.ptr / 4;
     xs.forEach((x, i) => {
-      const src = this.ptr(x) / 4, w = inners[i], off = offsets[i];
+      const src = this.ptr(x) / 4,
+        w = inners[i],
+        off = offsets[i];
       if (w > 0) for (let o = 0; o < outer; o++) f.copyWithin(dst + o * total + off, src + o * w, src + o * w + w);
     });
     return out;
@@ -317,19 +413,32 @@ export class WasmBackend implements Backend {
     const { batch, m, k, n } = p;
     const out = this.alloc(batch * m * n);
     if (out.size === 0) return out;
-    const pa = this.ptr(a), pb = this.ptr(b);
-    const sA = p.batchA === 1 ? 0 : m * k, sB = p.batchB === 1 ? 0 : k * n;
+    const pa = this.ptr(a),
+      pb = this.ptr(b);
+    const sA = p.batchA === 1 ? 0 : m * k,
+      sB = p.batchB === 1 ? 0 : k * n;
     const T = this.threadsFor(batch * m * n * Math.max(k, 1));
     const gs = this.ex.gemmScratchBytes();
-    const tA = p.transA ? 1 : 0, tB = p.transB ? 1 : 0;
+    const tA = p.transA ? 1 : 0,
+      tB = p.transB ? 1 : 0;
     // Chunks (about 3 per thread) along the batch, or the larger of rows and columns;
     // threads take them from a shared counter, so a busier core simply takes fewer.
     let mode: number, grain: number;
     const chunks = 3 * T;
-    if (T > 1 && batch >= T) { mode = 0; grain = Math.max(1, Math.floor(batch / chunks)); }
-    else if (n >= m) { mode = 1; grain = T > 1 ? Math.max(16, Math.ceil(n / chunks / 16) * 16) : n; }
-    else { mode = 2; grain = T > 1 ? Math.max(16, Math.ceil(m / chunks / 16) * 16) : m; }
-    if (T === 1) { mode = 0; grain = batch; }
+    if (T > 1 && batch >= T) {
+      mode = 0;
+      grain = Math.max(1, Math.floor(batch / chunks));
+    } else if (n >= m) {
+      mode = 1;
+      grain = T > 1 ? Math.max(16, Math.ceil(n / chunks / 16) * 16) : n;
+    } else {
+      mode = 2;
+      grain = T > 1 ? Math.max(16, Math.ceil(m / chunks / 16) * 16) : m;
+    }
+    if (T === 1) {
+      mode = 0;
+      grain = batch;
+    }
     this.shared('sgemmShared', T, [pa, pb, out.ptr, m, n, k, tA, tB, sA, sB, batch, mode, grain], gs);
     return out;
   }
@@ -341,12 +450,21 @@ export class WasmBackend implements Backend {
   private convPerImage(kind: number, a: number, b: number, out: number, p: ConvParams): void {
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
     const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
-    this.shared('convShared', T, [kind, a, b, out, ...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+    this.shared(
+      'convShared',
+      T,
+      [kind, a, b, out, ...this.convArgs(p), p.N, grain],
+      this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
+    );
   }
   private localPerImage(kernel: string, a: number, b: number, out: number, p: ConvParams): void {
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
-    const args = this.convArgs(p), sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64;
-    this.par(kernel, WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, sb)]));
+    const args = this.convArgs(p),
+      sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64;
+    this.par(
+      kernel,
+      WasmBackend.split(p.N, T).map(([n0, n1], t) => [a, b, out, ...args, n0, n1, this.scratchFor(t, sb)]),
+    );
   }
 
   /**
@@ -366,8 +484,30 @@ export class WasmBackend implements Backend {
     if (this.useDirect(p)) {
       const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
       const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
-      this.shared('conv2dDirect', T, [this.ptr(x), this.ptr(w), out.ptr, p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft,
-        p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, p.N, grain], this.ex.directScratchBytes(p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.Wo));
+      this.shared(
+        'conv2dDirect',
+        T,
+        [
+          this.ptr(x),
+          this.ptr(w),
+          out.ptr,
+          p.C,
+          p.H,
+          p.W,
+          p.O,
+          p.kh,
+          p.kw,
+          p.padTop,
+          p.padBottom,
+          p.padLeft,
+          p.mode === 'circular' ? 1 : 0,
+          p.Ho,
+          p.Wo,
+          p.N,
+          grain,
+        ],
+        this.ex.directScratchBytes(p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.Wo),
+      );
       return out;
     }
     this.convPerImage(0, this.ptr(x), this.ptr(w), out.ptr, p);
@@ -382,17 +522,36 @@ export class WasmBackend implements Backend {
     if (p.stride !== 1 || this.convAlgo === 'im2col' || p.W < 8) return false;
     if (this.convAlgo === 'auto' && p.C < 16) return false; // measured: im2col wins for few input channels (docs/backends.md, 'The WASM backend')
     const circ = p.mode === 'circular';
-    if (circ ? p.Ho !== p.H || p.Wo !== p.W : p.padTop > p.kh - 1 || p.padBottom > p.kh - 1 || p.padLeft > p.kw - 1 || p.padRight > p.kw - 1) return false;
-    const K = p.kh * p.kw, size = p.O * p.C * K, wt = this.temp(size * 4);
-    const f = this.f32, src = w / 4, dst = wt / 4;
-    for (let o = 0; o < p.O; o++) for (let c = 0; c < p.C; c++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
-      f[dst + ((c * p.O + o) * p.kh + (p.kh - 1 - u)) * p.kw + (p.kw - 1 - v)] = f[src + ((o * p.C + c) * p.kh + u) * p.kw + v];
-    }
-    const top = p.kh - 1 - p.padTop, bottom = circ ? p.padTop : p.kh - 1 - p.padBottom, left = p.kw - 1 - p.padLeft;
+    if (
+      circ
+        ? p.Ho !== p.H || p.Wo !== p.W
+        : p.padTop > p.kh - 1 || p.padBottom > p.kh - 1 || p.padLeft > p.kw - 1 || p.padRight > p.kw - 1
+    )
+      return false;
+    const K = p.kh * p.kw,
+      size = p.O * p.C * K,
+      wt = this.temp(size * 4);
+    const f = this.f32,
+      src = w / 4,
+      dst = wt / 4;
+    for (let o = 0; o < p.O; o++)
+      for (let c = 0; c < p.C; c++)
+        for (let u = 0; u < p.kh; u++)
+          for (let v = 0; v < p.kw; v++) {
+            f[dst + ((c * p.O + o) * p.kh + (p.kh - 1 - u)) * p.kw + (p.kw - 1 - v)] =
+              f[src + ((o * p.C + c) * p.kh + u) * p.kw + v];
+          }
+    const top = p.kh - 1 - p.padTop,
+      bottom = circ ? p.padTop : p.kh - 1 - p.padBottom,
+      left = p.kw - 1 - p.padLeft;
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * K);
     const grain = T > 1 ? Math.max(1, Math.floor(p.N / (4 * T))) : p.N;
-    this.shared('conv2dDirect', T, [g, wt, out, p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, left, circ ? 1 : 0, p.H, p.W, p.N, grain],
-      this.ex.directScratchBytes(p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, p.W));
+    this.shared(
+      'conv2dDirect',
+      T,
+      [g, wt, out, p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, left, circ ? 1 : 0, p.H, p.W, p.N, grain],
+      this.ex.directScratchBytes(p.O, p.Ho, p.Wo, p.C, p.kh, p.kw, top, bottom, p.W),
+    );
     this.freeTemp(wt, size * 4);
     return true;
   }
@@ -400,7 +559,10 @@ export class WasmBackend implements Backend {
   conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
     const out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
-    if (p.O === 0 || p.Ho * p.Wo === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + out.size); return out; }
+    if (p.O === 0 || p.Ho * p.Wo === 0) {
+      this.f32.fill(0, out.ptr / 4, out.ptr / 4 + out.size);
+      return out;
+    }
     if (this.directGradInput(this.ptr(g), this.ptr(w), out.ptr, p)) return out;
     this.convPerImage(1, this.ptr(g), this.ptr(w), out.ptr, p);
     return out;
@@ -409,20 +571,52 @@ export class WasmBackend implements Backend {
     const size = p.O * p.C * p.kh * p.kw;
     const out = this.alloc(size);
     if (size === 0) return out;
-    if (p.N === 0) { this.f32.fill(0, out.ptr / 4, out.ptr / 4 + size); return out; }
+    if (p.N === 0) {
+      this.f32.fill(0, out.ptr / 4, out.ptr / 4 + size);
+      return out;
+    }
     // The images are summed in fixed chunks (a function of N and the filter size only, not of
     // the thread count or of which thread takes which chunk), each into its own partial, and
     // the partials are added in chunk order: the same bits on any number of threads.
     const chunks = Math.max(1, Math.min(p.N, GRAD_FILTER_CHUNKS, Math.floor(GRAD_FILTER_PARTIAL_BYTES / (size * 4))));
-    const grain = Math.ceil(p.N / chunks), used = Math.ceil(p.N / grain);
+    const grain = Math.ceil(p.N / chunks),
+      used = Math.ceil(p.N / grain);
     const T = Math.min(this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw), used);
     const parts = used === 1 ? out.ptr : this.temp(used * size * 4);
-    const px = this.ptr(x), pg = this.ptr(g);
+    const px = this.ptr(x),
+      pg = this.ptr(g);
     if (p.stride === 1 && p.kw <= 4 && (this.convAlgo === 'direct' || (this.convAlgo === 'auto' && p.C < 16))) {
-      this.shared('conv2dGradFilterDirect', T, [px, pg, parts, p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.padLeft, p.mode === 'circular' ? 1 : 0,
-        p.Ho, p.Wo, p.N, grain], this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo));
+      this.shared(
+        'conv2dGradFilterDirect',
+        T,
+        [
+          px,
+          pg,
+          parts,
+          p.C,
+          p.H,
+          p.W,
+          p.O,
+          p.kh,
+          p.kw,
+          p.padTop,
+          p.padBottom,
+          p.padLeft,
+          p.mode === 'circular' ? 1 : 0,
+          p.Ho,
+          p.Wo,
+          p.N,
+          grain,
+        ],
+        this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo),
+      );
     } else {
-      this.shared('convShared', T, [2, px, pg, parts, ...this.convArgs(p), p.N, grain], this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo));
+      this.shared(
+        'convShared',
+        T,
+        [2, px, pg, parts, ...this.convArgs(p), p.N, grain],
+        this.ex.convScratchBytes(p.C, p.kh, p.kw, p.Ho, p.Wo),
+      );
     }
     if (used > 1) {
       this.f32.copyWithin(out.ptr / 4, parts / 4, parts / 4 + size);
@@ -434,12 +628,20 @@ export class WasmBackend implements Backend {
 
   /** Locally connected weights [O, C, P, K] -> [O, C, K, P] (P = Ho*Wo pixels, K taps) in a temp block. */
   private localWeightsT(w: number, p: ConvParams): number {
-    const P = p.Ho * p.Wo, K = p.kh * p.kw, wT = this.temp(p.O * p.C * P * K * 4);
+    const P = p.Ho * p.Wo,
+      K = p.kh * p.kw,
+      wT = this.temp(p.O * p.C * P * K * 4);
     this.ex.transposeBlocks(w, wT, p.O * p.C, P, K);
     return wT;
   }
   /** A per-image locally connected kernel on the transposed weights (forward and input gradient). */
-  private localWithWeightsT(kernel: 'local2dFwd' | 'local2dGradInput', input: Buffer, w: Buffer, p: ConvParams, size: number): Buffer {
+  private localWithWeightsT(
+    kernel: 'local2dFwd' | 'local2dGradInput',
+    input: Buffer,
+    w: Buffer,
+    p: ConvParams,
+    size: number,
+  ): Buffer {
     const out = this.alloc(size);
     if (out.size === 0) return out;
     const wT = this.localWeightsT(this.ptr(w), p);
@@ -447,17 +649,33 @@ export class WasmBackend implements Backend {
     this.freeTemp(wT, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw * 4);
     return out;
   }
-  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dFwd', x, w, p, p.N * p.O * p.Ho * p.Wo); }
-  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.localWithWeightsT('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.localWithWeightsT('local2dFwd', x, w, p, p.N * p.O * p.Ho * p.Wo);
+  }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.localWithWeightsT('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W);
+  }
   local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
     const size = p.O * p.C * p.Ho * p.Wo * p.kh * p.kw;
     const out = this.alloc(size);
     if (size === 0) return out;
     const T = this.threadsFor(p.N * p.O * p.Ho * p.Wo * p.C * p.kh * p.kw);
-    const sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64, args = this.convArgs(p);
+    const sb = p.C * p.kh * p.kw * p.Ho * p.Wo * 4 + 64,
+      args = this.convArgs(p);
     const dwT = this.temp(size * 4);
-    this.par('local2dGradFilter', WasmBackend.split(p.O, T).map(([o0, o1], t) =>
-      [this.ptr(x), this.ptr(g), dwT, p.N, ...args, o0, o1, this.scratchFor(t, sb)]));
+    this.par(
+      'local2dGradFilter',
+      WasmBackend.split(p.O, T).map(([o0, o1], t) => [
+        this.ptr(x),
+        this.ptr(g),
+        dwT,
+        p.N,
+        ...args,
+        o0,
+        o1,
+        this.scratchFor(t, sb),
+      ]),
+    );
     this.ex.transposeBlocks(dwT, out.ptr, p.O * p.C, p.kh * p.kw, p.Ho * p.Wo);
     this.freeTemp(dwT, size * 4);
     return out;
@@ -468,13 +686,24 @@ export class WasmBackend implements Backend {
     const tw = this.twiddle(n);
     const T = this.threadsFor(batch * n * Math.log2(n + 1) * 4);
     const grain = T > 1 ? Math.max(1, Math.ceil(batch / (8 * T))) : batch;
-    this.shared('fftShared', T, [1, src, dst, 1, n, tw, tw, inverse ? 1 : 0, batch, grain], this.ex.fftScratchBytes(n, grain));
+    this.shared(
+      'fftShared',
+      T,
+      [1, src, dst, 1, n, tw, tw, inverse ? 1 : 0, batch, grain],
+      this.ex.fftScratchBytes(n, grain),
+    );
   }
   private fft2Into(src: number, dst: number, batch: number, h: number, w: number, inverse: boolean): void {
-    const twh = this.twiddle(h), tww = this.twiddle(w);
+    const twh = this.twiddle(h),
+      tww = this.twiddle(w);
     const T = this.threadsFor(batch * h * w * 16);
     const grain = T > 1 ? Math.max(1, Math.ceil(batch / (8 * T))) : batch;
-    this.shared('fftShared', T, [2, src, dst, h, w, twh, tww, inverse ? 1 : 0, batch, grain], this.ex.fft2ScratchBytes(h, w));
+    this.shared(
+      'fftShared',
+      T,
+      [2, src, dst, h, w, twh, tww, inverse ? 1 : 0, batch, grain],
+      this.ex.fft2ScratchBytes(h, w),
+    );
   }
 
   fft(x: Buffer, batch: number, n: number, inverse: boolean): Buffer {
@@ -496,7 +725,8 @@ export class WasmBackend implements Backend {
   // unpackRealPairs inverse): half the transforms, and half the spectra for what comes after.
   /** Half spectra [planes, H, W/2 + 1] (complex) of `planes` real H x W planes at x, in a temp block. */
   private rfft2Into(x: number, planes: number, H: number, W: number): number {
-    const HW = H * W, pairs = Math.ceil(planes / 2);
+    const HW = H * W,
+      pairs = Math.ceil(planes / 2);
     const zp = this.temp(pairs * HW * 8);
     this.ex.packRealPairs(x, zp, planes, HW);
     this.fft2Into(zp, zp, pairs, H, W, false);
@@ -507,7 +737,8 @@ export class WasmBackend implements Backend {
   }
   /** out (planes real H x W planes) = inverse transforms of the half spectra of real signals at Z. */
   private irfft2Into(Z: number, planes: number, H: number, W: number, out: number): void {
-    const HW = H * W, pairs = Math.ceil(planes / 2);
+    const HW = H * W,
+      pairs = Math.ceil(planes / 2);
     const V = this.temp(pairs * HW * 8);
     this.ex.packSpectraPairs(Z, V, planes, H, W);
     this.fft2Into(V, V, pairs, H, W, true);
@@ -516,7 +747,8 @@ export class WasmBackend implements Backend {
   }
   /** rfft2 of batch real H x W planes: [batch, H, floor(W/2) + 1] complex (interleaved). */
   rfft2(x: Buffer, batch: number, H: number, W: number): Buffer {
-    const n = batch * H * halfW(W) * 2, out = this.alloc(n);
+    const n = batch * H * halfW(W) * 2,
+      out = this.alloc(n);
     if (n === 0) return out;
     const z = this.rfft2Into(this.ptr(x), batch, H, W);
     this.refresh();
@@ -532,11 +764,27 @@ export class WasmBackend implements Backend {
   }
 
   // Full-width circular convolutions (see the reference backend for the algebra): products of half spectra.
-  private circProduct(P: number, Q: number, nA: number, nB: number, nS: number, pa: number, ps: number, qb: number, qs: number,
-    conjQ: boolean, H: number, W: number): number {
-    const HWh = H * halfW(W), Z = this.temp(nA * nB * HWh * 8);
+  private circProduct(
+    P: number,
+    Q: number,
+    nA: number,
+    nB: number,
+    nS: number,
+    pa: number,
+    ps: number,
+    qb: number,
+    qs: number,
+    conjQ: boolean,
+    H: number,
+    W: number,
+  ): number {
+    const HWh = H * halfW(W),
+      Z = this.temp(nA * nB * HWh * 8);
     const T = this.threadsFor(nA * nB * nS * HWh * 8);
-    this.par('spectralProduct', WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HWh, conjQ ? 1 : 0, a0, a1]));
+    this.par(
+      'spectralProduct',
+      WasmBackend.split(nA, T).map(([a0, a1]) => [P, Q, Z, nB, nS, pa, ps, qb, qs, HWh, conjQ ? 1 : 0, a0, a1]),
+    );
     return Z;
   }
   /** out = real inverse transforms of the half spectra Z (planes of them); frees Z. */
@@ -546,29 +794,38 @@ export class WasmBackend implements Backend {
   }
 
   circConv2d(x: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const HWh = p.H * halfW(p.W), out = this.alloc(p.N * p.O * p.H * p.W);
+    const HWh = p.H * halfW(p.W),
+      out = this.alloc(p.N * p.O * p.H * p.W);
     if (out.size === 0) return out;
-    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W), Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
+    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W),
+      Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(X, Wf, p.N, p.O, p.C, p.C, 1, p.C, 1, true, p.H, p.W);
-    this.freeTemp(X, p.N * p.C * HWh * 8); this.freeTemp(Wf, p.O * p.C * HWh * 8);
+    this.freeTemp(X, p.N * p.C * HWh * 8);
+    this.freeTemp(Wf, p.O * p.C * HWh * 8);
     this.circFinish(Z, p.N * p.O, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradInput(g: Buffer, w: Buffer, p: CircConvParams): Buffer {
-    const HWh = p.H * halfW(p.W), out = this.alloc(p.N * p.C * p.H * p.W);
+    const HWh = p.H * halfW(p.W),
+      out = this.alloc(p.N * p.C * p.H * p.W);
     if (out.size === 0) return out;
-    const G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W), Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
+    const G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W),
+      Wf = this.rfft2Into(this.ptr(w), p.O * p.C, p.H, p.W);
     const Z = this.circProduct(G, Wf, p.N, p.C, p.O, p.O, 1, 1, p.C, false, p.H, p.W);
-    this.freeTemp(G, p.N * p.O * HWh * 8); this.freeTemp(Wf, p.O * p.C * HWh * 8);
+    this.freeTemp(G, p.N * p.O * HWh * 8);
+    this.freeTemp(Wf, p.O * p.C * HWh * 8);
     this.circFinish(Z, p.N * p.C, p.H, p.W, out.ptr);
     return out;
   }
   circConv2dGradFilter(x: Buffer, g: Buffer, p: CircConvParams): Buffer {
-    const HW = p.H * p.W, HWh = p.H * halfW(p.W);
+    const HW = p.H * p.W,
+      HWh = p.H * halfW(p.W);
     if (p.O * p.C * HW === 0) return this.alloc(p.O * p.C * HW);
-    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W), G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W);
+    const X = this.rfft2Into(this.ptr(x), p.N * p.C, p.H, p.W),
+      G = this.rfft2Into(this.ptr(g), p.N * p.O, p.H, p.W);
     const Z = this.circProduct(X, G, p.C, p.O, p.N, 1, p.C, 1, p.O, true, p.H, p.W);
-    this.freeTemp(X, p.N * p.C * HWh * 8); this.freeTemp(G, p.N * p.O * HWh * 8);
+    this.freeTemp(X, p.N * p.C * HWh * 8);
+    this.freeTemp(G, p.N * p.O * HWh * 8);
     const t = this.alloc(p.C * p.O * HW);
     this.circFinish(Z, p.C * p.O, p.H, p.W, t.ptr);
     const out = this.transpose(t, [p.C, p.O, HW], [1, 0, 2]);
@@ -587,14 +844,18 @@ export class WasmBackend implements Backend {
   }
 
   /** Stop the worker threads; do not use the backend afterwards. */
-  terminate(): void { this.pool?.terminate(); }
+  terminate(): void {
+    this.pool?.terminate();
+  }
 }
 
-const isNode = (): boolean => typeof (globalThis as { Deno?: unknown }).Deno === 'undefined'
-  && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+const isNode = (): boolean =>
+  typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' &&
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 function defaultThreads(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.IFRLAB_WASM_THREADS;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.IFRLAB_WASM_THREADS;
   if (env && Number(env) >= 1) return Math.floor(Number(env));
   const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
   return Math.max(1, Math.min(2, hc));
@@ -607,8 +868,11 @@ let sharedModule: WebAssembly.Module | null = null;
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   if (typeof WebAssembly === 'undefined') throw new Error('wasm backend: WebAssembly is not available');
   let threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
-  const canShare = typeof SharedArrayBuffer !== 'undefined'
-    && (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined');
+  const canShare =
+    typeof SharedArrayBuffer !== 'undefined' &&
+    (isNode() ||
+      (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true ||
+      typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined');
   if (!canShare) threads = 1;
   if (threads > 1) {
     try {

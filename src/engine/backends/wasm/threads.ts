@@ -46,9 +46,16 @@ function ifrlabWorkerMain(module, memory, ctrl, names) {
 }
 `;
 
-export interface WorkerHandle { terminate(): void }
+export interface WorkerHandle {
+  terminate(): void;
+}
 /** Starts one worker running WORKER_MAIN; resolves once it is waiting for work. */
-export type WorkerSpawner = (module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, names: string[]) => Promise<WorkerHandle>;
+export type WorkerSpawner = (
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  ctrl: number,
+  names: string[],
+) => Promise<WorkerHandle>;
 
 export class Pool {
   private seq = 0;
@@ -69,10 +76,16 @@ export class Pool {
     this.i32s = ctrls.map((c) => new Int32Array(memory.buffer, c, 16));
     this.f64s = ctrls.map((c) => new Float64Array(memory.buffer, c + 64, MAX_ARGS));
     names.forEach((n, i) => this.fnIndex.set(n, i));
-    try { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); } catch { this.canWait = false; }
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    } catch {
+      this.canWait = false;
+    }
   }
 
-  get threads(): number { return this.handles.length + 1; }
+  get threads(): number {
+    return this.handles.length + 1;
+  }
 
   /** Run exports[name](...parts[t]) on thread t (t = 0 is the caller) and wait for all. */
   run(name: string, parts: number[][]): void {
@@ -81,22 +94,34 @@ export class Pool {
     const used = Math.min(parts.length - 1, this.handles.length);
     const seq = ++this.seq;
     for (let w = 0; w < used; w++) {
-      const i32 = this.i32s[w], f64 = this.f64s[w], args = parts[w + 1];
+      const i32 = this.i32s[w],
+        f64 = this.f64s[w],
+        args = parts[w + 1];
       if (args.length > MAX_ARGS) throw new Error(`wasm pool: ${name} has too many arguments`);
       for (let k = 0; k < args.length; k++) f64[k] = args[k];
-      i32[1] = fi; i32[2] = args.length; i32[3] = 0;
+      i32[1] = fi;
+      i32[2] = args.length;
+      i32[3] = 0;
       Atomics.store(i32, 5, seq);
       Atomics.store(i32, 0, seq);
       Atomics.notify(i32, 0);
     }
     let err: unknown = null;
-    try { this.exports[name](...parts[0]); } catch (e) { err = e; }
+    try {
+      this.exports[name](...parts[0]);
+    } catch (e) {
+      err = e;
+    }
     for (let w = 0; w < used; w++) {
       const i32 = this.i32s[w];
       if (Atomics.compareExchange(i32, 5, seq, 0) === seq) {
         // the worker has not started: run its share here (work-sharing kernels find nothing left)
         this.stats.takenBack++;
-        try { this.exports[name](...parts[w + 1]); } catch (e) { err ??= e; }
+        try {
+          this.exports[name](...parts[w + 1]);
+        } catch (e) {
+          err ??= e;
+        }
         continue;
       }
       this.stats.workerShares++;
@@ -112,24 +137,39 @@ export class Pool {
 
   terminate(): void {
     const seq = ++this.seq;
-    this.i32s.forEach((i32) => { i32[1] = -1; Atomics.store(i32, 0, seq); Atomics.notify(i32, 0); });
+    this.i32s.forEach((i32) => {
+      i32[1] = -1;
+      Atomics.store(i32, 0, seq);
+      Atomics.notify(i32, 0);
+    });
     this.handles.forEach((h) => h.terminate());
   }
 }
 
 /** Web Workers (browsers when crossOriginIsolated; Deno). */
-export const spawnWebWorker: WorkerSpawner = (module, memory, ctrl, names) => new Promise((resolve, reject) => {
-  const src = `${WORKER_MAIN}
+export const spawnWebWorker: WorkerSpawner = (module, memory, ctrl, names) =>
+  new Promise((resolve, reject) => {
+    const src = `${WORKER_MAIN}
 self.onmessage = (e) => {
   const d = e.data;
   const loop = ifrlabWorkerMain(d.module, d.memory, d.ctrl, d.names);
   self.postMessage('ready');
   loop();
 };`;
-  const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
-  const w = new Worker(url, { type: 'module' });
-  const timer = setTimeout(() => { w.terminate(); reject(new Error('wasm backend: worker did not start within 20 s')); }, 20000);
-  w.onmessage = () => { clearTimeout(timer); URL.revokeObjectURL(url); resolve({ terminate: () => w.terminate() }); };
-  w.onerror = (e) => { clearTimeout(timer); reject(new Error(`wasm backend: worker failed to start: ${(e as ErrorEvent).message}`)); };
-  w.postMessage({ module, memory, ctrl, names });
-});
+    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+    const w = new Worker(url, { type: 'module' });
+    const timer = setTimeout(() => {
+      w.terminate();
+      reject(new Error('wasm backend: worker did not start within 20 s'));
+    }, 20000);
+    w.onmessage = () => {
+      clearTimeout(timer);
+      URL.revokeObjectURL(url);
+      resolve({ terminate: () => w.terminate() });
+    };
+    w.onerror = (e) => {
+      clearTimeout(timer);
+      reject(new Error(`wasm backend: worker failed to start: ${(e as ErrorEvent).message}`));
+    };
+    w.postMessage({ module, memory, ctrl, names });
+  });

@@ -10,7 +10,17 @@
 // Buffers come from a pool keyed by size class and go back to it on dispose, so
 // a training loop allocates no GPU memory after its first step.
 import type {
-  Backend, BinaryOp, Buffer, CircConvParams, ConvParams, DType, MatmulParams, MemoryInfo, PadMode, ReduceOp, UnaryOp,
+  Backend,
+  BinaryOp,
+  Buffer,
+  CircConvParams,
+  ConvParams,
+  DType,
+  MatmulParams,
+  MemoryInfo,
+  PadMode,
+  ReduceOp,
+  UnaryOp,
 } from '../backend.ts';
 import { concatLayout, sizeOf, stridesOf } from '../../core/shape.ts';
 import { fft1d, isPow2, twiddles } from '../../fft/host.ts';
@@ -18,7 +28,12 @@ import { findGPU } from './platform.ts';
 import { SHADERS } from './shaders.generated.ts';
 
 // GPUBufferUsage / GPUMapMode values (the globals may be missing before Dawn is loaded)
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80, QUERY_RESOLVE = 0x200;
+const MAP_READ = 0x1,
+  COPY_SRC = 0x4,
+  COPY_DST = 0x8,
+  UNIFORM = 0x40,
+  STORAGE = 0x80,
+  QUERY_RESOLVE = 0x200;
 const SLOT = 256;
 const ARENA_SLOTS = 1024;
 const MAX_PENDING = 512;
@@ -36,15 +51,33 @@ const SPLITK_MIN_CHUNK = 256;
 const HINT = "continue on the CPU with setBackend('wasm') (or 'reference')";
 
 const UNARY: Record<UnaryOp, string> = {
-  neg: '-x', exp: 'exp(x)', log: 'log(x)', sqrt: 'sqrt(x)', abs: 'abs(x)', sign: 'sign(x)',
-  relu: 'select(0.0, x, x > 0.0)', step: 'select(0.0, 1.0, x > 0.0)', square: 'x * x',
-  reciprocal: '1.0 / x', sin: 'sinAcc(x)', cos: 'cosAcc(x)',
+  neg: '-x',
+  exp: 'exp(x)',
+  log: 'log(x)',
+  sqrt: 'sqrt(x)',
+  abs: 'abs(x)',
+  sign: 'sign(x)',
+  relu: 'select(0.0, x, x > 0.0)',
+  step: 'select(0.0, 1.0, x > 0.0)',
+  square: 'x * x',
+  reciprocal: '1.0 / x',
+  sin: 'sinAcc(x)',
+  cos: 'cosAcc(x)',
 };
 const BINARY: Record<BinaryOp, string> = {
-  add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b',
-  max: 'select(b, a, a >= b || a != a)', min: 'select(b, a, a <= b || a != a)', pow: 'powf(a, b)',
-  gt: 'select(0.0, 1.0, a > b)', ge: 'select(0.0, 1.0, a >= b)', lt: 'select(0.0, 1.0, a < b)',
-  le: 'select(0.0, 1.0, a <= b)', eq: 'select(0.0, 1.0, a == b)', ne: 'select(0.0, 1.0, a != b)',
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  max: 'select(b, a, a >= b || a != a)',
+  min: 'select(b, a, a <= b || a != a)',
+  pow: 'powf(a, b)',
+  gt: 'select(0.0, 1.0, a > b)',
+  ge: 'select(0.0, 1.0, a >= b)',
+  lt: 'select(0.0, 1.0, a < b)',
+  le: 'select(0.0, 1.0, a <= b)',
+  eq: 'select(0.0, 1.0, a == b)',
+  ne: 'select(0.0, 1.0, a != b)',
   gate: 'select(0.0, a, b > 0.0)',
 };
 const REDUCE: Record<ReduceOp, { INIT: string; COMBINE: string }> = {
@@ -56,7 +89,11 @@ const DEFAULT_SUBS: Record<string, string> = { OP: 'a', EXPR: 'x', INIT: '0.0', 
 
 class GPUBuf implements Buffer {
   disposed = false;
-  constructor(readonly gpu: GPUBuffer, readonly size: number, readonly cls: number) {}
+  constructor(
+    readonly gpu: GPUBuffer,
+    readonly size: number,
+    readonly cls: number,
+  ) {}
 }
 
 /** Little builder for a parameter slot: rank arrays (8 x u32) first, then u32/f32 scalars. */
@@ -69,8 +106,14 @@ class Params {
     this.at += 8;
     return this;
   }
-  u(...v: number[]): this { for (const x of v) this.u32[this.at++] = x >>> 0; return this; }
-  f(...v: number[]): this { for (const x of v) this.f32[this.at++] = x; return this; }
+  u(...v: number[]): this {
+    for (const x of v) this.u32[this.at++] = x >>> 0;
+    return this;
+  }
+  f(...v: number[]): this {
+    for (const x of v) this.f32[this.at++] = x;
+    return this;
+  }
 }
 
 /**
@@ -78,7 +121,10 @@ class Params {
  * axes), so broadcasting kernels see the smallest rank. strides[k][d] is operand
  * k's stride on axis d.
  */
-export function collapseAxes(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function collapseAxes(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
   const sh: number[] = [];
   const st: number[][] = strides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
@@ -86,7 +132,9 @@ export function collapseAxes(shape: readonly number[], strides: readonly (readon
     const last = sh.length - 1;
     if (last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d])) {
       sh[last] *= shape[d];
-      strides.forEach((s, k) => { st[k][last] = s[d]; });
+      strides.forEach((s, k) => {
+        st[k][last] = s[d];
+      });
     } else {
       sh.push(shape[d]);
       strides.forEach((s, k) => st[k].push(s[d]));
@@ -95,7 +143,11 @@ export function collapseAxes(shape: readonly number[], strides: readonly (readon
   return { shape: sh, strides: st };
 }
 
-interface Kernel { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; sig: string }
+interface Kernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  sig: string;
+}
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
@@ -127,13 +179,20 @@ export class WebGPUBackend implements Backend {
   /** Workgroups per grid dimension (the adapter's limit; tests lower it to exercise the splitting). */
   maxGroups: number;
   private profiler: {
-    querySet: GPUQuerySet; resolve: GPUBuffer; labels: string[];
-    totals: Map<string, { calls: number; ms: number }>; pending: Promise<void>[];
+    querySet: GPUQuerySet;
+    resolve: GPUBuffer;
+    labels: string[];
+    totals: Map<string, { calls: number; ms: number }>;
+    pending: Promise<void>[];
   } | null = null;
   /** Dispatches and submissions so far (for tests and profiling). */
   readonly stats = { dispatches: 0, submits: 0 };
 
-  constructor(readonly device: GPUDevice, readonly adapterInfo: string, software = false) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapterInfo: string,
+    software = false,
+  ) {
     this.isSoftware = software;
     this.maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
@@ -144,7 +203,9 @@ export class WebGPUBackend implements Backend {
     const onError = (ev: GPUUncapturedErrorEvent): void => {
       const err = ev.error;
       const oom = err.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(err.message);
-      const msg = oom ? `the GPU ran out of memory (${err.message}); free tensors (tidy/dispose) or use smaller batches` : `GPU error: ${err.message}`;
+      const msg = oom
+        ? `the GPU ran out of memory (${err.message}); free tensors (tidy/dispose) or use smaller batches`
+        : `GPU error: ${err.message}`;
       if (!this.errorMessage) this.errorMessage = msg;
     };
     device.onuncapturederror = onError;
@@ -171,15 +232,24 @@ export class WebGPUBackend implements Backend {
     for (const m of code.matchAll(/@binding\((\d+)\)\s*var<(uniform|storage,\s*read_write|storage,\s*read)>/g)) {
       kinds[Number(m[1])] = m[2] === 'uniform' ? 'u' : m[2].endsWith('read_write') ? 'w' : 'r';
     }
-    if (kinds[0] !== 'u' || kinds.some((x) => x === undefined)) throw new Error(`webgpu backend: kernel ${key} must declare a uniform at binding 0 and consecutive storage bindings`);
+    if (kinds[0] !== 'u' || kinds.some((x) => x === undefined))
+      throw new Error(
+        `webgpu backend: kernel ${key} must declare a uniform at binding 0 and consecutive storage bindings`,
+      );
     const sig = kinds.join('');
     const layout = this.layout(sig);
     const d = this.device;
     d.pushErrorScope('validation');
     const module = d.createShaderModule({ code, label: key });
-    const pipeline = d.createComputePipeline({ layout: d.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: key });
+    const pipeline = d.createComputePipeline({
+      layout: d.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+      label: key,
+    });
     k = { pipeline, layout, sig };
-    void d.popErrorScope().then((e) => { if (e && !this.errorMessage) this.errorMessage = `kernel ${key} failed to compile: ${e.message}`; });
+    void d.popErrorScope().then((e) => {
+      if (e && !this.errorMessage) this.errorMessage = `kernel ${key} failed to compile: ${e.message}`;
+    });
     this.kernels.set(key, k);
     return k;
   }
@@ -190,7 +260,10 @@ export class WebGPUBackend implements Backend {
       const entries: GPUBindGroupLayoutEntry[] = [...sig].map((c, binding) => ({
         binding,
         visibility: 4, // GPUShaderStage.COMPUTE
-        buffer: c === 'u' ? { type: 'uniform', hasDynamicOffset: true, minBindingSize: SLOT } : { type: c === 'w' ? 'storage' : 'read-only-storage' },
+        buffer:
+          c === 'u'
+            ? { type: 'uniform', hasDynamicOffset: true, minBindingSize: SLOT }
+            : { type: c === 'w' ? 'storage' : 'read-only-storage' },
       }));
       l = this.device.createBindGroupLayout({ entries, label: sig });
       this.layouts.set(sig, l);
@@ -223,12 +296,19 @@ export class WebGPUBackend implements Backend {
   private grid(op: string, groups: number): [number, number] {
     if (groups <= this.maxGroups) return [groups, 1];
     const y = Math.ceil(groups / this.maxGroups);
-    if (y > this.maxGroups) throw new Error(`webgpu backend: ${op} needs ${groups} workgroups, more than this adapter can dispatch`);
+    if (y > this.maxGroups)
+      throw new Error(`webgpu backend: ${op} needs ${groups} workgroups, more than this adapter can dispatch`);
     return [this.maxGroups, y];
   }
 
   /** Record one dispatch: params into an arena slot, buffers at bindings 1..n. */
-  private dispatch(name: string, subs: Record<string, string> | undefined, params: Params, bufs: GPUBuf[], groups: [number, number, number?]): void {
+  private dispatch(
+    name: string,
+    subs: Record<string, string> | undefined,
+    params: Params,
+    bufs: GPUBuf[],
+    groups: [number, number, number?],
+  ): void {
     const k = this.kernel(name, subs);
     if (this.arenaUsed + SLOT > this.arenaCpu.byteLength || this.pending >= MAX_PENDING) this.flush();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
@@ -237,7 +317,9 @@ export class WebGPUBackend implements Backend {
       this.endPass();
       const q = this.profiler.labels.length * 2;
       this.profiler.labels.push(name.split('/')[1]);
-      this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.profiler.querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+      this.pass = this.encoder.beginComputePass({
+        timestampWrites: { querySet: this.profiler.querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 },
+      });
     } else if (!this.pass) this.pass = this.encoder.beginComputePass();
     const offset = this.arenaUsed;
     this.arenaCpu.set(params.u32, offset / 4);
@@ -250,21 +332,36 @@ export class WebGPUBackend implements Backend {
   }
 
   /** One invocation per element, 64 per workgroup. */
-  private linear(name: string, subs: Record<string, string> | undefined, params: Params, bufs: GPUBuf[], threads: number): void {
+  private linear(
+    name: string,
+    subs: Record<string, string> | undefined,
+    params: Params,
+    bufs: GPUBuf[],
+    threads: number,
+  ): void {
     if (threads === 0) return;
     const [x, y] = this.grid(name, Math.ceil(threads / 64));
     this.dispatch(name, subs, params, bufs, [x, y]);
   }
 
   /** One workgroup per row / output element. */
-  private perGroup(name: string, subs: Record<string, string> | undefined, params: Params, bufs: GPUBuf[], groups: number): void {
+  private perGroup(
+    name: string,
+    subs: Record<string, string> | undefined,
+    params: Params,
+    bufs: GPUBuf[],
+    groups: number,
+  ): void {
     if (groups === 0) return;
     const [x, y] = this.grid(name, groups);
     this.dispatch(name, subs, params, bufs, [x, y]);
   }
 
   private endPass(): void {
-    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
   }
 
   /** Submit the recorded work (uploading the parameter arena first). */
@@ -286,18 +383,20 @@ export class WebGPUBackend implements Backend {
     this.device.queue.submit([this.encoder.finish()]);
     if (prof && staging) {
       const st = staging;
-      prof.pending.push(st.mapAsync(MAP_READ).then(() => {
-        const t = new BigUint64Array(st.getMappedRange().slice(0));
-        labels.forEach((label, i) => {
-          const ns = Number(t[2 * i + 1] - t[2 * i]);
-          const e = prof.totals.get(label) ?? { calls: 0, ms: 0 };
-          e.calls++;
-          e.ms += ns > 0 && ns < 1e12 ? ns / 1e6 : 0;
-          prof.totals.set(label, e);
-        });
-        st.unmap();
-        st.destroy();
-      }));
+      prof.pending.push(
+        st.mapAsync(MAP_READ).then(() => {
+          const t = new BigUint64Array(st.getMappedRange().slice(0));
+          labels.forEach((label, i) => {
+            const ns = Number(t[2 * i + 1] - t[2 * i]);
+            const e = prof.totals.get(label) ?? { calls: 0, ms: 0 };
+            e.calls++;
+            e.ms += ns > 0 && ns < 1e12 ? ns / 1e6 : 0;
+            prof.totals.set(label, e);
+          });
+          st.unmap();
+          st.destroy();
+        }),
+      );
     }
     this.stats.submits++;
     this.encoder = null;
@@ -316,7 +415,9 @@ export class WebGPUBackend implements Backend {
     this.check();
     const bytes = Math.max(4, size * 4);
     if (bytes > this.maxBinding) {
-      throw new Error(`webgpu backend: ${op} needs a ${size}-element buffer (${bytes} bytes), larger than this adapter's storage binding limit of ${this.maxBinding} bytes; split the batch or ${HINT}`);
+      throw new Error(
+        `webgpu backend: ${op} needs a ${size}-element buffer (${bytes} bytes), larger than this adapter's storage binding limit of ${this.maxBinding} bytes; split the batch or ${HINT}`,
+      );
     }
     const cls = this.sizeClass(bytes);
     const free = this.pool.get(cls);
@@ -378,7 +479,8 @@ export class WebGPUBackend implements Backend {
     if (g.size === 0) return new Float32Array(0);
     const bytes = g.size * 4;
     const cls = this.sizeClass(bytes);
-    const staging = this.stagingPool.get(cls)?.pop() ?? this.device.createBuffer({ size: cls, usage: MAP_READ | COPY_DST });
+    const staging =
+      this.stagingPool.get(cls)?.pop() ?? this.device.createBuffer({ size: cls, usage: MAP_READ | COPY_DST });
     this.endPass();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     this.encoder.copyBufferToBuffer(g.gpu, 0, staging, 0, bytes);
@@ -399,7 +501,9 @@ export class WebGPUBackend implements Backend {
   }
 
   readSync(): Float32Array {
-    throw new Error("webgpu backend: synchronous reads are not possible (GPU reads are asynchronous); use await tensor.data() / backend.read(buf), or a CPU backend (setBackend('wasm'))");
+    throw new Error(
+      "webgpu backend: synchronous reads are not possible (GPU reads are asynchronous); use await tensor.data() / backend.read(buf), or a CPU backend (setBackend('wasm'))",
+    );
   }
 
   dispose(b: Buffer): void {
@@ -413,7 +517,9 @@ export class WebGPUBackend implements Backend {
     list.push(g.gpu);
   }
 
-  memory(): MemoryInfo { return { buffers: this.live, bytes: this.liveBytes }; }
+  memory(): MemoryInfo {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
 
   /** Pool statistics: GPU buffers ever created and buffers waiting in the pool. */
   poolInfo(): { created: number; pooled: number; pipelines: number } {
@@ -425,7 +531,11 @@ export class WebGPUBackend implements Backend {
   /** Return pooled (free) buffers and read-back staging buffers to the driver. */
   trimPool(): void {
     this.flush();
-    for (const l of this.pool.values()) for (const g of l) { g.destroy(); this.allocated--; }
+    for (const l of this.pool.values())
+      for (const g of l) {
+        g.destroy();
+        this.allocated--;
+      }
     this.pool.clear();
     for (const l of this.stagingPool.values()) for (const g of l) g.destroy();
     this.stagingPool.clear();
@@ -440,7 +550,9 @@ export class WebGPUBackend implements Backend {
   }
 
   /** True when the device has timestamp queries (then profile() measures GPU time per kernel). */
-  get hasTimestamps(): boolean { return this.device.features.has('timestamp-query'); }
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
 
   /**
    * GPU time per kernel family through timestamp queries: run `fn` (its work is
@@ -449,12 +561,19 @@ export class WebGPUBackend implements Backend {
    * timestamp queries (see hasTimestamps).
    */
   async profile(fn: () => unknown | Promise<unknown>): Promise<Map<string, { calls: number; ms: number }>> {
-    if (!this.hasTimestamps) throw new Error("webgpu backend: this adapter has no 'timestamp-query' feature, so GPU time cannot be measured");
+    if (!this.hasTimestamps)
+      throw new Error("webgpu backend: this adapter has no 'timestamp-query' feature, so GPU time cannot be measured");
     if (this.profiler) throw new Error('webgpu backend: profile() calls cannot nest');
     this.flush();
     const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PENDING });
     const resolve = this.device.createBuffer({ size: 16 * MAX_PENDING, usage: QUERY_RESOLVE | COPY_SRC });
-    const prof = { querySet, resolve, labels: [] as string[], totals: new Map<string, { calls: number; ms: number }>(), pending: [] as Promise<void>[] };
+    const prof = {
+      querySet,
+      resolve,
+      labels: [] as string[],
+      totals: new Map<string, { calls: number; ms: number }>(),
+      pending: [] as Promise<void>[],
+    };
     this.profiler = prof;
     try {
       await fn();
@@ -472,71 +591,153 @@ export class WebGPUBackend implements Backend {
   // ---------------------------------------------------------------- elementwise
 
   unary(op: UnaryOp, x: Buffer): Buffer {
-    const X = this.buf(x, op), out = this.alloc(X.size, op);
+    const X = this.buf(x, op),
+      out = this.alloc(X.size, op);
     this.linear('elementwise/unary', { EXPR: UNARY[op] }, new Params().u(X.size), [X, out], X.size);
     return out;
   }
 
-  binary(op: BinaryOp, a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
-    const A = this.buf(a, op), B = this.buf(b, op);
-    const size = sizeOf(outShape), out = this.alloc(size, op);
+  binary(
+    op: BinaryOp,
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
+    const A = this.buf(a, op),
+      B = this.buf(b, op);
+    const size = sizeOf(outShape),
+      out = this.alloc(size, op);
     const c = collapseAxes(outShape, [aStrides, bStrides]);
-    if (c.shape.length > MAX_RANK) throw new Error(`webgpu backend: ${op} broadcasts over ${c.shape.length} axes after merging, at most ${MAX_RANK} are supported`);
-    this.linear('elementwise/binary', { OP: BINARY[op] },
-      new Params().arr(c.shape).arr(c.strides[0]).arr(c.strides[1]).u(c.shape.length, size), [A, B, out], size);
+    if (c.shape.length > MAX_RANK)
+      throw new Error(
+        `webgpu backend: ${op} broadcasts over ${c.shape.length} axes after merging, at most ${MAX_RANK} are supported`,
+      );
+    this.linear(
+      'elementwise/binary',
+      { OP: BINARY[op] },
+      new Params().arr(c.shape).arr(c.strides[0]).arr(c.strides[1]).u(c.shape.length, size),
+      [A, B, out],
+      size,
+    );
     return out;
   }
 
   binaryScalar(op: BinaryOp, x: Buffer, s: number, scalarFirst: boolean): Buffer {
-    const X = this.buf(x, op), out = this.alloc(X.size, op);
-    this.linear('elementwise/binaryScalar', { OP: BINARY[op] }, new Params().u(X.size).f(s).u(scalarFirst ? 1 : 0), [X, out], X.size);
+    const X = this.buf(x, op),
+      out = this.alloc(X.size, op);
+    this.linear(
+      'elementwise/binaryScalar',
+      { OP: BINARY[op] },
+      new Params()
+        .u(X.size)
+        .f(s)
+        .u(scalarFirst ? 1 : 0),
+      [X, out],
+      X.size,
+    );
     return out;
   }
 
-  where(cond: Buffer, cStrides: readonly number[], a: Buffer, aStrides: readonly number[], b: Buffer, bStrides: readonly number[], outShape: readonly number[]): Buffer {
-    const C = this.buf(cond, 'where'), A = this.buf(a, 'where'), B = this.buf(b, 'where');
-    const size = sizeOf(outShape), out = this.alloc(size, 'where');
+  where(
+    cond: Buffer,
+    cStrides: readonly number[],
+    a: Buffer,
+    aStrides: readonly number[],
+    b: Buffer,
+    bStrides: readonly number[],
+    outShape: readonly number[],
+  ): Buffer {
+    const C = this.buf(cond, 'where'),
+      A = this.buf(a, 'where'),
+      B = this.buf(b, 'where');
+    const size = sizeOf(outShape),
+      out = this.alloc(size, 'where');
     const c = collapseAxes(outShape, [cStrides, aStrides, bStrides]);
-    if (c.shape.length > MAX_RANK) throw new Error(`webgpu backend: where broadcasts over ${c.shape.length} axes after merging, at most ${MAX_RANK} are supported`);
-    this.linear('elementwise/where', undefined,
-      new Params().arr(c.shape).arr(c.strides[0]).arr(c.strides[1]).arr(c.strides[2]).u(c.shape.length, size), [C, A, B, out], size);
+    if (c.shape.length > MAX_RANK)
+      throw new Error(
+        `webgpu backend: where broadcasts over ${c.shape.length} axes after merging, at most ${MAX_RANK} are supported`,
+      );
+    this.linear(
+      'elementwise/where',
+      undefined,
+      new Params().arr(c.shape).arr(c.strides[0]).arr(c.strides[1]).arr(c.strides[2]).u(c.shape.length, size),
+      [C, A, B, out],
+      size,
+    );
     return out;
   }
 
   // ---------------------------------------------------------------- reductions and layout
 
   reduceLast(op: ReduceOp, x: Buffer, outer: number, n: number): Buffer {
-    const X = this.buf(x, `reduce ${op}`), out = this.alloc(outer, `reduce ${op}`);
+    const X = this.buf(x, `reduce ${op}`),
+      out = this.alloc(outer, `reduce ${op}`);
     if (n <= SHORT_ROW) this.linear('reduce/reduceRows', REDUCE[op], new Params().u(outer, n), [X, out], outer);
     else this.perGroup('reduce/reduceLast', REDUCE[op], new Params().u(outer, n), [X, out], outer);
     return out;
   }
 
   private gather(op: string, X: GPUBuf, outShape: readonly number[], strides: readonly number[], base: number): GPUBuf {
-    const size = sizeOf(outShape), out = this.alloc(size, op);
+    const size = sizeOf(outShape),
+      out = this.alloc(size, op);
     const c = collapseAxes(outShape, [strides]);
-    if (c.shape.length > MAX_RANK) throw new Error(`webgpu backend: ${op} of a rank-${c.shape.length} tensor (after merging axes) is not supported (at most ${MAX_RANK})`);
-    this.linear('layout/gather', undefined, new Params().arr(c.shape).arr(c.strides[0]).u(c.shape.length, size, base), [X, out], size);
+    if (c.shape.length > MAX_RANK)
+      throw new Error(
+        `webgpu backend: ${op} of a rank-${c.shape.length} tensor (after merging axes) is not supported (at most ${MAX_RANK})`,
+      );
+    this.linear(
+      'layout/gather',
+      undefined,
+      new Params().arr(c.shape).arr(c.strides[0]).u(c.shape.length, size, base),
+      [X, out],
+      size,
+    );
     return out;
   }
 
   transpose(x: Buffer, shape: readonly number[], perm: readonly number[]): Buffer {
     const st = stridesOf(shape);
-    return this.gather('transpose', this.buf(x, 'transpose'), perm.map((p) => shape[p]), perm.map((p) => st[p]), 0);
+    return this.gather(
+      'transpose',
+      this.buf(x, 'transpose'),
+      perm.map((p) => shape[p]),
+      perm.map((p) => st[p]),
+      0,
+    );
   }
 
   slice(x: Buffer, shape: readonly number[], begin: readonly number[], size: readonly number[]): Buffer {
     const st = stridesOf(shape);
-    return this.gather('slice', this.buf(x, 'slice'), size, st, begin.reduce((acc, b, d) => acc + b * st[d], 0));
+    return this.gather(
+      'slice',
+      this.buf(x, 'slice'),
+      size,
+      st,
+      begin.reduce((acc, b, d) => acc + b * st[d], 0),
+    );
   }
 
   pad(x: Buffer, shape: readonly number[], before: readonly number[], after: readonly number[], mode: PadMode): Buffer {
     const X = this.buf(x, 'pad');
-    if (shape.length > MAX_RANK) throw new Error(`webgpu backend: pad of a rank-${shape.length} tensor is not supported (at most ${MAX_RANK})`);
+    if (shape.length > MAX_RANK)
+      throw new Error(`webgpu backend: pad of a rank-${shape.length} tensor is not supported (at most ${MAX_RANK})`);
     const outShape = shape.map((s, d) => s + before[d] + after[d]);
-    const size = sizeOf(outShape), out = this.alloc(size, 'pad');
-    this.linear('layout/pad', undefined,
-      new Params().arr(outShape).arr(shape).arr(before).arr(stridesOf(shape)).u(shape.length, size, mode === 'circular' ? 1 : 0), [X, out], size);
+    const size = sizeOf(outShape),
+      out = this.alloc(size, 'pad');
+    this.linear(
+      'layout/pad',
+      undefined,
+      new Params()
+        .arr(outShape)
+        .arr(shape)
+        .arr(before)
+        .arr(stridesOf(shape))
+        .u(shape.length, size, mode === 'circular' ? 1 : 0),
+      [X, out],
+      size,
+    );
     return out;
   }
 
@@ -545,7 +746,14 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc(outer * total, 'concat');
     xs.forEach((x, i) => {
       const w = inners[i];
-      if (w > 0) this.linear('layout/concatCopy', undefined, new Params().u(outer * w, w, total, offsets[i]), [this.buf(x, 'concat'), out], outer * w);
+      if (w > 0)
+        this.linear(
+          'layout/concatCopy',
+          undefined,
+          new Params().u(outer * w, w, total, offsets[i]),
+          [this.buf(x, 'concat'), out],
+          outer * w,
+        );
     });
     return out;
   }
@@ -553,15 +761,23 @@ export class WebGPUBackend implements Backend {
   // ---------------------------------------------------------------- linear algebra
 
   matmul(a: Buffer, b: Buffer, p: MatmulParams): Buffer {
-    const A = this.buf(a, 'matmul'), B = this.buf(b, 'matmul');
+    const A = this.buf(a, 'matmul'),
+      B = this.buf(b, 'matmul');
     const { batch, m, k, n } = p;
     const out = this.alloc(batch * m * n, 'matmul');
     if (batch * m * n === 0) return out;
-    const gx = Math.ceil(n / 32), gy = Math.ceil(m / 32);
-    if (gx > this.maxGroups || gy > this.maxGroups) throw new Error(`webgpu backend: matmul [${m}x${k}] @ [${k}x${n}] has more than ${this.maxGroups * 32} rows or columns`);
+    const gx = Math.ceil(n / 32),
+      gy = Math.ceil(m / 32);
+    if (gx > this.maxGroups || gy > this.maxGroups)
+      throw new Error(
+        `webgpu backend: matmul [${m}x${k}] @ [${k}x${n}] has more than ${this.maxGroups * 32} rows or columns`,
+      );
     // split-K when the output has few tiles and k is long, so that enough workgroups run
     const tiles = gx * gy * batch;
-    const splits = tiles >= SPLITK_TARGET || k < 2 * SPLITK_MIN_CHUNK ? 1 : Math.min(Math.ceil(SPLITK_TARGET / tiles), Math.floor(k / SPLITK_MIN_CHUNK));
+    const splits =
+      tiles >= SPLITK_TARGET || k < 2 * SPLITK_MIN_CHUNK
+        ? 1
+        : Math.min(Math.ceil(SPLITK_TARGET / tiles), Math.floor(k / SPLITK_MIN_CHUNK));
     const kChunk = splits === 1 ? k : Math.ceil(k / splits / 16) * 16;
     const nSplits = splits === 1 ? 1 : Math.ceil(k / kChunk);
     const size = batch * m * n;
@@ -569,7 +785,19 @@ export class WebGPUBackend implements Backend {
     const perCall = Math.max(1, Math.floor(this.maxGroups / nSplits));
     for (let b0 = 0; b0 < batch; b0 += perCall) {
       const nb = Math.min(perCall, batch - b0);
-      const params = new Params().u(m, k, n, p.batchA === 1 ? 0 : m * k, p.batchB === 1 ? 0 : k * n, b0, nb, kChunk, size, p.transA ? 1 : 0, p.transB ? 1 : 0);
+      const params = new Params().u(
+        m,
+        k,
+        n,
+        p.batchA === 1 ? 0 : m * k,
+        p.batchB === 1 ? 0 : k * n,
+        b0,
+        nb,
+        kChunk,
+        size,
+        p.transA ? 1 : 0,
+        p.transB ? 1 : 0,
+      );
       this.dispatch('matmul/matmul', undefined, params, [A, B, dst], [gx, gy, nb * nSplits]);
     }
     if (dst !== out) {
@@ -580,23 +808,53 @@ export class WebGPUBackend implements Backend {
   }
 
   private convParams(p: ConvParams, size: number): Params {
-    return new Params().u(p.N, p.C, p.H, p.W, p.O, p.kh, p.kw, p.stride, p.padTop, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo, size, 0, 0);
+    return new Params().u(
+      p.N,
+      p.C,
+      p.H,
+      p.W,
+      p.O,
+      p.kh,
+      p.kw,
+      p.stride,
+      p.padTop,
+      p.padLeft,
+      p.mode === 'circular' ? 1 : 0,
+      p.Ho,
+      p.Wo,
+      size,
+      0,
+      0,
+    );
   }
 
   /** One conv-family kernel `conv/<name>` over inputs (a, b), `size` outputs; grad-filter of conv2d reduces per group. */
   private convOp(name: string, a: Buffer, b: Buffer, p: ConvParams, size: number, perGroup = false): Buffer {
-    const out = this.alloc(size, name), bufs = [this.buf(a, name), this.buf(b, name), out];
+    const out = this.alloc(size, name),
+      bufs = [this.buf(a, name), this.buf(b, name), out];
     if (perGroup) this.perGroup(`conv/${name}`, undefined, this.convParams(p, size), bufs, size);
     else this.linear(`conv/${name}`, undefined, this.convParams(p, size), bufs, size);
     return out;
   }
 
-  conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('conv2d', x, w, p, p.N * p.O * p.Ho * p.Wo); }
-  conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('conv2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
-  conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer { return this.convOp('conv2dGradFilter', x, g, p, p.O * p.C * p.kh * p.kw, true); }
-  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('local2d', x, w, p, p.N * p.O * p.Ho * p.Wo); }
-  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer { return this.convOp('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W); }
-  local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer { return this.convOp('local2dGradFilter', x, g, p, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw); }
+  conv2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.convOp('conv2d', x, w, p, p.N * p.O * p.Ho * p.Wo);
+  }
+  conv2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.convOp('conv2dGradInput', g, w, p, p.N * p.C * p.H * p.W);
+  }
+  conv2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
+    return this.convOp('conv2dGradFilter', x, g, p, p.O * p.C * p.kh * p.kw, true);
+  }
+  local2d(x: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.convOp('local2d', x, w, p, p.N * p.O * p.Ho * p.Wo);
+  }
+  local2dGradInput(g: Buffer, w: Buffer, p: ConvParams): Buffer {
+    return this.convOp('local2dGradInput', g, w, p, p.N * p.C * p.H * p.W);
+  }
+  local2dGradFilter(x: Buffer, g: Buffer, p: ConvParams): Buffer {
+    return this.convOp('local2dGradFilter', x, g, p, p.O * p.C * p.Ho * p.Wo * p.kh * p.kw);
+  }
 
   // ---------------------------------------------------------------- FFT
 
@@ -605,7 +863,10 @@ export class WebGPUBackend implements Backend {
     return this.table(`tw${n}`, () => {
       const { cos, sin } = twiddles(n);
       const t = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) { t[2 * i] = cos[i]; t[2 * i + 1] = sin[i]; }
+      for (let i = 0; i < n; i++) {
+        t[2 * i] = cos[i];
+        t[2 * i + 1] = sin[i];
+      }
       return t;
     });
   }
@@ -619,7 +880,13 @@ export class WebGPUBackend implements Backend {
     if (n > 1 && isPow2(n) && n <= LOCAL_FFT_MAX) {
       const tw = this.twiddleTable(n);
       const subs = { WG: String(Math.min(n / 2, 128)), HALFBUF: String(n), BUF: String(2 * n) };
-      this.perGroup('fft/stockhamLocal', subs, new Params().u(lines, n, stride, Math.log2(n)).f(sign, scale), [src, tw, dst], lines);
+      this.perGroup(
+        'fft/stockhamLocal',
+        subs,
+        new Params().u(lines, n, stride, Math.log2(n)).f(sign, scale),
+        [src, tw, dst],
+        lines,
+      );
     } else if (n > 1 && isPow2(n)) {
       const tw = this.twiddleTable(n);
       const passes = Math.log2(n);
@@ -628,13 +895,25 @@ export class WebGPUBackend implements Backend {
       for (let i = 0, ns = 1; i < passes; i++, ns *= 2) {
         const to = (passes - 1 - i) % 2 === 0 ? dst : tmp!;
         const count = (lines * n) / 2;
-        this.linear('fft/stockham', undefined, new Params().u(count, n, stride, ns).f(sign, i === passes - 1 ? scale : 1), [cur, tw, to], count);
+        this.linear(
+          'fft/stockham',
+          undefined,
+          new Params().u(count, n, stride, ns).f(sign, i === passes - 1 ? scale : 1),
+          [cur, tw, to],
+          count,
+        );
         cur = to;
       }
       if (tmp) this.dispose(tmp);
     } else if (n < DFT_MAX) {
       const tw = this.twiddleTable(n);
-      this.linear('fft/dft', undefined, new Params().u(lines * n, n, stride, 0).f(sign, scale), [src, tw, dst], lines * n);
+      this.linear(
+        'fft/dft',
+        undefined,
+        new Params().u(lines * n, n, stride, 0).f(sign, scale),
+        [src, tw, dst],
+        lines * n,
+      );
     } else {
       this.bluestein(src, dst, outer, n, stride, inverse);
     }
@@ -650,35 +929,52 @@ export class WebGPUBackend implements Backend {
       const t = new Float32Array(2 * n);
       for (let k = 0; k < n; k++) {
         const a = (Math.PI * ((k * k) % (2 * n))) / n;
-        t[2 * k] = Math.cos(a); t[2 * k + 1] = Math.sin(a);
+        t[2 * k] = Math.cos(a);
+        t[2 * k + 1] = Math.sin(a);
       }
       return t;
     });
     // spectrum of b_k = conj(w_k), w_k = exp(sign i pi k^2 / n), wrapped to length m, in float64
     const spec = this.table(`bluestein${n}:${sign}`, () => {
-      const re = new Float64Array(m), im = new Float64Array(m);
+      const re = new Float64Array(m),
+        im = new Float64Array(m);
       for (let k = 0; k < n; k++) {
         const a = (Math.PI * ((k * k) % (2 * n))) / n;
-        re[k] = Math.cos(a); im[k] = -sign * Math.sin(a);
-        if (k > 0) { re[m - k] = re[k]; im[m - k] = im[k]; }
+        re[k] = Math.cos(a);
+        im[k] = -sign * Math.sin(a);
+        if (k > 0) {
+          re[m - k] = re[k];
+          im[m - k] = im[k];
+        }
       }
       fft1d(re, im, false);
       const t = new Float32Array(2 * m);
-      for (let k = 0; k < m; k++) { t[2 * k] = re[k]; t[2 * k + 1] = im[k]; }
+      for (let k = 0; k < m; k++) {
+        t[2 * k] = re[k];
+        t[2 * k + 1] = im[k];
+      }
       return t;
     });
-    const A = this.alloc(lines * m * 2, 'fft'), B = this.alloc(lines * m * 2, 'fft');
+    const A = this.alloc(lines * m * 2, 'fft'),
+      B = this.alloc(lines * m * 2, 'fft');
     this.linear('fft/chirp', undefined, new Params().u(lines * m, n, stride, m).f(sign, 1), [src, chirp, A], lines * m);
     this.fftLines(A, B, lines, m, 1, false);
     this.linear('fft/pointMul', undefined, new Params().u(lines * m, m), [B, spec, A], lines * m);
     this.fftLines(A, B, lines, m, 1, true);
-    this.linear('fft/chirpOut', undefined, new Params().u(lines * n, n, stride, m).f(sign, inverse ? 1 / n : 1), [B, chirp, dst], lines * n);
+    this.linear(
+      'fft/chirpOut',
+      undefined,
+      new Params().u(lines * n, n, stride, m).f(sign, inverse ? 1 / n : 1),
+      [B, chirp, dst],
+      lines * n,
+    );
     this.dispose(A);
     this.dispose(B);
   }
 
   fft(x: Buffer, batch: number, n: number, inverse: boolean): Buffer {
-    const X = this.buf(x, 'fft'), out = this.alloc(X.size, 'fft');
+    const X = this.buf(x, 'fft'),
+      out = this.alloc(X.size, 'fft');
     this.fftLines(X, out, batch, n, 1, inverse);
     return out;
   }
@@ -691,7 +987,8 @@ export class WebGPUBackend implements Backend {
   }
 
   fft2(x: Buffer, batch: number, h: number, w: number, inverse: boolean): Buffer {
-    const X = this.buf(x, 'fft2'), out = this.alloc(X.size, 'fft2');
+    const X = this.buf(x, 'fft2'),
+      out = this.alloc(X.size, 'fft2');
     this.fft2Into(X, out, batch, h, w, inverse);
     return out;
   }
@@ -701,7 +998,8 @@ export class WebGPUBackend implements Backend {
   /** 2-D spectra of `planes` real H x W planes. */
   private spectra(x: GPUBuf, planes: number, H: number, W: number): GPUBuf {
     const n = planes * H * W;
-    const z = this.alloc(2 * n, 'circConv2d'), s = this.alloc(2 * n, 'circConv2d');
+    const z = this.alloc(2 * n, 'circConv2d'),
+      s = this.alloc(2 * n, 'circConv2d');
     this.linear('fft/toComplex', undefined, new Params().u(n), [x, z], n);
     this.fft2Into(z, s, planes, H, W, false);
     this.dispose(z);
@@ -709,12 +1007,31 @@ export class WebGPUBackend implements Backend {
   }
 
   /** real(F^-1( sum_s cp(P[a*pA + s*pS]) cq(Q[b*qB + s*qS]) )) for a < nA, b < nB: [nA, nB, H, W]. */
-  private circProduct(P: GPUBuf, Q: GPUBuf, nA: number, nB: number, nS: number, pA: number, pS: number, qB: number, qS: number,
-    conjP: boolean, conjQ: boolean, H: number, W: number): GPUBuf {
-    const HW = H * W, count = nA * nB * HW;
+  private circProduct(
+    P: GPUBuf,
+    Q: GPUBuf,
+    nA: number,
+    nB: number,
+    nS: number,
+    pA: number,
+    pS: number,
+    qB: number,
+    qS: number,
+    conjP: boolean,
+    conjQ: boolean,
+    H: number,
+    W: number,
+  ): GPUBuf {
+    const HW = H * W,
+      count = nA * nB * HW;
     const z = this.alloc(2 * count, 'circConv2d');
-    this.linear('fft/specProduct', undefined,
-      new Params().u(count, nB, nS, HW, pA, pS, qB, qS).f(conjP ? -1 : 1, conjQ ? -1 : 1), [P, Q, z], count);
+    this.linear(
+      'fft/specProduct',
+      undefined,
+      new Params().u(count, nB, nS, HW, pA, pS, qB, qS).f(conjP ? -1 : 1, conjQ ? -1 : 1),
+      [P, Q, z],
+      count,
+    );
     const zi = this.alloc(2 * count, 'circConv2d');
     this.fft2Into(z, zi, nA * nB, H, W, true);
     const out = this.alloc(count, 'circConv2d');
@@ -729,7 +1046,8 @@ export class WebGPUBackend implements Backend {
     const Wf = this.spectra(this.buf(w, 'circConv2d'), p.O * p.C, p.H, p.W);
     // out[n,o] = F^-1( sum_c X[n,c] conj(W[o,c]) )
     const out = this.circProduct(X, Wf, p.N, p.O, p.C, p.C, 1, p.C, 1, false, true, p.H, p.W);
-    this.dispose(X); this.dispose(Wf);
+    this.dispose(X);
+    this.dispose(Wf);
     return out;
   }
 
@@ -738,7 +1056,8 @@ export class WebGPUBackend implements Backend {
     const Wf = this.spectra(this.buf(w, 'circConv2dGradInput'), p.O * p.C, p.H, p.W);
     // dx[n,c] = F^-1( sum_o G[n,o] W[o,c] )
     const out = this.circProduct(G, Wf, p.N, p.C, p.O, p.O, 1, 1, p.C, false, false, p.H, p.W);
-    this.dispose(G); this.dispose(Wf);
+    this.dispose(G);
+    this.dispose(Wf);
     return out;
   }
 
@@ -747,23 +1066,37 @@ export class WebGPUBackend implements Backend {
     const G = this.spectra(this.buf(g, 'circConv2dGradFilter'), p.N * p.O, p.H, p.W);
     // dw[o,c] = F^-1( sum_n conj(G[n,o]) X[n,c] )
     const out = this.circProduct(G, X, p.O, p.C, p.N, 1, p.O, 1, p.C, true, false, p.H, p.W);
-    this.dispose(X); this.dispose(G);
+    this.dispose(X);
+    this.dispose(G);
     return out;
   }
 
   // ---------------------------------------------------------------- fused
 
   logSoftmax(x: Buffer, outer: number, n: number): Buffer {
-    const X = this.buf(x, 'logSoftmax'), out = this.alloc(X.size, 'logSoftmax');
+    const X = this.buf(x, 'logSoftmax'),
+      out = this.alloc(X.size, 'logSoftmax');
     if (n <= SHORT_ROW) this.linear('reduce/logSoftmaxRows', undefined, new Params().u(outer, n), [X, out], outer);
     else this.perGroup('reduce/logSoftmax', undefined, new Params().u(outer, n), [X, out], outer);
     return out;
   }
 
   sgdStep(p: Buffer, g: Buffer, v: Buffer, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void {
-    const P = this.buf(p, 'sgdStep'), G = this.buf(g, 'sgdStep'), V = this.buf(v, 'sgdStep');
-    if (P === G || P === V || G === V) throw new Error('webgpu backend: sgdStep needs three distinct buffers (parameter, gradient, velocity)');
-    this.linear('elementwise/sgd', undefined, new Params().u(P.size).f(lr, momentum, weightDecay).u(nesterov ? 1 : 0), [P, G, V], P.size);
+    const P = this.buf(p, 'sgdStep'),
+      G = this.buf(g, 'sgdStep'),
+      V = this.buf(v, 'sgdStep');
+    if (P === G || P === V || G === V)
+      throw new Error('webgpu backend: sgdStep needs three distinct buffers (parameter, gradient, velocity)');
+    this.linear(
+      'elementwise/sgd',
+      undefined,
+      new Params()
+        .u(P.size)
+        .f(lr, momentum, weightDecay)
+        .u(nesterov ? 1 : 0),
+      [P, G, V],
+      P.size,
+    );
   }
 }
 
@@ -772,7 +1105,10 @@ let instance: Promise<WebGPUBackend> | null = null;
 /** One device per process: the first call finds an adapter and creates it; later calls share it. */
 export function createWebGPUBackend(): Promise<Backend> {
   if (!instance) {
-    instance = start().catch((e) => { instance = null; throw e; });
+    instance = start().catch((e) => {
+      instance = null;
+      throw e;
+    });
   }
   return instance;
 }
@@ -782,7 +1118,9 @@ async function start(): Promise<WebGPUBackend> {
   if (found instanceof Error) throw new Error(`webgpu backend: no WebGPU here: ${found.message}; ${HINT}`);
   const adapter = await found.gpu.requestAdapter();
   if (!adapter) {
-    throw new Error(`webgpu backend: no GPU adapter found (${found.runtime}); on a GPU-less Linux machine run scripts/webgpu-setup.sh (SwiftShader); ${HINT}`);
+    throw new Error(
+      `webgpu backend: no GPU adapter found (${found.runtime}); on a GPU-less Linux machine run scripts/webgpu-setup.sh (SwiftShader); ${HINT}`,
+    );
   }
   const lim = adapter.limits;
   const requiredLimits: Record<string, number> = {
@@ -797,11 +1135,20 @@ async function start(): Promise<WebGPUBackend> {
     const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
-    throw new Error(`webgpu backend: the adapter refused a device (${(e as Error).message}); only one device per process is possible; ${HINT}`);
+    throw new Error(
+      `webgpu backend: the adapter refused a device (${(e as Error).message}); only one device per process is possible; ${HINT}`,
+    );
   }
   const info = adapter.info as GPUAdapterInfo | undefined;
   const desc = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') : '';
-  const fallback = !!((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const fallback = !!(
+    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter
+  );
   const software = fallback || /swiftshader|llvmpipe|lavapipe|softpipe|software/i.test(desc);
-  return new WebGPUBackend(device, `${found.runtime}: ${desc || 'unknown adapter'}${software ? ' (software)' : ''}`, software);
+  return new WebGPUBackend(
+    device,
+    `${found.runtime}: ${desc || 'unknown adapter'}${software ? ' (software)' : ''}`,
+    software,
+  );
 }

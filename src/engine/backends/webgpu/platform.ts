@@ -25,7 +25,10 @@ export async function findGPU(): Promise<FoundGPU | Error> {
   const g = globalThis as { navigator?: { gpu?: GPU }; Deno?: unknown; process?: NodeProcess };
   if (g.navigator?.gpu) return { gpu: g.navigator.gpu, runtime: g.Deno ? 'deno' : 'browser' };
   const proc = g.process;
-  if (!proc?.versions?.node || g.Deno) return new Error('navigator.gpu is not available in this runtime (a browser needs WebGPU enabled; Deno needs a GPU or Mesa driver)');
+  if (!proc?.versions?.node || g.Deno)
+    return new Error(
+      'navigator.gpu is not available in this runtime (a browser needs WebGPU enabled; Deno needs a GPU or Mesa driver)',
+    );
   if (dawnGPU) return { gpu: dawnGPU, runtime: 'node' };
   if (!proc.env.VK_ICD_FILENAMES) {
     try {
@@ -33,7 +36,9 @@ export async function findGPU(): Promise<FoundGPU | Error> {
       const fs = (await import(/* @vite-ignore */ fsName)) as { existsSync(p: string): boolean };
       const icd = SWIFTSHADER_ICDS.find((p) => fs.existsSync(p));
       if (icd) proc.env.VK_ICD_FILENAMES = icd;
-    } catch { /* not fatal: Dawn may find a real driver */ }
+    } catch {
+      /* not fatal: Dawn may find a real driver */
+    }
   }
   if (!proc.env.NODEVICE_SELECT) proc.env.NODEVICE_SELECT = '1';
   let mod: { create(flags: string[]): GPU; globals: Record<string, unknown> };
@@ -41,7 +46,9 @@ export async function findGPU(): Promise<FoundGPU | Error> {
     const name = 'webgpu';
     mod = await import(/* @vite-ignore */ name);
   } catch (e) {
-    return new Error(`the 'webgpu' npm package (Dawn for Node) could not be loaded: ${(e as Error).message}. Install it with \`npm install webgpu\` (scripts/webgpu-setup.sh)`);
+    return new Error(
+      `the 'webgpu' npm package (Dawn for Node) could not be loaded: ${(e as Error).message}. Install it with \`npm install webgpu\` (scripts/webgpu-setup.sh)`,
+    );
   }
   for (const [k, v] of Object.entries(mod.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
