@@ -1,19 +1,21 @@
 // The paper experiments as cells. The model studies (table1, fourier-norms,
 // spectra, mnist-spectra, quick-study) split into one train cell per model, one
 // attack cell per model and attack, and a study cell that assembles the
-// experiment's report from them; the others (dynamics, steganography) are one
-// cell each. The experiment code itself is unchanged: the study cell hands the
+// experiment's report from them; steganography splits into one train cell per
+// model, condition and seed and a report cell; dynamics is one cell. The experiment code itself is unchanged: the study cell hands the
 // finished models to it through its own resume cache.
 import type { Experiment, Scale } from '../experiments/common.ts';
 import type { ModelStudyConfig } from '../experiments/model-study.ts';
+import { stegoRuns, type StegoConfig } from '../experiments/steganography.ts';
 import { makeCell, type Cell } from './cell.ts';
-import type { AttackCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
+import type { AttackCellConfig, StegoTrainCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
 
 const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spectra', 'quick-study']);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
 export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { scale: Scale; seed: number; data?: string }): Cell[] {
   const base = { experiment: exp.name, scale: o.scale, seed: o.seed, ...(o.data !== undefined ? { data: o.data } : {}) };
+  if (exp.name === 'steganography') return stegoCells(cfg as StegoConfig, base);
   if (!MODEL_STUDIES.has(exp.name)) return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
   const c = cfg as ModelStudyConfig;
   const cells: Cell[] = [];
@@ -40,4 +42,12 @@ export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { sc
   }
   cells.push(makeCell('study', `${exp.name} report (${o.scale})`, { ...base, config: c, models } as unknown as Record<string, unknown>, deps));
   return cells;
+}
+
+function stegoCells(cfg: StegoConfig, base: Record<string, unknown>): Cell[] {
+  const { models: _m, conditions: _c, seeds: _s, seed: _seed, ...settings } = cfg;
+  const runs = stegoRuns(cfg);
+  const trains = runs.map((run) => makeCell('stego-train', `train ${run.model.spec} on ${cfg.data} ${run.condition.name} seed ${run.seed}`,
+    { config: settings, run } satisfies StegoTrainCellConfig as unknown as Record<string, unknown>));
+  return [...trains, makeCell('stego-report', `steganography report (${String(base.scale)})`, { ...base, config: cfg, runs }, trains)];
 }

@@ -15,6 +15,7 @@ import { analyseModel, type FourierAnalysis } from '../experiments/pipeline.ts';
 import { paperKey } from '../experiments/paper.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { mdTable } from '../report/markdown.ts';
+import { stegoAccuracy, stegoData, stegoPartKey, type StegoConfig, type StegoRun } from '../experiments/steganography.ts';
 
 export interface CellRun {
   cell: Cell;
@@ -158,6 +159,30 @@ const experiment: CellKind = {
   },
 };
 
+/** One training run of the steganography experiment (Table 2): its training settings (no model list, conditions or seeds) and the run. */
+export interface StegoTrainCellConfig { config: Omit<StegoConfig, 'models' | 'conditions' | 'seeds' | 'seed'>; run: StegoRun }
+
+const stegoTrain: CellKind = {
+  async run(r) {
+    const c = r.cell.config as unknown as StegoTrainCellConfig;
+    const cfg: StegoConfig = { ...c.config, models: [c.run.model], conditions: [c.run.condition], seeds: 1, seed: c.run.seed };
+    const ctx = await withIO(experimentContext(r, r.work, c.run.seed));
+    r.progress(`train ${c.run.model.spec} ${c.run.condition.name} seed ${c.run.seed}`, 0, 1);
+    return stegoAccuracy(cfg, c.run, ctx, await stegoData(cfg, ctx)(c.run));
+  },
+  resumePoint: (work) => train.resumePoint!(work),
+};
+
+/** The steganography report from its train cells (deps in stegoRuns order): their accuracies fill the experiment's resume cache, then it runs as usual. */
+const stegoReport: CellKind = {
+  async run(r) {
+    const c = r.cell.config as { experiment: string; scale: Scale; seed: number; data?: string; config: StegoConfig; runs: StegoRun[] };
+    const ctx = await withIO(experimentContext(r, join(r.work, 'out'), c.seed, c.scale, c.data));
+    for (const [i, run] of c.runs.entries()) await part(ctx, stegoPartKey(run), async () => dep<number>(r, i).result);
+    return runWhole(c, ctx);
+  },
+};
+
 async function runWhole(c: { experiment: string; config: unknown }, ctx: ExperimentContext): Promise<unknown> {
   const { EXPERIMENTS, runExperiment } = await import('../experiments/index.ts');
   const exp = EXPERIMENTS[c.experiment];
@@ -166,4 +191,4 @@ async function runWhole(c: { experiment: string; config: unknown }, ctx: Experim
   return { experiment: c.experiment, summary: file.summary ?? null, result: 'work/out/result.json', report: 'work/out/report.md' };
 }
 
-export const KINDS: Record<string, CellKind> = { train, attack, collect, study, experiment };
+export const KINDS: Record<string, CellKind> = { train, attack, collect, study, experiment, 'stego-train': stegoTrain, 'stego-report': stegoReport };
