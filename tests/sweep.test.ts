@@ -17,6 +17,7 @@ import { experimentCells } from '../src/lab/sweep/experiments.ts';
 import { table1 } from '../src/lab/experiments/paper-tables.ts';
 import { nodeIO, runExperiment } from '../src/lab/experiments/index.ts';
 import type { ModelStudyConfig } from '../src/lab/experiments/model-study.ts';
+import { steganographyExperiment, type StegoConfig } from '../src/lab/experiments/steganography.ts';
 import { CellLock, isStale } from '../src/lab/sweep/lock.ts';
 import { createWasmBackend } from '../src/engine/backends/wasm/index.ts';
 import { setBackend } from '../src/engine/backends/registry.ts';
@@ -146,6 +147,41 @@ describe('embedded local runner', () => {
     expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
     expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
   });
+
+  it('steganography as cells: one independent train cell per model x condition x seed, and the report equals the one-process run', async () => {
+    const cfg: StegoConfig = {
+      ...steganographyExperiment.config('quick', { seed: 3 } as never), data: 'synthetic:train=64,test=32', trainLimit: 64, testLimit: 32, seeds: 2, epochs: 1, batchSize: 32,
+      models: [{ key: 'fc-linear', spec: 'fc-w16-d1-linear', lr: 0.01 }, { key: 'bwc-linear', spec: 'bwc-k3-c2-d1-linear', lr: 0.002 }],
+    };
+    const cs = experimentCells(steganographyExperiment, cfg, { scale: 'quick', seed: 3 });
+    const trains = cs.filter((c) => c.kind === 'stego-train'), report = cs[cs.length - 1];
+    expect(trains.length).toBe(2 * 3 * 2);
+    for (const c of trains) expect(c.deps).toEqual([]);
+    expect(new Set(trains.map((c) => c.id)).size).toBe(12);
+    expect(report.kind).toBe('stego-report');
+    expect(report.deps).toEqual(trains.map((c) => c.id));
+    // a third model adds cells and leaves the existing train cells as they are
+    const more = experimentCells(steganographyExperiment, { ...cfg, models: [...cfg.models, { key: 'fwc-linear', spec: 'fwc-k3-c2-d1-linear', lr: 0.002 }] }, { scale: 'quick', seed: 3 });
+    expect(trains.every((c) => more.some((m) => m.id === c.id))).toBe(true);
+    const dir = join(tmp, 'stego');
+    const sum = await runLocal(dir, cs, { ...OPTS, workers: 2 });
+    expect(sum.failed).toEqual([]);
+    expect(sum.done.length).toBe(13);
+    const viaCells = JSON.parse(readFileSync(join(dir, 'cells', report.id, 'work', 'out', 'result.json'), 'utf8'));
+    const whole = await runExperiment(steganographyExperiment, { out: join(tmp, 'stego-whole'), scale: 'quick', io: await nodeIO(), seed: 3, progress: () => {}, log: () => {} }, () => cfg);
+    expect(viaCells.result).toEqual(whole.result);
+    expect(viaCells.config).toEqual(whole.config);
+    expect(new Store(dir).result<{ summary: string }>(report.id).summary).toBe(whole.summary);
+    const untimed = (d: string) => readFileSync(join(d, 'report.md'), 'utf8').replace(/Wall time of this run: \d+ s/, '');
+    expect(untimed(join(dir, 'cells', report.id, 'work', 'out'))).toBe(untimed(join(tmp, 'stego-whole')));
+    expect(readFileSync(join(dir, 'cells', report.id, 'work', 'out', 'steganography.svg'), 'utf8')).toBe(readFileSync(join(tmp, 'stego-whole', 'steganography.svg'), 'utf8'));
+    const acc = (whole.result as { accuracy: Record<string, Record<string, number[]>> }).accuracy;
+    expect(Object.values(acc).flatMap((m) => Object.values(m)).flat().every((a) => a >= 0 && a <= 1)).toBe(true);
+    // each train cell's result is its run's accuracy, in the experiment's order
+    const store = new Store(dir);
+    expect(store.result<number>(trains[0].id)).toBe(acc['fc-linear'].base[0]);
+    expect(store.result<number>(trains[trains.length - 1].id)).toBe(acc['bwc-linear']['eps=.25,rho=.1'][1]);
+  }, 120_000);
 
   it('runs the sweep with one worker in dependency order; a rerun runs nothing', async () => {
     const s1 = await runLocal(ref, cells, { ...OPTS, workers: 1 });
