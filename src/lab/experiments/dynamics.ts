@@ -15,7 +15,7 @@ import { minimalNormSearch, randomDirections } from '../attacks/minimal.ts';
 import { pathObservables } from '../analysis/dynamics.ts';
 import { angularEnergy, averageSpectrum, fullRadial, normalise, radialEnergy, spectra } from '../analysis/fourier.ts';
 import { meanOf, quantile } from '../analysis/stats.ts';
-import { openDataset, part, roundArray, type Experiment, type ExperimentContext, type Figure, type Scale } from './common.ts';
+import { openDataset, part, roundArray, type Experiment, type ExperimentContext, type ExperimentOutput, type Figure, type Scale } from './common.ts';
 import { splitToBatch, ANGULAR_BINS } from './pipeline.ts';
 import { evaluate } from '../train/trainer.ts';
 import { limitSplit, type Dataset } from '../data/dataset.ts';
@@ -334,14 +334,19 @@ export const dynamics: Experiment<DynamicsConfig, DynamicsResult> = {
   reproduces: 'Figures 2, 3, 4, 6, 7',
   config: dynamicsConfig,
   async run(cfg, ctx) {
-    // seed k > 0 in its own directory, so that a one-seed run keeps its layout
     const runs: DynamicsResult[] = [];
-    for (let k = 0; k < (cfg.seeds ?? 1); k++) {
-      const seed = cfg.seed + k;
-      runs.push(await runDynamics({ ...cfg, seed }, k === 0 ? ctx : { ...ctx, out: ctx.io.join(ctx.out, `seed-${seed}`) }));
-    }
-    const result: DynamicsResult = { ...runs[0], seeds: runs.map((r, k) => ({ seed: cfg.seed + k, finalAttack: r.finalAttack, checkpoints: r.checkpoints })) };
-    const { markdown, summary } = dynamicsMarkdown(cfg, result);
-    return { result, figures: dynamicsFigures(result), markdown, summary };
+    for (let k = 0; k < (cfg.seeds ?? 1); k++) runs.push(await runDynamics({ ...cfg, seed: cfg.seed + k }, dynamicsSeedDir(cfg, k, ctx)));
+    return dynamicsReport(cfg, runs);
   },
 };
+
+/** The seed's out directory: seed k > 0 in its own directory, so that a one-seed run keeps its layout. */
+export const dynamicsSeedDir = (cfg: DynamicsConfig, k: number, ctx: ExperimentContext): ExperimentContext =>
+  (k === 0 ? ctx : { ...ctx, out: ctx.io.join(ctx.out, `seed-${cfg.seed + k}`) });
+
+/** The experiment's result, figures and report from every seed's run (seed, seed + 1, ...); the sweep's report cell calls it too. */
+export function dynamicsReport(cfg: DynamicsConfig, runs: DynamicsResult[]): ExperimentOutput<DynamicsResult> {
+  const result: DynamicsResult = { ...runs[0], seeds: runs.map((r, k) => ({ seed: cfg.seed + k, finalAttack: r.finalAttack, checkpoints: r.checkpoints })) };
+  const { markdown, summary } = dynamicsMarkdown(cfg, result);
+  return { result, figures: dynamicsFigures(result), markdown, summary };
+}

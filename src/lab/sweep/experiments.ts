@@ -2,10 +2,12 @@
 // spectra, mnist-spectra, quick-study) split into one train cell per model, one
 // attack cell per model and attack, and a study cell that assembles the
 // experiment's report from them; steganography splits into one train cell per
-// model, condition and seed and a report cell; dynamics is one cell. The experiment code itself is unchanged: the study cell hands the
+// model, condition and seed and a report cell, dynamics into one cell per seed
+// (training and every checkpoint's measurements) and a report cell. The experiment code itself is unchanged: the study cell hands the
 // finished models to it through its own resume cache.
 import type { Experiment, Scale } from '../experiments/common.ts';
 import type { ModelStudyConfig } from '../experiments/model-study.ts';
+import type { DynamicsConfig } from '../experiments/dynamics.ts';
 import { stegoRuns, type StegoConfig } from '../experiments/steganography.ts';
 import { makeCell, type Cell } from './cell.ts';
 import type { AttackCellConfig, StegoTrainCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
@@ -16,6 +18,7 @@ const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spec
 export function experimentCells(exp: Experiment<any, any>, cfg: unknown, o: { scale: Scale; seed: number; data?: string }): Cell[] {
   const base = { experiment: exp.name, scale: o.scale, seed: o.seed, ...(o.data !== undefined ? { data: o.data } : {}) };
   if (exp.name === 'steganography') return stegoCells(cfg as StegoConfig, base);
+  if (exp.name === 'dynamics') return dynamicsCells(cfg as DynamicsConfig, base);
   if (!MODEL_STUDIES.has(exp.name)) return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
   const c = cfg as ModelStudyConfig;
   const cells: Cell[] = [];
@@ -50,4 +53,11 @@ function stegoCells(cfg: StegoConfig, base: Record<string, unknown>): Cell[] {
   const trains = runs.map((run) => makeCell('stego-train', `train ${run.model.spec} on ${cfg.data} ${run.condition.name} seed ${run.seed}`,
     { config: settings, run } satisfies StegoTrainCellConfig as unknown as Record<string, unknown>));
   return [...trains, makeCell('stego-report', `steganography report (${String(base.scale)})`, { ...base, config: cfg, runs }, trains)];
+}
+
+function dynamicsCells(cfg: DynamicsConfig, base: Record<string, unknown>): Cell[] {
+  const { seeds: _seeds, ...one } = cfg;
+  const seeds = Array.from({ length: cfg.seeds ?? 1 }, (_, k) => makeCell('dynamics-seed', `dynamics ${cfg.spec} on ${cfg.data} seed ${cfg.seed + k}`,
+    { config: { ...one, seed: cfg.seed + k } }));
+  return [...seeds, makeCell('dynamics-report', `dynamics report (${String(base.scale)})`, { ...base, config: cfg }, seeds)];
 }
