@@ -17,6 +17,7 @@ import { experimentCells } from '../src/lab/sweep/experiments.ts';
 import { table1 } from '../src/lab/experiments/paper-tables.ts';
 import { nodeIO, runExperiment } from '../src/lab/experiments/index.ts';
 import type { ModelStudyConfig } from '../src/lab/experiments/model-study.ts';
+import { dynamics, type DynamicsConfig } from '../src/lab/experiments/dynamics.ts';
 import { steganographyExperiment, type StegoConfig } from '../src/lab/experiments/steganography.ts';
 import { CellLock, isStale } from '../src/lab/sweep/lock.ts';
 import { createWasmBackend } from '../src/engine/backends/wasm/index.ts';
@@ -185,6 +186,38 @@ describe('embedded local runner', () => {
     const store = new Store(dir);
     expect(store.result<number>(trains[0].id)).toBe(acc['fc-linear'].base[0]);
     expect(store.result<number>(trains[trains.length - 1].id)).toBe(acc['bwc-linear']['eps=.25,rho=.1'][1]);
+  }, 120_000);
+
+  it('dynamics as cells: one independent cell per seed, and the report equals the one-process run', async () => {
+    process.env.IFRLAB_WASM_THREADS = '1';
+    await setBackend(await createWasmBackend({ threads: 1 }));
+    const cfg: DynamicsConfig = {
+      ...dynamics.config('quick', { seed: 5 } as never), data: 'synthetic:train=64,test=32', trainLimit: 64, testLimit: 32, spec: 'bwc-k3-c2-d1-relu', epochs: 1, batchSize: 32,
+      snapshots: 2, n: 3, points: 20, attack: { eps: 8 / 255, steps: 3, absStepsize: 2 / 255 },
+      minimal: { steps: 2, relStepsize: 0.5, initEps: 1 / 255, bisectSteps: 2, maxExpand: 4 }, seeds: 2,
+    };
+    const cs = experimentCells(dynamics, cfg, { scale: 'quick', seed: 5 });
+    expect(cs.map((c) => c.kind)).toEqual(['dynamics-seed', 'dynamics-seed', 'dynamics-report']);
+    expect(cs[0].deps).toEqual([]);
+    expect(cs[1].deps).toEqual([]);
+    expect(cs[2].deps).toEqual([cs[0].id, cs[1].id]);
+    // one more seed keeps the first two cells
+    const more = experimentCells(dynamics, { ...cfg, seeds: 3 }, { scale: 'quick', seed: 5 });
+    expect(more.slice(0, 2).map((c) => c.id)).toEqual([cs[0].id, cs[1].id]);
+    const dir = join(tmp, 'dyn');
+    const sum = await runLocal(dir, cs, { ...OPTS, workers: 2 });
+    expect(sum.failed).toEqual([]);
+    const out = join(dir, 'cells', cs[2].id, 'work', 'out');
+    const viaCells = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    const wholeDir = join(tmp, 'dyn-whole');
+    const whole = await runExperiment(dynamics, { out: wholeDir, scale: 'quick', io: await nodeIO(), seed: 5, progress: () => {}, log: () => {} }, () => cfg);
+    expect(viaCells.result).toEqual(whole.result);
+    expect(viaCells.config).toEqual(whole.config);
+    const res = whole.result as { seeds: { seed: number; finalAttack: unknown }[] };
+    expect(res.seeds.map((x) => x.seed)).toEqual([5, 6]);
+    expect(res.seeds[0].finalAttack).not.toEqual(res.seeds[1].finalAttack);
+    const untimed = (d: string) => readFileSync(join(d, 'report.md'), 'utf8').replace(/Wall time of this run: \d+ s/, '');
+    expect(untimed(out)).toBe(untimed(wholeDir));
   }, 120_000);
 
   it('runs the sweep with one worker in dependency order; a rerun runs nothing', async () => {
