@@ -17,6 +17,8 @@ import { experimentCells } from '../src/lab/sweep/experiments.ts';
 import { table1 } from '../src/lab/experiments/paper-tables.ts';
 import { nodeIO, runExperiment } from '../src/lab/experiments/index.ts';
 import type { ModelStudyConfig } from '../src/lab/experiments/model-study.ts';
+import { dynamics, type DynamicsConfig } from '../src/lab/experiments/dynamics.ts';
+import { steganographyExperiment, type StegoConfig } from '../src/lab/experiments/steganography.ts';
 import { CellLock, isStale } from '../src/lab/sweep/lock.ts';
 import { createWasmBackend } from '../src/engine/backends/wasm/index.ts';
 import { setBackend } from '../src/engine/backends/registry.ts';
@@ -194,6 +196,118 @@ describe('embedded local runner', () => {
     expect(strip(viaCells.result)).toEqual(strip(whole.result as never));
     expect(viaCells.result.models[0].analyses['pgd-linf'].attacked).toBe(8);
   });
+
+  it('steganography as cells: one independent train cell per model x condition x seed, and the report equals the one-process run', async () => {
+    process.env.IFRLAB_WASM_THREADS = '1';
+    await setBackend(await createWasmBackend({ threads: 1 }));
+    const cfg: StegoConfig = {
+      ...steganographyExperiment.config('quick', { seed: 3 } as never),
+      data: 'synthetic:train=256,test=64',
+      trainLimit: 256,
+      testLimit: 64,
+      seeds: 2,
+      epochs: 2,
+      batchSize: 32,
+      models: [
+        { key: 'fc-linear', spec: 'fc-w16-d1-linear', lr: 0.05 },
+        { key: 'bwc-linear', spec: 'bwc-k3-c4-d1-linear', lr: 0.01 },
+      ],
+    };
+    const cs = experimentCells(steganographyExperiment, cfg, { scale: 'quick', seed: 3 });
+    const trains = cs.filter((c) => c.kind === 'stego-train'),
+      report = cs[cs.length - 1];
+    expect(trains.length).toBe(2 * 3 * 2);
+    for (const c of trains) expect(c.deps).toEqual([]);
+    expect(new Set(trains.map((c) => c.id)).size).toBe(12);
+    expect(report.kind).toBe('stego-report');
+    expect(report.deps).toEqual(trains.map((c) => c.id));
+    // a third model adds cells and leaves the existing train cells as they are
+    const more = experimentCells(
+      steganographyExperiment,
+      { ...cfg, models: [...cfg.models, { key: 'fwc-linear', spec: 'fwc-k3-c2-d1-linear', lr: 0.002 }] },
+      { scale: 'quick', seed: 3 },
+    );
+    expect(trains.every((c) => more.some((m) => m.id === c.id))).toBe(true);
+    const dir = join(tmp, 'stego');
+    const sum = await runLocal(dir, cs, { ...OPTS, workers: 2 });
+    expect(sum.failed).toEqual([]);
+    expect(sum.done.length).toBe(13);
+    const viaCells = JSON.parse(readFileSync(join(dir, 'cells', report.id, 'work', 'out', 'result.json'), 'utf8'));
+    const whole = await runExperiment(
+      steganographyExperiment,
+      { out: join(tmp, 'stego-whole'), scale: 'quick', io: await nodeIO(), seed: 3, progress: () => {}, log: () => {} },
+      () => cfg,
+    );
+    expect(viaCells.result).toEqual(whole.result);
+    expect(viaCells.config).toEqual(whole.config);
+    expect(new Store(dir).result<{ summary: string }>(report.id).summary).toBe(whole.summary);
+    const untimed = (d: string) =>
+      readFileSync(join(d, 'report.md'), 'utf8').replace(/Wall time of this run: \d+ s/, '');
+    expect(untimed(join(dir, 'cells', report.id, 'work', 'out'))).toBe(untimed(join(tmp, 'stego-whole')));
+    expect(readFileSync(join(dir, 'cells', report.id, 'work', 'out', 'steganography.svg'), 'utf8')).toBe(
+      readFileSync(join(tmp, 'stego-whole', 'steganography.svg'), 'utf8'),
+    );
+    const acc = (whole.result as { accuracy: Record<string, Record<string, number[]>> }).accuracy;
+    // the pattern changes what is learnt, so a cell that ignored its condition would show here
+    expect(acc['bwc-linear'].base).not.toEqual(acc['bwc-linear']['eps=.25,rho=.2']);
+    expect(
+      Object.values(acc)
+        .flatMap((m) => Object.values(m))
+        .flat()
+        .every((a) => a >= 0 && a <= 1),
+    ).toBe(true);
+    // each train cell's result is its run's accuracy, in the experiment's order
+    const store = new Store(dir);
+    expect(store.result<number>(trains[0].id)).toBe(acc['fc-linear'].base[0]);
+    expect(store.result<number>(trains[trains.length - 1].id)).toBe(acc['bwc-linear']['eps=.25,rho=.1'][1]);
+  }, 120_000);
+
+  it('dynamics as cells: one independent cell per seed, and the report equals the one-process run', async () => {
+    process.env.IFRLAB_WASM_THREADS = '1';
+    await setBackend(await createWasmBackend({ threads: 1 }));
+    const cfg: DynamicsConfig = {
+      ...dynamics.config('quick', { seed: 5 } as never),
+      data: 'synthetic:train=64,test=32',
+      trainLimit: 64,
+      testLimit: 32,
+      spec: 'bwc-k3-c2-d1-relu',
+      epochs: 1,
+      batchSize: 32,
+      snapshots: 2,
+      n: 3,
+      points: 20,
+      attack: { eps: 8 / 255, steps: 3, absStepsize: 2 / 255 },
+      minimal: { steps: 2, relStepsize: 0.5, initEps: 1 / 255, bisectSteps: 2, maxExpand: 4 },
+      seeds: 2,
+    };
+    const cs = experimentCells(dynamics, cfg, { scale: 'quick', seed: 5 });
+    expect(cs.map((c) => c.kind)).toEqual(['dynamics-seed', 'dynamics-seed', 'dynamics-report']);
+    expect(cs[0].deps).toEqual([]);
+    expect(cs[1].deps).toEqual([]);
+    expect(cs[2].deps).toEqual([cs[0].id, cs[1].id]);
+    // one more seed keeps the first two cells
+    const more = experimentCells(dynamics, { ...cfg, seeds: 3 }, { scale: 'quick', seed: 5 });
+    expect(more.slice(0, 2).map((c) => c.id)).toEqual([cs[0].id, cs[1].id]);
+    const dir = join(tmp, 'dyn');
+    const sum = await runLocal(dir, cs, { ...OPTS, workers: 2 });
+    expect(sum.failed).toEqual([]);
+    const out = join(dir, 'cells', cs[2].id, 'work', 'out');
+    const viaCells = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    const wholeDir = join(tmp, 'dyn-whole');
+    const whole = await runExperiment(
+      dynamics,
+      { out: wholeDir, scale: 'quick', io: await nodeIO(), seed: 5, progress: () => {}, log: () => {} },
+      () => cfg,
+    );
+    expect(viaCells.result).toEqual(whole.result);
+    expect(viaCells.config).toEqual(whole.config);
+    const res = whole.result as { seeds: { seed: number; finalAttack: unknown }[] };
+    expect(res.seeds.map((x) => x.seed)).toEqual([5, 6]);
+    expect(res.seeds[0].finalAttack).not.toEqual(res.seeds[1].finalAttack);
+    const untimed = (d: string) =>
+      readFileSync(join(d, 'report.md'), 'utf8').replace(/Wall time of this run: \d+ s/, '');
+    expect(untimed(out)).toBe(untimed(wholeDir));
+  }, 120_000);
 
   it('runs the sweep with one worker in dependency order; a rerun runs nothing', async () => {
     const s1 = await runLocal(ref, cells, { ...OPTS, workers: 1 });

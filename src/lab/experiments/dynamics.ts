@@ -21,6 +21,7 @@ import {
   roundArray,
   type Experiment,
   type ExperimentContext,
+  type ExperimentOutput,
   type Figure,
   type Scale,
 } from './common.ts';
@@ -620,19 +621,23 @@ export const dynamics: Experiment<DynamicsConfig, DynamicsResult> = {
   reproduces: 'Figures 2, 3, 4, 6, 7',
   config: dynamicsConfig,
   async run(cfg, ctx) {
-    // seed k > 0 in its own directory, so that a one-seed run keeps its layout
     const runs: DynamicsResult[] = [];
-    for (let k = 0; k < (cfg.seeds ?? 1); k++) {
-      const seed = cfg.seed + k;
-      runs.push(
-        await runDynamics({ ...cfg, seed }, k === 0 ? ctx : { ...ctx, out: ctx.io.join(ctx.out, `seed-${seed}`) }),
-      );
-    }
-    const result: DynamicsResult = {
-      ...runs[0],
-      seeds: runs.map((r, k) => ({ seed: cfg.seed + k, finalAttack: r.finalAttack, checkpoints: r.checkpoints })),
-    };
-    const { markdown, summary } = dynamicsMarkdown(cfg, result);
-    return { result, figures: dynamicsFigures(result), markdown, summary };
+    for (let k = 0; k < (cfg.seeds ?? 1); k++)
+      runs.push(await runDynamics({ ...cfg, seed: cfg.seed + k }, dynamicsSeedDir(cfg, k, ctx)));
+    return dynamicsReport(cfg, runs);
   },
 };
+
+/** The seed's out directory: seed k > 0 in its own directory, so that a one-seed run keeps its layout. */
+export const dynamicsSeedDir = (cfg: DynamicsConfig, k: number, ctx: ExperimentContext): ExperimentContext =>
+  k === 0 ? ctx : { ...ctx, out: ctx.io.join(ctx.out, `seed-${cfg.seed + k}`) };
+
+/** The experiment's result, figures and report from every seed's run (seed, seed + 1, ...); the sweep's report cell calls it too. */
+export function dynamicsReport(cfg: DynamicsConfig, runs: DynamicsResult[]): ExperimentOutput<DynamicsResult> {
+  const result: DynamicsResult = {
+    ...runs[0],
+    seeds: runs.map((r, k) => ({ seed: cfg.seed + k, finalAttack: r.finalAttack, checkpoints: r.checkpoints })),
+  };
+  const { markdown, summary } = dynamicsMarkdown(cfg, result);
+  return { result, figures: dynamicsFigures(result), markdown, summary };
+}

@@ -4,7 +4,7 @@
 // fully connected, bounded-width conv and full-width conv models, linear and ReLU.
 import type { Experiment, Scale, ExperimentContext } from './common.ts';
 import { openDataset, part } from './common.ts';
-import { limitSplit } from '../data/dataset.ts';
+import { limitSplit, type Dataset } from '../data/dataset.ts';
 import { steganography as stego, type StegoVariant } from '../data/steganography.ts';
 import { trainedLog } from './train-run.ts';
 import { PAPER_SEEDS, trainingSettings, type TrainingSettings } from '../train/paper-settings.ts';
@@ -66,6 +66,81 @@ export function stegoConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data' | 
   };
 }
 
+/** One training run of Table 2: a model, a pattern condition and a seed (the seed draws the model, the shuffling and the pattern). */
+export interface StegoRun {
+  model: StegoConfig['models'][number];
+  condition: StegoConfig['conditions'][number];
+  seed: number;
+}
+
+/** The experiment's training runs in its order (condition, then seed, then model); each is independent of the others. */
+export function stegoRuns(cfg: StegoConfig): StegoRun[] {
+  return cfg.conditions.flatMap((condition) =>
+    Array.from({ length: cfg.seeds }, (_, s) => cfg.seed + s).flatMap((seed) =>
+      cfg.models.map((model) => ({ model, condition, seed })),
+    ),
+  );
+}
+
+/** The resume-cache key of one run's accuracy (the sweep's report cell fills these in). */
+export const stegoPartKey = (r: StegoRun): string => `acc-${r.model.key}-${r.condition.name}-seed${r.seed}`;
+
+/** The data set of a run, opened and transformed at most once per (condition, seed): a run cached in the parts needs none. */
+export function stegoData(cfg: StegoConfig, ctx: ExperimentContext): (r: StegoRun) => Promise<Dataset> {
+  let base: Promise<Dataset> | undefined;
+  const memo = new Map<string, Promise<Dataset>>();
+  // transform only the examples used (the transform costs one FFT per image and channel)
+  const openBase = () =>
+    (base ??= openDataset(ctx, cfg.data).then((full) => ({
+      ...full,
+      train: limitSplit(full.train, cfg.trainLimit, full.shape),
+      test: limitSplit(full.test, cfg.testLimit, full.shape),
+    })));
+  return (r) => {
+    const k = `${r.condition.name}|${r.seed}`;
+    if (!memo.has(k))
+      memo.set(
+        k,
+        openBase().then((b) =>
+          r.condition.eps > 0
+            ? stego(b, { eps: r.condition.eps, rho: r.condition.rho, seed: r.seed, variant: cfg.variant })
+            : b,
+        ),
+      );
+    return memo.get(k)!;
+  };
+}
+
+/** Train one run and return its best test accuracy (a fraction); only log.json is kept once done (the accuracy is all Table 2 needs). */
+export async function stegoAccuracy(
+  cfg: StegoConfig,
+  r: StegoRun,
+  ctx: ExperimentContext,
+  ds: Dataset,
+): Promise<number> {
+  const { model: m, condition: c, seed } = r;
+  const { log } = await trainedLog(
+    ctx,
+    `models/${m.key}-${c.name}-seed${seed}`,
+    ds,
+    {
+      spec: m.spec,
+      lr: m.lr,
+      seed,
+      epochs: cfg.epochs,
+      batchSize: cfg.batchSize,
+      momentum: cfg.momentum,
+      weightDecay: cfg.weightDecay,
+      schedule: cfg.schedule,
+      keep: 'last',
+    },
+    true,
+  );
+  const a = log.bestTestAccuracy ?? NaN;
+  ctx.log(`${m.spec} ${c.name} seed ${seed}: ${(100 * a).toFixed(1)}% (best of ${cfg.epochs} epochs)`);
+  return a;
+}
+
 /** The 'steganography' experiment (paper section 4.2.2, Table 2): do conv models pick up a class pattern hidden in the spectrum? */
 export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
   name: 'steganography',
@@ -73,47 +148,14 @@ export const steganographyExperiment: Experiment<StegoConfig, StegoResult> = {
   reproduces: 'Table 2',
   config: stegoConfig,
   async run(cfg, ctx) {
-    const full = await openDataset(ctx, cfg.data);
-    // transform only the examples used (the transform costs one FFT per image and channel)
-    const base = {
-      ...full,
-      train: limitSplit(full.train, cfg.trainLimit, full.shape),
-      test: limitSplit(full.test, cfg.testLimit, full.shape),
-    };
+    const data = stegoData(cfg, ctx);
     const accuracyOut: StegoResult['accuracy'] = {};
-    const total = cfg.models.length * cfg.conditions.length * cfg.seeds;
-    for (const c of cfg.conditions) {
-      for (let s = 0; s < cfg.seeds; s++) {
-        const seed = cfg.seed + s;
-        const ds = c.eps > 0 ? stego(base, { eps: c.eps, rho: c.rho, seed, variant: cfg.variant }) : base;
-        for (const m of cfg.models) {
-          const acc = await part(ctx, `acc-${m.key}-${c.name}-seed${seed}`, async () => {
-            // the trainer, keeping only log.json once done (the accuracy is all Table 2 needs)
-            const { log } = await trainedLog(
-              ctx,
-              `models/${m.key}-${c.name}-seed${seed}`,
-              ds,
-              {
-                spec: m.spec,
-                lr: m.lr,
-                seed,
-                epochs: cfg.epochs,
-                batchSize: cfg.batchSize,
-                momentum: cfg.momentum,
-                weightDecay: cfg.weightDecay,
-                schedule: cfg.schedule,
-                keep: 'last',
-              },
-              true,
-            );
-            const a = log.bestTestAccuracy ?? NaN;
-            ctx.log(`${m.spec} ${c.name} seed ${seed}: ${(100 * a).toFixed(1)}% (best of ${cfg.epochs} epochs)`);
-            return a;
-          });
-          ((accuracyOut[m.key] ??= {})[c.name] ??= []).push(acc);
-        }
-      }
+    const runs = stegoRuns(cfg);
+    for (const r of runs) {
+      const acc = await part(ctx, stegoPartKey(r), async () => stegoAccuracy(cfg, r, ctx, await data(r)));
+      ((accuracyOut[r.model.key] ??= {})[r.condition.name] ??= []).push(acc);
     }
+    const total = runs.length;
     ctx.progress('done', total, total);
     const result = { accuracy: accuracyOut };
     const condKey = (c: { eps: number; rho: number }): 'base' | 'rho2' | 'rho1' | null =>

@@ -1,13 +1,16 @@
 // The paper experiments as cells. The model studies (table1, fourier-norms,
 // spectra, mnist-spectra, quick-study) split into one train cell per model, one
 // attack cell per model and attack, and a study cell that assembles the
-// experiment's report from them; the others (dynamics, steganography) are one
-// cell each. The experiment code itself is unchanged: the study cell hands the
+// experiment's report from them; steganography splits into one train cell per
+// model, condition and seed and a report cell, dynamics into one cell per seed
+// (training and every checkpoint's measurements) and a report cell. The experiment code itself is unchanged: the study cell hands the
 // finished models to it through its own resume cache.
 import type { Experiment, Scale } from '../experiments/common.ts';
 import type { ModelStudyConfig } from '../experiments/model-study.ts';
+import type { DynamicsConfig } from '../experiments/dynamics.ts';
+import { stegoRuns, type StegoConfig } from '../experiments/steganography.ts';
 import { makeCell, type Cell } from './cell.ts';
-import type { AttackCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
+import type { AttackCellConfig, StegoTrainCellConfig, StudyModelRef, TrainCellConfig } from './kinds.ts';
 
 const MODEL_STUDIES = new Set(['table1', 'fourier-norms', 'spectra', 'mnist-spectra', 'quick-study']);
 
@@ -23,6 +26,8 @@ export function experimentCells(
     seed: o.seed,
     ...(o.data !== undefined ? { data: o.data } : {}),
   };
+  if (exp.name === 'steganography') return stegoCells(cfg as StegoConfig, base);
+  if (exp.name === 'dynamics') return dynamicsCells(cfg as DynamicsConfig, base);
   if (!MODEL_STUDIES.has(exp.name))
     return [makeCell('experiment', `${exp.name} (${o.scale})`, { ...base, config: cfg })];
   const c = cfg as ModelStudyConfig;
@@ -81,4 +86,32 @@ export function experimentCells(
     ),
   );
   return cells;
+}
+
+function stegoCells(cfg: StegoConfig, base: Record<string, unknown>): Cell[] {
+  const { models: _m, conditions: _c, seeds: _s, seed: _seed, ...settings } = cfg;
+  const runs = stegoRuns(cfg);
+  const trains = runs.map((run) =>
+    makeCell('stego-train', `train ${run.model.spec} on ${cfg.data} ${run.condition.name} seed ${run.seed}`, {
+      config: settings,
+      run,
+    } satisfies StegoTrainCellConfig as unknown as Record<string, unknown>),
+  );
+  return [
+    ...trains,
+    makeCell('stego-report', `steganography report (${String(base.scale)})`, { ...base, config: cfg, runs }, trains),
+  ];
+}
+
+function dynamicsCells(cfg: DynamicsConfig, base: Record<string, unknown>): Cell[] {
+  const { seeds: _seeds, ...one } = cfg;
+  const seeds = Array.from({ length: cfg.seeds ?? 1 }, (_, k) =>
+    makeCell('dynamics-seed', `dynamics ${cfg.spec} on ${cfg.data} seed ${cfg.seed + k}`, {
+      config: { ...one, seed: cfg.seed + k },
+    }),
+  );
+  return [
+    ...seeds,
+    makeCell('dynamics-report', `dynamics report (${String(base.scale)})`, { ...base, config: cfg }, seeds),
+  ];
 }

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Cell } from './cell.ts';
 import type { Store } from './store.ts';
-import { nodeIO, part, type ExperimentContext, type Scale } from '../experiments/common.ts';
+import { nodeIO, part, type Experiment, type ExperimentContext, type Scale } from '../experiments/common.ts';
 import { openDataset } from '../experiments/common.ts';
 import { splitToBatch } from '../experiments/pipeline.ts';
 import { trainedModel, type AttackEntry, type ModelStudyConfig, type SeedRun } from '../experiments/model-study.ts';
@@ -15,6 +15,20 @@ import { analyseModel, type FourierAnalysis } from '../experiments/pipeline.ts';
 import { paperKey } from '../experiments/paper.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
 import { mdTable } from '../report/markdown.ts';
+import {
+  dynamics,
+  dynamicsReport,
+  runDynamics,
+  type DynamicsConfig,
+  type DynamicsResult,
+} from '../experiments/dynamics.ts';
+import {
+  stegoAccuracy,
+  stegoData,
+  stegoPartKey,
+  type StegoConfig,
+  type StegoRun,
+} from '../experiments/steganography.ts';
 
 export interface CellRun {
   cell: Cell;
@@ -251,9 +265,83 @@ const experiment: CellKind = {
   },
 };
 
-async function runWhole(c: { experiment: string; config: unknown }, ctx: ExperimentContext): Promise<unknown> {
+/** One training run of the steganography experiment (Table 2): its training settings (no model list, conditions or seeds) and the run. */
+export interface StegoTrainCellConfig {
+  config: Omit<StegoConfig, 'models' | 'conditions' | 'seeds' | 'seed'>;
+  run: StegoRun;
+}
+
+const stegoTrain: CellKind = {
+  async run(r) {
+    const c = r.cell.config as unknown as StegoTrainCellConfig;
+    const cfg: StegoConfig = {
+      ...c.config,
+      models: [c.run.model],
+      conditions: [c.run.condition],
+      seeds: 1,
+      seed: c.run.seed,
+    };
+    const ctx = await withIO(experimentContext(r, r.work, c.run.seed));
+    r.progress(`train ${c.run.model.spec} ${c.run.condition.name} seed ${c.run.seed}`, 0, 1);
+    return stegoAccuracy(cfg, c.run, ctx, await stegoData(cfg, ctx)(c.run));
+  },
+  resumePoint: (work) => train.resumePoint!(work),
+};
+
+/** The steganography report from its train cells (deps in stegoRuns order): their accuracies fill the experiment's resume cache, then it runs as usual. */
+const stegoReport: CellKind = {
+  async run(r) {
+    const c = r.cell.config as {
+      experiment: string;
+      scale: Scale;
+      seed: number;
+      data?: string;
+      config: StegoConfig;
+      runs: StegoRun[];
+    };
+    const ctx = await withIO(experimentContext(r, join(r.work, 'out'), c.seed, c.scale, c.data));
+    for (const [i, run] of c.runs.entries()) await part(ctx, stegoPartKey(run), async () => dep<number>(r, i).result);
+    return runWhole(c, ctx);
+  },
+};
+
+/** One seed of the dynamics experiment: its configuration with that seed and no seed count. */
+const dynamicsSeed: CellKind = {
+  async run(r) {
+    const cfg = r.cell.config.config as DynamicsConfig;
+    return runDynamics(cfg, await withIO(experimentContext(r, r.work, cfg.seed)));
+  },
+  resumePoint(work) {
+    const p = join(work, 'parts');
+    const n = existsSync(p) ? readdirSync(p).filter((f) => f.endsWith('.json')).length : 0;
+    return n ? `${n} finished parts` : existsSync(join(work, 'training')) ? 'training checkpoints' : null;
+  },
+};
+
+/** The dynamics report from its seed cells (deps in seed order), through the experiment's own dynamicsReport. */
+const dynamicsReportKind: CellKind = {
+  async run(r) {
+    const c = r.cell.config as {
+      experiment: string;
+      scale: Scale;
+      seed: number;
+      data?: string;
+      config: DynamicsConfig;
+    };
+    const runs = r.cell.deps.map((_, i) => dep<DynamicsResult>(r, i).result);
+    const ctx = await withIO(experimentContext(r, join(r.work, 'out'), c.seed, c.scale, c.data));
+    return runWhole(c, ctx, { ...dynamics, run: async (cfg) => dynamicsReport(cfg, runs) });
+  },
+};
+
+async function runWhole(
+  c: { experiment: string; config: unknown },
+  ctx: ExperimentContext,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any experiment of the registry
+  given?: Experiment<any, any>,
+): Promise<unknown> {
   const { EXPERIMENTS, runExperiment } = await import('../experiments/index.ts');
-  const exp = EXPERIMENTS[c.experiment];
+  const exp = given ?? EXPERIMENTS[c.experiment];
   if (!exp) throw new Error(`unknown experiment '${c.experiment}'`);
   const file = await runExperiment(exp, ctx, () => c.config);
   return {
@@ -264,4 +352,14 @@ async function runWhole(c: { experiment: string; config: unknown }, ctx: Experim
   };
 }
 
-export const KINDS: Record<string, CellKind> = { train, attack, collect, study, experiment };
+export const KINDS: Record<string, CellKind> = {
+  train,
+  attack,
+  collect,
+  study,
+  experiment,
+  'stego-train': stegoTrain,
+  'stego-report': stegoReport,
+  'dynamics-seed': dynamicsSeed,
+  'dynamics-report': dynamicsReportKind,
+};

@@ -5,7 +5,7 @@
 // image-steps/s, about 1.2x the training rate) by model width and input size.
 // They are rough (a factor of 2 either way), meant for sizing a cluster job.
 import type { Cell } from './cell.ts';
-import type { AttackCellConfig, TrainCellConfig } from './kinds.ts';
+import type { AttackCellConfig, StegoTrainCellConfig, TrainCellConfig } from './kinds.ts';
 import type { Store } from './store.ts';
 
 /** Training examples per second of a model spec on 3x32x32 inputs (from the benchmarks). */
@@ -47,13 +47,20 @@ function work(cell: Cell, byId: Map<string, Cell>): number {
       t = Math.min(c.testLimit ?? d.test, d.test);
     return (c.epochs * (n + t / 3)) / trainRate(c.spec, d.input);
   }
+  if (cell.kind === 'stego-train') {
+    const c = cell.config as unknown as StegoTrainCellConfig,
+      d = dataSizes(c.config.data);
+    const n = Math.min(c.config.trainLimit ?? d.train, d.train),
+      t = Math.min(c.config.testLimit ?? d.test, d.test);
+    return (c.config.epochs * (n + t / 3)) / trainRate(c.run.model.spec, d.input);
+  }
   if (cell.kind === 'attack') {
     const c = cell.config as unknown as AttackCellConfig,
       d = dataSizes(c.data);
     const spec = String(byId.get(cell.deps[0])?.config.spec ?? '');
     return (Math.min(c.attackN, d.test) * (c.attack.opts.steps ?? 40)) / (1.2 * trainRate(spec, d.input));
   }
-  return cell.kind === 'experiment' ? NaN : 0;
+  return cell.kind === 'experiment' || cell.kind === 'dynamics-seed' ? NaN : 0;
 }
 
 const fmtSecs = (s: number): string =>
@@ -78,11 +85,11 @@ export function planText(cells: Cell[], store: Store | null): string {
       total += est;
       if (state !== 'done') left += est;
     } else unknown++;
-    return `${short(c.id)}  ${c.kind.padEnd(10)} ${state.padEnd(6)} ${fmtSecs(est).padStart(7)}  ${c.label}${c.deps.length ? `  <- ${c.deps.length > 4 ? `${c.deps.length} cells` : c.deps.map(short).join(' ')}` : ''}`;
+    return `${short(c.id)}  ${c.kind.padEnd(15)} ${state.padEnd(6)} ${fmtSecs(est).padStart(7)}  ${c.label}${c.deps.length ? `  <- ${c.deps.length > 4 ? `${c.deps.length} cells` : c.deps.map(short).join(' ')}` : ''}`;
   });
   return [
-    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the benchmark numbers in docs/benchmarks.md)${unknown ? `; no estimate for ${unknown} whole-experiment cell${unknown > 1 ? 's' : ''}` : ''}`,
-    `${'id'.padEnd(10)}  ${'kind'.padEnd(10)} ${'state'.padEnd(6)} ${'cost'.padStart(7)}  cell  <- needs`,
+    `${cells.length} cells; estimated ${fmtSecs(total)} of one core in all, ${fmtSecs(left)} still to run (rough: scaled from the benchmark numbers in docs/benchmarks.md)${unknown ? `; no estimate for ${unknown} whole-experiment or dynamics cell${unknown > 1 ? 's' : ''}` : ''}`,
+    `${'id'.padEnd(10)}  ${'kind'.padEnd(15)} ${'state'.padEnd(6)} ${'cost'.padStart(7)}  cell  <- needs`,
     ...lines,
   ].join('\n');
 }
