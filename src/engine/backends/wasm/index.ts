@@ -444,6 +444,25 @@ export class WasmBackend implements Backend {
   }
 
   // ---- convolutions ----
+  /** Geometry arguments of the direct conv kernels (forward and filter gradient), in their order. */
+  private directConvArgs(p: ConvParams): number[] {
+    return [
+      p.C,
+      p.H,
+      p.W,
+      p.O,
+      p.kh,
+      p.kw,
+      p.padTop,
+      p.padBottom,
+      p.padLeft,
+      p.mode === 'circular' ? 1 : 0,
+      p.Ho,
+      p.Wo,
+      p.N,
+    ];
+  }
+
   private convArgs(p: ConvParams): number[] {
     return [p.C, p.H, p.W, p.O, p.kh, p.kw, p.stride, p.padTop, p.padLeft, p.mode === 'circular' ? 1 : 0, p.Ho, p.Wo];
   }
@@ -487,25 +506,7 @@ export class WasmBackend implements Backend {
       this.shared(
         'conv2dDirect',
         T,
-        [
-          this.ptr(x),
-          this.ptr(w),
-          out.ptr,
-          p.C,
-          p.H,
-          p.W,
-          p.O,
-          p.kh,
-          p.kw,
-          p.padTop,
-          p.padBottom,
-          p.padLeft,
-          p.mode === 'circular' ? 1 : 0,
-          p.Ho,
-          p.Wo,
-          p.N,
-          grain,
-        ],
+        [this.ptr(x), this.ptr(w), out.ptr, ...this.directConvArgs(p), grain],
         this.ex.directScratchBytes(p.C, p.H, p.W, p.O, p.kh, p.kw, p.padTop, p.padBottom, p.Wo),
       );
       return out;
@@ -589,25 +590,7 @@ export class WasmBackend implements Backend {
       this.shared(
         'conv2dGradFilterDirect',
         T,
-        [
-          px,
-          pg,
-          parts,
-          p.C,
-          p.H,
-          p.W,
-          p.O,
-          p.kh,
-          p.kw,
-          p.padTop,
-          p.padBottom,
-          p.padLeft,
-          p.mode === 'circular' ? 1 : 0,
-          p.Ho,
-          p.Wo,
-          p.N,
-          grain,
-        ],
+        [px, pg, parts, ...this.directConvArgs(p), grain],
         this.ex.gradFilterDirectScratchBytes(p.C, p.H, p.W, p.O, p.kw, p.padTop, p.padBottom, p.Ho, p.Wo),
       );
     } else {
