@@ -13,7 +13,7 @@ import {
   type TrainSink,
   type ResumeState,
 } from '../src/lab/train/trainer.ts';
-import { paperLearningRate as defaultLearningRate } from '../src/lab/train/paper-settings.ts';
+import { defaultLearningRate } from '../src/lab/nn/models.ts';
 import { encodeCheckpoint, decodeCheckpoint, type EncodedCheckpoint } from '../src/lab/io/checkpoint.ts';
 import { syntheticDataset } from '../src/lab/data/synthetic.ts';
 import { tensor } from '../src/engine/ops/creation.ts';

@@ -13,10 +13,10 @@ import {
 } from './args.ts';
 import { totalmem } from 'node:os';
 import { train, TrainingDiverged, type TrainConfig, type Progress } from '../lab/train/trainer.ts';
-import { parseSpec, formatSpec, parameterShapes, MODEL_GRAMMAR } from '../lab/nn/models.ts';
+import { defaultLearningRate, parseSpec, formatSpec, parameterShapes, MODEL_GRAMMAR } from '../lab/nn/models.ts';
 import { makeSchedule } from '../lab/train/schedule.ts';
 import { datasetShape } from '../lab/data/registry.ts';
-import { paperLearningRate, PAPER_TRAINING } from '../lab/train/paper-settings.ts';
+import { PAPER_TRAINING } from '../lab/train/paper-settings.ts';
 import { steganography, type StegoVariant } from '../lab/data/steganography.ts';
 import { formatDuration, progressReporter, type ProgressReporter } from '../lab/platform/progress.ts';
 
@@ -137,7 +137,7 @@ export async function run(argv: string[]): Promise<void> {
     seed: f.seed,
     epochs: f.epochs,
     batchSize: f.batch,
-    lr: f.lr ?? paperLearningRate(modelSpec),
+    lr: f.lr ?? defaultLearningRate(modelSpec),
     momentum: f.momentum,
     weightDecay: f['weight-decay'],
     nesterov: f.nesterov,

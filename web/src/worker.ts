@@ -22,12 +22,11 @@ import {
 } from '../../src/index.ts';
 import type { BackendName } from '../../src/index.ts';
 import type { Classifier } from '../../src/lab/nn/types.ts';
-import { buildModel, countParameters, formatSpec, parseSpec } from '../../src/lab/nn/models.ts';
+import { defaultLearningRate, buildModel, countParameters, formatSpec, parseSpec } from '../../src/lab/nn/models.ts';
 import type { SGD } from '../../src/lab/train/optim.ts';
 import { gather } from '../../src/lab/data/batches.ts';
 import { classCounts, limitSplit, type Dataset } from '../../src/lab/data/dataset.ts';
 import { evaluate, discardSink, train as trainLoop, type TrainConfig } from '../../src/lab/train/trainer.ts';
-import { paperLearningRate } from '../../src/lab/train/paper-settings.ts';
 import {
   ATTACKS as PRESETS,
   attackNorm,
@@ -672,7 +671,7 @@ async function handle(r: Request): Promise<unknown> {
       return withLock(() => graph(r.n));
     case 'specInfo': {
       const canonical = formatSpec(parseSpec(r.spec));
-      return { canonical, lr: paperLearningRate(canonical) };
+      return { canonical, lr: defaultLearningRate(canonical) };
     }
   }
 }

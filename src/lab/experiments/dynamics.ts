@@ -7,6 +7,7 @@
 //   - the minimal Linf adversarial perturbation of that checkpoint (minimal-norm
 //     search around PGD Linf): its l2 and linf norms (Fig 3 top), its average
 //     spectrum and radial/angular energy (Fig 3 bottom, Fig 4).
+import { defaultLearningRate } from '../nn/models.ts';
 import { tensor } from '../../engine/ops/creation.ts';
 import type { Classifier } from '../nn/types.ts';
 import { loadCheckpoint } from '../io/checkpoint.ts';
@@ -29,13 +30,7 @@ import { splitToBatch, ANGULAR_BINS } from './pipeline.ts';
 import { evaluate } from '../train/trainer.ts';
 import { limitSplit, type Dataset } from '../data/dataset.ts';
 import { trainedRun } from './train-run.ts';
-import {
-  PAPER_EVALUATION,
-  PAPER_SEEDS,
-  paperLearningRate,
-  trainingSettings,
-  type TrainingSettings,
-} from '../train/paper-settings.ts';
+import { PAPER_EVALUATION, PAPER_SEEDS, trainingSettings, type TrainingSettings } from '../train/paper-settings.ts';
 import { grid, heatmap, linePlot, type Series } from '../report/svg.ts';
 import { sharedRange } from './model-study.ts';
 import { fmtFixed, mdTable } from '../report/markdown.ts';
@@ -105,7 +100,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
       data,
       spec,
       ...trainingSettings('paper', {}, data),
-      lr: paperLearningRate(spec),
+      lr: defaultLearningRate(spec),
       snapshots: 0,
       checkpointEvery: PAPER_EVALUATION.dynamicsCheckpointEvery,
       denseEpochs: PAPER_EVALUATION.dynamicsDenseEpochs,
@@ -127,7 +122,7 @@ export function dynamicsConfig(scale: Scale, ctx: Pick<ExperimentContext, 'data'
       { trainLimit: 3000, testLimit: 500, epochs: 4, batchSize: 64, schedule: 'step:0.3:3' },
       data,
     ),
-    lr: paperLearningRate(spec),
+    lr: defaultLearningRate(spec),
     snapshots: 6,
     checkpointEvery: 0,
     denseEpochs: -1,

@@ -16,7 +16,7 @@ import { paperKey, TABLE1, TABLE3, TABLE4, TABLE6 } from './paper.ts';
 /** One model of a study: spec and learning rate. */
 export interface ModelEntry {
   spec: string;
-  /** Learning rate (paperLearningRate(spec) unless a study says otherwise). */
+  /** Learning rate (defaultLearningRate(spec) unless a study says otherwise). */
   lr: number;
   epochs?: number;
   /** Seeds for this model (default the study's `seeds`). */

@@ -2,6 +2,7 @@
 // table1 (Spearman of beta_hat and delta_hat, 7 families, linear and ReLU),
 // fourier-norms (Tables 3 and 4, Figure 11), spectra (Figures 5, 12, 13: every
 // attack), mnist-spectra (Figure 8).
+import { defaultLearningRate } from '../nn/models.ts';
 import type { Experiment, ExperimentContext, Figure, Scale } from './common.ts';
 import {
   runModelStudy,
@@ -13,7 +14,7 @@ import {
   type ModelStudyResult,
 } from './model-study.ts';
 import { paperPreset } from '../attacks/pgd.ts';
-import { PAPER_EVALUATION, PAPER_SEEDS, paperLearningRate, trainingSettings } from '../train/paper-settings.ts';
+import { PAPER_EVALUATION, PAPER_SEEDS, trainingSettings } from '../train/paper-settings.ts';
 import { grid, linePlot } from '../report/svg.ts';
 import { mdTable } from '../report/markdown.ts';
 import { TABLE1 } from './paper.ts';
@@ -26,7 +27,7 @@ export function familySpec(fam: string, act: 'linear' | 'relu', scale: Scale): M
   const q = scale === 'quick';
   const entry = (spec: string): ModelEntry => ({
     spec,
-    lr: paperLearningRate(spec),
+    lr: defaultLearningRate(spec),
     ...(scale === 'paper' ? paperResources(spec) : {}),
   });
   switch (base) {
@@ -165,7 +166,7 @@ export const fourierNorms: Experiment<ModelStudyConfig, ModelStudyResult> = {
         ...['fc', 'fwc', 'bwc', 'dfc', 'dfwc', 'dbwc'].map((f) => familySpec(f, 'linear', scale)),
         ...['fc', 'lc', 'fwc', 'bwc'].map((f) => familySpec(f, 'relu', scale)),
         ...(scale === 'paper'
-          ? ['resnet8', 'resnet18'].map((spec) => ({ spec, lr: paperLearningRate(spec), ...paperResources(spec) }))
+          ? ['resnet8', 'resnet18'].map((spec) => ({ spec, lr: defaultLearningRate(spec), ...paperResources(spec) }))
           : []),
       ],
       [LINF(scale, 3072)],

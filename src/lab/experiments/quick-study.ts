@@ -4,6 +4,7 @@
 // with PGD Linf; Fourier-norm and correlation table, spectra figures.
 // At --scale paper it is the same study on CIFAR-10 with the paper's widths,
 // epochs and attack (the linear half of Tables 1 and 3).
+import { defaultLearningRate } from '../nn/models.ts';
 import type { Experiment, Scale, ExperimentContext } from './common.ts';
 import {
   runModelStudy,
@@ -14,7 +15,7 @@ import {
 } from './model-study.ts';
 import { fmtFixed } from '../report/markdown.ts';
 import { paperPreset } from '../attacks/pgd.ts';
-import { PAPER_EVALUATION, paperLearningRate, trainingSettings } from '../train/paper-settings.ts';
+import { PAPER_EVALUATION, trainingSettings } from '../train/paper-settings.ts';
 import { paperResources } from './paper-tables.ts';
 
 /** The quick study's configuration at a scale. */
@@ -25,7 +26,7 @@ export function quickStudyConfig(scale: Scale, ctx: Pick<ExperimentContext, 'dat
       : ['fc-w512-d1-linear', 'fwc-c3-d1-linear', 'lc-k3-c8-d1-linear', 'bwc-k3-c16-d1-linear'];
   const models = specs.map((spec) => ({
     spec,
-    lr: paperLearningRate(spec),
+    lr: defaultLearningRate(spec),
     ...(scale === 'paper' ? paperResources(spec) : {}),
   }));
   if (scale === 'paper') {

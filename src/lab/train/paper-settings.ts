@@ -5,8 +5,6 @@
 // the authors' code for what the text leaves open (SGD momentum 0.9, no weight
 // decay, no input normalisation, lr x0.3 every 4 epochs); see ../shared/paper/NOTES.md.
 
-import { defaultLearningRate } from '../nn/models.ts';
-
 /** The training fields an experiment config carries (flat, so `--set epochs=6` reaches them). */
 export interface TrainingSettings {
   epochs: number;
@@ -51,12 +49,7 @@ export const PAPER_EVALUATION = Object.freeze({
  */
 export const PAPER_SEEDS = Object.freeze({ fast: 5, slow: 3 });
 
-/**
- * The learning rate of a model spec (Table 7), held by each family's entry in MODEL_FAMILIES.
- * Table 7 lists bounded-width conv twice (.01 and .002); we read it as .01 for the ReLU model and
- * .002 for the linear one, and give full-width conv .002; everything else (FC, LC, ResNets) .01.
- */
-export const paperLearningRate = (spec: string): number => defaultLearningRate(spec);
+// The learning rate per model (Table 7) is each family's entry in MODEL_FAMILIES: defaultLearningRate.
 
 /** The paper's settings, or a reduced run with some fields replaced (quick scale, tests). */
 export function trainingSettings(
